@@ -1,0 +1,5 @@
+"""Allow ``python -m geo``."""
+
+from geo.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""Read ward boundaries from GeoJSON, GeoPackage or Shapefile, validated, in EPSG:27700."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from geo._errors import GeoDataWarning, InputFileError
+from geo.crs import BNG, to_bng
+
+_CODE_PATTERNS = (r"^WD(\d\d)CD$", r"^ward_?code$", r"^code$", r"^gss_?code$")
+_NAME_PATTERNS = (r"^WD(\d\d)NM$", r"^ward_?name$", r"^name$")
+
+_BNG_BOUNDS = (-10_000.0, -10_000.0, 710_000.0, 1_300_000.0)
+"""Eastings/northings a British National Grid dataset can plausibly hold (metres)."""
+
+
+def _pick_column(columns: list[str], patterns: tuple[str, ...]) -> str | None:
+    """Return the first column that matches a pattern; for WDyyCD prefer the newest year."""
+    for pattern in patterns:
+        hits = [c for c in columns if re.match(pattern, c, flags=re.IGNORECASE)]
+        if hits:
+            return max(hits, key=lambda c: _year_of(c, pattern))
+    return None
+
+
+def _year_of(column: str, pattern: str) -> int:
+    """Return the two-digit year in a ``WDyyCD`` style column, or 0."""
+    found = re.match(pattern, column, flags=re.IGNORECASE)
+    groups = found.groups() if found else ()
+    return int(groups[0]) if groups and groups[0] else 0
+
+
+def _check_crs_fits(gdf: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse coordinates that cannot be in the CRS the file declares."""
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if gdf.crs.is_geographic and (
+        abs(minx) > 180 or abs(maxx) > 180 or abs(miny) > 90 or abs(maxy) > 90
+    ):
+        msg = (
+            f"{source}: coordinates run to ({maxx:.0f}, {maxy:.0f}) but the file declares degrees "
+            f"({gdf.crs.to_string()}); they look like British National Grid metres: "
+            "fix the file's CRS or pass crs='EPSG:27700'"
+        )
+        raise InputFileError(msg)
+    if gdf.crs.equals(BNG):
+        lo_x, lo_y, hi_x, hi_y = _BNG_BOUNDS
+        if minx < lo_x or miny < lo_y or maxx > hi_x or maxy > hi_y or (maxx - minx) < 1:
+            msg = (
+                f"{source}: bounds ({minx:.4f}, {miny:.4f}, {maxx:.4f}, {maxy:.4f}) do not fit "
+                "British National Grid metres, which the file declares"
+            )
+            raise InputFileError(msg)
+
+
+def _repair(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """Make invalid polygons valid, keeping only their polygonal parts, and warn about it."""
+    invalid = ~gdf.geometry.is_valid
+    if not invalid.any():
+        return gdf
+    names = ", ".join(gdf.loc[invalid, "ward_name"].astype(str))
+    repaired = shapely.make_valid(gdf.geometry.to_numpy())
+    polygonal = [_polygonal_part(g) for g in repaired]
+    warnings.warn(
+        f"{source}: repaired {int(invalid.sum())} invalid ward polygon(s): {names}",
+        GeoDataWarning,
+        stacklevel=3,
+    )
+    return gdf.set_geometry(gpd.GeoSeries(polygonal, index=gdf.index, crs=gdf.crs))
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the Polygon/MultiPolygon parts of a (possibly mixed) geometry."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def read_wards(
+    path: str | Path,
+    *,
+    code_col: str | None = None,
+    name_col: str | None = None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Read ward boundaries and return them validated, in British National Grid.
+
+    Parameters
+    ----------
+    path
+        A GeoJSON, GeoPackage or Shapefile of ward polygons.
+    code_col, name_col
+        The columns holding the ward code and name. Detected when not given:
+        ``WDyyCD``/``WDyyNM`` (newest year first), ``ward_code``/``ward_name``,
+        ``CODE``/``NAME``, ``gss_code``.
+    crs
+        The CRS to assume when the file declares none (a Shapefile without
+        ``.prj``), or to override a wrong declaration.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``ward_code``, ``ward_name`` and ``geometry`` (Polygon/MultiPolygon) in
+        EPSG:27700, sorted by ward code.
+
+    Raises
+    ------
+    InputFileError
+        If the file cannot be read, has no features, no polygons, no code or
+        name column, no CRS, or coordinates that do not fit its declared CRS.
+
+    Warns
+    -----
+    GeoDataWarning
+        When invalid polygons were repaired (the message names the wards).
+
+    Examples
+    --------
+    >>> from geo.datasets import get_path
+    >>> wards = read_wards(get_path("wards"))
+    >>> len(wards), wards.crs.to_epsg()
+    (26, 27700)
+    """
+    source = Path(path).name
+    gdf = _read_file(Path(path))
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        msg = f"{source}: the file declares no CRS; pass crs= (e.g. 'EPSG:27700')"
+        raise InputFileError(msg)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    polygons = gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not polygons.any():
+        kinds = sorted(set(gdf.geom_type.dropna())) or ["no geometry"]
+        msg = f"{source}: no ward polygons found (geometries are {kinds})"
+        raise InputFileError(msg)
+    if not polygons.all():
+        msg = f"{source}: {int((~polygons).sum())} feature(s) are not polygons"
+        raise InputFileError(msg)
+    _check_crs_fits(gdf, source)
+    wards = _standard_columns(gdf, source, code_col=code_col, name_col=name_col)
+    wards = _repair(wards, source)
+    return to_bng(wards).sort_values("ward_code", ignore_index=True)
+
+
+def _read_file(path: Path) -> gpd.GeoDataFrame:
+    """Read any vector file pyogrio can, turning its failures into one-line errors."""
+    if not path.exists():
+        msg = f"{path.name}: no such file ({path})"
+        raise InputFileError(msg)
+    try:
+        gdf = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
+        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        msg = f"{path.name}: cannot be read as a GeoJSON, GeoPackage or Shapefile ({first_line})"
+        raise InputFileError(msg) from err
+    if gdf.empty:
+        msg = f"{path.name}: the file has no features"
+        raise InputFileError(msg)
+    return gdf
+
+
+def _standard_columns(
+    gdf: gpd.GeoDataFrame, source: str, *, code_col: str | None, name_col: str | None
+) -> gpd.GeoDataFrame:
+    """Rename the detected (or given) code and name columns to ``ward_code``/``ward_name``."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    code = code_col or _pick_column(columns, _CODE_PATTERNS)
+    name = name_col or _pick_column(columns, _NAME_PATTERNS)
+    missing = [
+        f"{what} column {given!r}" if given else f"a {what} column"
+        for what, given, found in (("code", code_col, code), ("name", name_col, name))
+        if found is None or found not in columns
+    ]
+    if missing:
+        msg = (
+            f"{source}: cannot find {' or '.join(missing)} among {columns}; "
+            "pass code_col= and name_col="
+        )
+        raise InputFileError(msg)
+    return gpd.GeoDataFrame(
+        {
+            "ward_code": gdf[code].astype(str).to_numpy(),
+            "ward_name": gdf[name].astype(str).to_numpy(),
+        },
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
+    )
+
+
+def district_outline(wards: gpd.GeoDataFrame) -> shapely.Geometry:
+    """
+    Return the district as one geometry: the union of its wards.
+
+    Parameters
+    ----------
+    wards
+        Wards as returned by `read_wards`.
+
+    Returns
+    -------
+    shapely.Geometry
+        A Polygon or MultiPolygon in the wards' CRS.
+    """
+    return shapely.union_all(wards.geometry.to_numpy())

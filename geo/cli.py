@@ -1,0 +1,178 @@
+"""The ``geo`` command: thin wrappers that call the library and print what it returns.
+
+Each subcommand has an ``_add_<name>`` function that declares its arguments and a
+``_run_<name>`` function that does the work. Exit status: 0 on success, 2 when an
+input cannot be used (the message is one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from geo import __version__
+from geo._errors import GeoInputError
+from geo.boundaries import read_wards
+from geo.datasets import get_path
+from geo.incidents import LoadResult, load_incidents
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def _load(args: argparse.Namespace, *, strict: bool) -> LoadResult:
+    """Load the incident files named on the command line with the chosen wards."""
+    wards = read_wards(args.boundaries or get_path("wards"))
+    return load_incidents(args.paths, wards=wards, strict=strict)
+
+
+def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
+    """Arguments shared by every subcommand that reads incidents."""
+    parser.add_argument(
+        "paths", nargs="+", type=Path, help="police.uk CSVs, CSU logs, or folders of them"
+    )
+    parser.add_argument(
+        "--boundaries",
+        type=Path,
+        default=None,
+        help="ward boundaries (GeoJSON/GeoPackage/Shapefile); default: the shipped Sevenoaks wards",
+    )
+
+
+# --- geo validate ------------------------------------------------------------------------------
+
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="load files and report rows in / accepted / rejected")
+    _add_common_inputs(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--rejected", type=Path, default=None, help="write the rejected rows to this CSV"
+    )
+
+
+def validation_summary(result: LoadResult) -> dict[str, object]:
+    """
+    Summarise a load as the ``geo validate --json`` object.
+
+    Parameters
+    ----------
+    result
+        What `geo.incidents.load_incidents` returned.
+
+    Returns
+    -------
+    dict
+        ``rows_in``, ``accepted``, ``rejected``, ``reasons`` (reason -> count)
+        and ``files`` (one entry per file with the same counts and ``error``).
+    """
+    return {
+        "rows_in": result.rows_in,
+        "accepted": len(result.accepted),
+        "rejected": len(result.rejected),
+        "reasons": result.reasons,
+        "files": [
+            {
+                "file": f.source_file,
+                "kind": f.kind,
+                "rows_in": f.rows_in,
+                "accepted": f.accepted,
+                "rejected": f.rejected,
+                "reasons": dict(f.reasons),
+                "error": f.error,
+            }
+            for f in result.files
+        ],
+    }
+
+
+def _print_validation(summary: dict[str, object]) -> None:
+    files = summary["files"]
+    width = max([len(f["file"]) for f in files] + [5])
+    print(f"{'file':<{width}}  {'kind':<9} {'rows in':>8} {'accepted':>9} {'rejected':>9}  reasons")
+    for f in files:
+        if f["error"]:
+            print(f"{f['file']:<{width}}  ERROR: {f['error']}")
+            continue
+        reasons = ", ".join(f"{k}: {v}" for k, v in f["reasons"].items()) or "-"
+        print(
+            f"{f['file']:<{width}}  {f['kind']:<9} {f['rows_in']:>8} "
+            f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
+        )
+    reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
+    total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
+    print(f"{'total':<{width}}  {'':<9} {total}  {reasons}")
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    result = _load(args, strict=False)
+    summary = validation_summary(result)
+    if args.rejected is not None:
+        result.rejected.to_csv(args.rejected, index=False)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_validation(summary)
+    for error in result.errors:
+        print(f"geo validate: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.errors else EXIT_OK
+
+
+# --- the command -------------------------------------------------------------------------------
+
+_SUBCOMMANDS: dict[
+    str, tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int]]
+] = {
+    "validate": (_add_validate, _run_validate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    Build the ``geo`` argument parser with every subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="geo", description="Sevenoaks CSU hotspot and deployment planner"
+    )
+    parser.add_argument("--version", action="version", version=f"geo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add, _ in _SUBCOMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """
+    Run the ``geo`` command.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 when an input cannot be used.
+    """
+    args = build_parser().parse_args(argv)
+    _, run = _SUBCOMMANDS[args.command]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", category=UserWarning)
+        try:
+            status = run(args)
+        except GeoInputError as err:
+            print(f"geo {args.command}: {err}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+    for w in caught:
+        print(f"geo {args.command}: warning: {w.message}", file=sys.stderr)
+    return status

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+import pytest
+
+from geo.boundaries import read_wards
+from geo.datasets import get_path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def wards():
+    """The shipped 26 Sevenoaks wards, in EPSG:27700."""
+    return read_wards(get_path("wards"))
+
+
+@pytest.fixture(scope="session")
+def police_sample() -> Path:
+    """40 real police.uk rows (see tests/fixtures/README.md)."""
+    return FIXTURES / "police_uk_2025-09_sample.csv"

@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from geo.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_validate_json_on_the_real_sample(capsys, police_sample, tmp_path):
+    rejected = tmp_path / "rejected.csv"
+    status, out, err = run(
+        capsys, "validate", str(police_sample), "--json", "--rejected", str(rejected)
+    )
+
+    assert status == 0
+    assert err == ""
+    summary = json.loads(out)
+    assert {k: summary[k] for k in ("rows_in", "accepted", "rejected")} == {
+        "rows_in": 40,
+        "accepted": 32,
+        "rejected": 8,
+    }
+    assert summary["reasons"] == {"outside the district": 4, "no coordinates": 4}
+    (entry,) = summary["files"]
+    assert entry["file"] == police_sample.name
+    assert entry["error"] is None
+    assert entry["rows_in"] == entry["accepted"] + entry["rejected"]
+    table = pd.read_csv(rejected)
+    assert list(table.columns) == ["source_file", "line", "reason", "detail"]
+    assert len(table) == 8
+
+
+def test_validate_table_output(capsys, police_sample):
+    status, out, _ = run(capsys, "validate", str(police_sample))
+    assert status == 0
+    assert "outside the district: 4" in out
+    assert out.splitlines()[-1].split()[:4] == ["total", "40", "32", "8"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "image.csv: the file is binary"),
+        ("cols.csv", b"x,y\n1,2\n", "cols.csv: wrong columns"),
+        ("book.xlsx", b"not a zip", "book.xlsx: not a readable XLSX workbook"),
+        ("notes.docx", b"hello", "notes.docx: not a CSV or XLSX file"),
+    ],
+)
+def test_unreadable_file_exits_2_with_one_line(
+    capsys, tmp_path, police_sample, name, content, message
+):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    status, out, err = run(capsys, "validate", str(police_sample), str(bad), "--json")
+
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert "Traceback" not in err
+    summary = json.loads(out)  # the readable file is still reported
+    assert summary["accepted"] == 32
+    assert summary["files"][1]["error"].startswith(message)
+
+
+def test_missing_path_and_bad_boundaries_exit_2(capsys, tmp_path, police_sample):
+    status, _, err = run(capsys, "validate", str(tmp_path / "nope.csv"))
+    assert status == 2
+    assert "no such file or folder" in err
+    bad = tmp_path / "w.geojson"
+    bad.write_text("{}")
+    status, _, err = run(capsys, "validate", str(police_sample), "--boundaries", str(bad))
+    assert status == 2
+    assert err.startswith("geo validate: w.geojson")
+
+
+def test_python_dash_m_geo_works(police_sample):
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "validate", str(police_sample), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_in"] == 40
