@@ -46,7 +46,8 @@ def main() -> int:
     print(f"files: {len(files)}, rows: {rows:,}")
     print(f"pandas.read_csv (no validation): {t_pandas:6.2f} s  {rows / t_pandas:>10,.0f} rows/s")
     print(f"geo load_incidents (validated):  {t_geo:6.2f} s  {rows / t_geo:>10,.0f} rows/s")
-    print(f"  accepted {len(result.accepted):,}, rejected {len(result.rejected):,}: {result.reasons}")
+    accepted, rejected = len(result.accepted), len(result.rejected)
+    print(f"  accepted {accepted:,}, rejected {rejected:,}: {result.reasons}")
     return 0
 
 
