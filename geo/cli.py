@@ -93,19 +93,21 @@ def validation_summary(result: LoadResult) -> dict[str, object]:
 def _print_validation(summary: dict[str, object]) -> None:
     files = summary["files"]
     width = max([len(f["file"]) for f in files] + [5])
-    print(f"{'file':<{width}}  {'kind':<9} {'rows in':>8} {'accepted':>9} {'rejected':>9}  reasons")
+    print(
+        f"{'file':<{width}}  {'kind':<12} {'rows in':>8} {'accepted':>9} {'rejected':>9}  reasons"
+    )
     for f in files:
         if f["error"]:
             print(f"{f['file']:<{width}}  ERROR: {f['error']}")
             continue
         reasons = ", ".join(f"{k}: {v}" for k, v in f["reasons"].items()) or "-"
         print(
-            f"{f['file']:<{width}}  {f['kind']:<9} {f['rows_in']:>8} "
+            f"{f['file']:<{width}}  {f['kind']:<12} {f['rows_in']:>8} "
             f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
         )
     reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
     total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
-    print(f"{'total':<{width}}  {'':<9} {total}  {reasons}")
+    print(f"{'total':<{width}}  {'':<12} {total}  {reasons}")
 
 
 def _run_validate(args: argparse.Namespace) -> int:

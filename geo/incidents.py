@@ -21,7 +21,7 @@ CSU incident log (CSV or XLSX)
 
 Rejection reasons, checked in this order (the first that applies is given):
 ``malformed row``, ``no date``, ``unparseable date``, ``date in the future``,
-``no category``, ``unknown category``, ``no coordinates``,
+``no category``, ``unknown category``, ``implausible numbers`` (speeding files), ``no coordinates``,
 ``coordinates out of range``, ``unknown postcode``, ``outside the district``.
 """
 
@@ -42,6 +42,15 @@ from geo._validate import check_gdf
 from geo.crs import BNG, lonlat_to_bng
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.settings import LoadSettings
+from geo.speeding import (
+    SPEED_KINDS,
+    bad_numbers,
+    evidence_weight,
+    location_columns,
+    numeric,
+    resolve_columns,
+    speed_kind,
+)
 from geo.taxonomy import POLICE_UK_CATEGORY, category_for
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
@@ -329,6 +338,9 @@ def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
     """Tell which kind of file a header belongs to, or raise with what is missing."""
     if all(c in header for c in POLICE_UK_REQUIRED):
         return "police.uk"
+    speed = speed_kind(header)
+    if speed is not None:
+        return speed
     resolved = _resolve_csu(header, column_map)
     has_place = (
         ({"longitude", "latitude"} <= resolved.keys())
@@ -339,8 +351,9 @@ def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
         return "csu_log"
     msg = (
         f"wrong columns {header[:12]}: expected a police.uk street-level file "
-        f"({', '.join(POLICE_UK_REQUIRED)}) or a CSU log (date, category and "
-        "longitude/latitude, easting/northing or postcode)"
+        f"({', '.join(POLICE_UK_REQUIRED)}), a CSU log (date, category and "
+        "longitude/latitude, easting/northing or postcode) or a speeding file "
+        "(speed survey, Speedwatch, complaint or STATS19 collision; see geo.speeding)"
     )
     raise InputFileError(msg)
 
@@ -377,6 +390,8 @@ def _parse(
         raise InputFileError(msg) from err
     if kind == "police.uk":
         return _parse_police_uk(table)
+    if kind in SPEED_KINDS:
+        return _parse_speed(table, kind=kind, gazetteer=gazetteer, settings=settings, now=now)
     return _parse_csu(table, column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
 
 
@@ -569,6 +584,103 @@ def _parse_csu(
     )
 
 
+_SPEED_LABELS = {
+    "speed_survey": "Speed survey",
+    "speedwatch": "Community Speedwatch session",
+    "complaint": "Speeding complaint",
+    "collision": "Road traffic collision",
+}
+_SPEED_NUMBERS = {
+    "speed_survey": ("limit", "vehicles", "p85", "pct_over"),
+    "speedwatch": ("limit", "checked", "reported"),
+    "complaint": (),
+    "collision": ("limit", "severity"),
+}
+
+
+def _parse_speed(
+    table: RawTable,
+    *,
+    kind: str,
+    gazetteer: Gazetteer | None,
+    settings: LoadSettings,
+    now: dt.datetime | None,
+) -> pd.DataFrame:
+    """Parse one speeding evidence file (see `geo.speeding`) into incident rows with a weight."""
+    rows = table.rows
+    cols = resolve_columns(table.header, SPEED_KINDS[kind])
+    blank = pd.Series("", index=rows.index)
+    occurred, precision = _parse_dates(rows[cols["date"]], None)
+    limit = pd.Timestamp(now or dt.datetime.now()) + pd.Timedelta(
+        days=settings.future_tolerance_days
+    )
+    x, y, where_reason = _csu_coordinates(rows, location_columns(table.header), gazetteer)
+    fields = numeric(rows, cols, _SPEED_NUMBERS[kind])
+    date_text = rows[cols["date"]].str.strip()
+    reason = _first_reason(
+        [
+            ((date_text == "").to_numpy(), "no date"),
+            (occurred.isna().to_numpy(), "unparseable date"),
+            ((occurred > limit).to_numpy(), "date in the future"),
+            (bad_numbers(kind, fields), "implausible numbers"),
+            (where_reason != "", where_reason),
+        ],
+        len(rows),
+    )
+    road = rows.get(cols.get("road"), blank).str.strip()
+    site = rows.get(cols.get("site"), blank).str.strip()
+    ids = rows.get(cols.get("id"), blank).str.strip()
+    stem = Path(table.source).stem
+    return pd.DataFrame(
+        {
+            "line": rows["line"],
+            "incident_id": ids.where(ids != "", stem + ":" + rows["line"].astype(str)),
+            "category": "speeding",
+            "source_category": _SPEED_LABELS[kind],
+            "source": kind,
+            "occurred": occurred,
+            "date_precision": precision,
+            "location": site.where(site != "", road),
+            "x": x,
+            "y": y,
+            "reason": reason,
+            "detail": np.where(reason == "unparseable date", date_text, ""),
+            "weight": evidence_weight(kind, fields),
+            "road": road,
+            "speed_limit_mph": fields.get("limit", np.nan),
+            "evidence": _evidence_text(kind, fields, rows, cols),
+        }
+    )
+
+
+def _evidence_text(
+    kind: str, f: pd.DataFrame, rows: pd.DataFrame, cols: dict[str, str]
+) -> pd.Series:
+    """Say in words what each speeding row shows, for reasons and tables."""
+
+    def num(col: str) -> pd.Series:
+        return f[col].round(0).astype("Int64").astype(str)
+
+    if kind == "speed_survey":
+        return (
+            num("vehicles")
+            + " vehicles, 85th percentile "
+            + num("p85")
+            + " mph in a "
+            + num("limit")
+            + " limit, "
+            + num("pct_over")
+            + " % over the limit"
+        )
+    if kind == "speedwatch":
+        return num("reported") + " of " + num("checked") + " vehicles reported by Speedwatch"
+    if kind == "collision":
+        return f["severity"].map({1: "fatal", 2: "serious", 3: "slight"}).fillna("unknown") + (
+            " collision"
+        )
+    return "complaint: " + rows[cols["text"]].str.strip().str.slice(0, 120)
+
+
 # --- wards, and the split into accepted and rejected --------------------------------------------
 
 
@@ -610,9 +722,9 @@ def _finalise(
         ],
         ignore_index=True,
     ).sort_values("line", kind="stable", ignore_index=True)
-    accepted = points.assign(source_file=table.source)[list(INCIDENT_COLUMNS)].reset_index(
-        drop=True
-    )
+    extra = [c for c in points.columns if c not in INCIDENT_COLUMNS]
+    columns = list(INCIDENT_COLUMNS[:-1]) + extra + ["geometry"]
+    accepted = points.assign(source_file=table.source)[columns].reset_index(drop=True)
     return accepted, rejected
 
 
