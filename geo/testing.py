@@ -150,3 +150,65 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
     """Write `text` to `path` in `encoding` and return the path."""
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def make_hotspots(
+    centres_m: Sequence[tuple[float, float]],
+    *,
+    radius_m: float = 80.0,
+    n_incidents: Sequence[int] | None = None,
+    trend_class: str = "persistent",
+    category: str = "asb+criminal_damage",
+) -> gpd.GeoDataFrame:
+    """
+    Build round hotspots at (dx, dy) metres from `ORIGIN`, with the engine's columns.
+
+    Parameters
+    ----------
+    centres_m
+        One (dx, dy) per hotspot; ids are H0, H1, ...
+    radius_m
+        Radius of each outline.
+    n_incidents
+        Count per hotspot (default 10 each); the prior count is half of it.
+    trend_class
+        The class of every hotspot.
+    category
+        The category (set) of every hotspot.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``hotspot_id``, ``category``, ``rank``, ``n_incidents``, ``n_prior``, ``change_pct``,
+        ``trend``, ``trend_class``, ``harm``, ``gi_bin``, ``ward_names``,
+        ``top_locations``, ``centroid_x``, ``centroid_y`` and Polygon outlines (EPSG:27700).
+
+    Examples
+    --------
+    >>> make_hotspots([(0, 0), (500, 0)])["hotspot_id"].tolist()
+    ['H0', 'H1']
+    """
+    x0, y0 = ORIGIN
+    counts = list(n_incidents) if n_incidents is not None else [10] * len(centres_m)
+    rows = []
+    for i, ((dx, dy), n) in enumerate(zip(centres_m, counts, strict=True)):
+        rows.append(
+            {
+                "hotspot_id": f"H{i}",
+                "category": category,
+                "rank": i + 1,
+                "n_incidents": n,
+                "n_prior": n // 2,
+                "change_pct": 100.0 if n else float("nan"),
+                "trend": "up 100 %",
+                "trend_class": trend_class,
+                "harm": float(n),
+                "gi_bin": 3,
+                "ward_names": "Test ward T01",
+                "top_locations": f"On or near Street {i}: {n}",
+                "centroid_x": x0 + dx,
+                "centroid_y": y0 + dy,
+                "geometry": shapely.Point(x0 + dx, y0 + dy).buffer(radius_m),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
