@@ -35,6 +35,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import InputFileError
 from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table
@@ -698,7 +699,9 @@ def _finalise(
     points = _assign_wards(points, wards)
     outside = points["ward_code"].isna().to_numpy()
     if not settings.keep_outside_district:
-        parsed.loc[parsed.index[ok][outside], "reason"] = "outside the district"
+        where = parsed.index[ok][outside]
+        parsed.loc[where, "reason"] = "outside the district"
+        parsed.loc[where, "detail"] = _distance_outside(points[outside], wards)
         points = points[~outside]
     rejected_rows = parsed[parsed["reason"] != ""]
     rejected = pd.concat(
@@ -726,6 +729,19 @@ def _finalise(
     columns = list(INCIDENT_COLUMNS[:-1]) + extra + ["geometry"]
     accepted = points.assign(source_file=table.source)[columns].reset_index(drop=True)
     return accepted, rejected
+
+
+def _distance_outside(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> list[str]:
+    """Say how far outside the district each point is, e.g. "35 m outside"."""
+    if points.empty:
+        return []
+    district = shapely.union_all(wards.geometry.to_numpy())
+    minx, miny, maxx, maxy = district.bounds
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    near = (x > minx - 1000) & (x < maxx + 1000) & (y > miny - 1000) & (y < maxy + 1000)
+    metres = np.full(len(points), np.inf)
+    metres[near] = shapely.distance(district, points.geometry.to_numpy()[near])
+    return ["over 1 km outside" if m >= 1000 else f"{m:.0f} m outside" for m in metres]
 
 
 def _assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
