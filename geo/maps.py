@@ -1,0 +1,593 @@
+"""Folium maps from small layer functions, drawn with no internet by default.
+
+A map is `base_map` plus layers, each built by one function that takes a
+GeoDataFrame in EPSG:27700 and returns a folium layer to ``.add_to(m)``:
+
+- `ward_layer`: ward outlines with their names;
+- `incident_heat_layer`, `incident_points_layer`: incidents (internal maps only);
+- `hotspot_layer`: hotspot outlines coloured by Gi* significance (``gi_bin``);
+- `deployment_layer`: suggested or approved deployments, one symbol per resource;
+- `public_map`: the PACT map, which accepts only aggregated, public-safe areas.
+
+Offline. folium's defaults load Leaflet, jQuery, Bootstrap and icon fonts from
+CDNs, and the map stays blank with no internet. Here every map loads Leaflet
+(and the heat-map plugin) from ``MapSettings.asset_url``, the app's ``static/``
+folder, and nothing else: no jQuery (so no ``folium.Popup``, which needs it; the
+popups are ``GeoJsonPopup``), no Bootstrap, no icon fonts (deployment symbols are
+``DivIcon`` letters), no branca colour scales (they fetch d3; legends are drawn
+by the app from `count_legend`, `hotspot_legend` and `resource_legend`), and no
+basemap unless ``MapSettings.basemap_url`` is set. `standalone_html` inlines the
+same files from the installed packages into one page that opens from disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xstatic.pkg.leaflet
+
+from geo._errors import GeoInputError
+from geo._validate import check_gdf
+from geo.crs import BNG, to_wgs84
+from geo.pact import check_public
+from geo.settings import MapSettings
+from geo.taxonomy import LABELS
+
+_LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
+_FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
+
+ASSET_FILES: Mapping[str, Path] = MappingProxyType(
+    {
+        "leaflet/leaflet.js": _LEAFLET_DIR / "leaflet.js",
+        "leaflet/leaflet.css": _LEAFLET_DIR / "leaflet.css",
+        **{f"leaflet/images/{p.name}": p for p in sorted((_LEAFLET_DIR / "images").glob("*.png"))},
+        "leaflet-heat/leaflet_heat.min.js": _FOLIUM_TEMPLATES / "leaflet_heat.min.js",
+    }
+)
+"""Path under the app's ``static/`` folder -> the installed package file it copies."""
+
+WARD_STYLE: Mapping[str, object] = MappingProxyType(
+    {"color": "#3c3c3c", "weight": 1.5, "fillColor": "#9e9e9e", "fillOpacity": 0.05}
+)
+"""How ward outlines are drawn."""
+
+COUNT_BREAKS: tuple[tuple[int, str], ...] = (
+    (200, "#99000d"),
+    (100, "#cb181d"),
+    (50, "#ef3b2c"),
+    (20, "#fb6a4a"),
+    (10, "#fc9272"),
+    (5, "#fcbba1"),
+)
+"""(lowest count, colour) classes for public counts, highest first."""
+
+SUPPRESSED_COLOUR = "#e0e0e0"
+"""Fill of a ward whose count is shown as "fewer than N"."""
+
+GI_BIN_STYLES: Mapping[int, tuple[str, str]] = MappingProxyType(
+    {
+        3: ("#b2182b", "hot spot, 99% confidence"),
+        2: ("#ef8a62", "hot spot, 95% confidence"),
+        1: ("#fddbc7", "hot spot, 90% confidence"),
+        0: ("#7f7f7f", "not significant"),
+        -1: ("#d1e5f0", "cold spot, 90% confidence"),
+        -2: ("#67a9cf", "cold spot, 95% confidence"),
+        -3: ("#2166ac", "cold spot, 99% confidence"),
+    }
+)
+"""Gi* significance bin -> (outline colour, meaning in words)."""
+
+RESOURCE_STYLES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "cctv": ("#6a3d9a", "C", "Mobile CCTV camera"),
+        "speed_board": ("#ff7f00", "S", "Speed indicator board"),
+        "eva": ("#33a02c", "E", "Environmental Visual Audit"),
+        "patrol": ("#1f78b4", "P", "PCSO patrol"),
+    }
+)
+"""Resource type -> (colour, letter on the symbol, name in words)."""
+
+HOTSPOT_COLUMNS: tuple[str, ...] = (
+    "hotspot_id",
+    "category",
+    "rank",
+    "n_incidents",
+    "n_prior",
+    "trend",
+    "trend_class",
+    "harm",
+    "gi_bin",
+    "ward_names",
+    "top_locations",
+    "geometry",
+)
+"""Columns `hotspot_layer` needs (the hotspot engine's output)."""
+
+DEFAULT_MAP_SETTINGS = MapSettings()
+"""Map settings used when none are given: no basemap, Leaflet from ``/app/static``."""
+
+DEPLOYMENT_COLUMNS: tuple[str, ...] = ("resource", "unit", "site_name", "reason", "geometry")
+"""Columns `deployment_layer` needs (the planner's output)."""
+
+
+# --- the base map ------------------------------------------------------------------------------
+
+
+def base_map(
+    bounds: tuple[float, float, float, float], *, settings: MapSettings = DEFAULT_MAP_SETTINGS
+) -> folium.Map:
+    """
+    Return an empty map fitted to `bounds`, loading Leaflet from local files only.
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in EPSG:27700 metres, e.g. ``wards.total_bounds``.
+    settings
+        Basemap (none by default) and where the Leaflet files are served.
+
+    Returns
+    -------
+    folium.Map
+        With no tiles unless ``settings.basemap_url`` is set, and no asset
+        link other than Leaflet's JS and CSS under ``settings.asset_url``.
+
+    Examples
+    --------
+    >>> m = base_map((540_000, 140_000, 565_000, 172_000))
+    >>> html = m.get_root().render()
+    >>> "/app/static/leaflet/leaflet.js" in html, "cdn." in html, "jquery" in html
+    (True, False, False)
+    """
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    m.default_js = [("leaflet", _asset(settings, "leaflet/leaflet.js"))]
+    m.default_css = [("leaflet_css", _asset(settings, "leaflet/leaflet.css"))]
+    _IconPath(_asset(settings, "leaflet/images/")).add_to(m)
+    if settings.basemap_url is not None:
+        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution).add_to(m)
+    m.fit_bounds(_latlon_bounds(bounds))
+    return m
+
+
+class _IconPath(folium.MacroElement):
+    """Tell Leaflet where the default marker images are (it guesses from a CDN URL)."""
+
+    _template = folium.template.Template(
+        "{% macro script(this, kwargs) %}"
+        "L.Icon.Default.imagePath = {{ this.path|tojson }};"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._name = "IconPath"
+        self.path = path
+
+
+def _asset(settings: MapSettings, relative: str) -> str:
+    return f"{settings.asset_url.rstrip('/')}/{relative}"
+
+
+def _latlon_bounds(bounds: tuple[float, float, float, float]) -> list[list[float]]:
+    box = gpd.GeoDataFrame(geometry=[shapely.box(*bounds)], crs=BNG)
+    west, south, east, north = to_wgs84(box).total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def _geojson_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
+    """Keep `columns` as JSON-safe text or numbers, in WGS84: what the browser receives."""
+    out = gdf[[*columns, "geometry"]].copy()
+    for column in columns:
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            out[column] = values.astype("Float64").astype(object).where(values.notna(), None)
+        else:
+            out[column] = values.map(_as_text)
+    return to_wgs84(out)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, list | tuple | np.ndarray):
+        return "; ".join(str(v) for v in value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%B %Y")
+    return str(value)
+
+
+# --- layers ------------------------------------------------------------------------------------
+
+
+def ward_layer(wards: gpd.GeoDataFrame, *, name: str = "Wards") -> folium.GeoJson:
+    """
+    Return ward outlines with their names as tooltips.
+
+    Parameters
+    ----------
+    wards
+        ``ward_name`` and polygons, EPSG:27700.
+    name
+        The layer's name in the layer control.
+
+    Returns
+    -------
+    folium.GeoJson
+    """
+    check_gdf(wards, name="wards", columns=["ward_name"], geom_types={"Polygon", "MultiPolygon"})
+    return folium.GeoJson(
+        _geojson_frame(wards, ["ward_name"]),
+        name=name,
+        style_function=lambda _feature: dict(WARD_STYLE),
+        tooltip=folium.GeoJsonTooltip(fields=["ward_name"], aliases=["Ward"]),
+    )
+
+
+def incident_heat_layer(
+    incidents: gpd.GeoDataFrame, *, settings: MapSettings = DEFAULT_MAP_SETTINGS, name: str = "Heat"
+) -> folium.plugins.HeatMap:
+    """
+    Return a heat layer of incident points (internal maps only).
+
+    Parameters
+    ----------
+    incidents
+        Points in EPSG:27700.
+    settings
+        Where the heat-map script is served from.
+    name
+        The layer's name.
+
+    Returns
+    -------
+    folium.plugins.HeatMap
+        Loading Leaflet.heat from ``settings.asset_url``, not from a CDN.
+    """
+    check_gdf(incidents, name="incidents", geom_types={"Point"})
+    points = to_wgs84(incidents[["geometry"]])
+    latlon = np.column_stack([points.geometry.y, points.geometry.x]).tolist()
+    heat = folium.plugins.HeatMap(latlon, name=name, radius=12, blur=15, min_opacity=0.3)
+    heat.default_js = [("leaflet_heat", _asset(settings, "leaflet-heat/leaflet_heat.min.js"))]
+    return heat
+
+
+def incident_points_layer(
+    incidents: gpd.GeoDataFrame, *, name: str = "Incidents", show: bool = True
+) -> folium.GeoJson:
+    """
+    Return incidents as small circle markers with what, when and where (internal only).
+
+    Parameters
+    ----------
+    incidents
+        The incidents table (``category``, ``occurred``, ``location``), EPSG:27700.
+    name
+        The layer's name.
+    show
+        Whether the layer is switched on when the map opens.
+
+    Returns
+    -------
+    folium.GeoJson
+    """
+    check_gdf(
+        incidents,
+        name="incidents",
+        columns=["category", "occurred", "location"],
+        geom_types={"Point"},
+    )
+    shown = incidents.assign(
+        what=incidents["category"].map(lambda c: LABELS.get(c, c)),
+        when=pd.to_datetime(incidents["occurred"]).dt.strftime("%B %Y"),
+    )
+    return folium.GeoJson(
+        _geojson_frame(shown, ["what", "when", "location"]),
+        name=name,
+        show=show,
+        marker=folium.CircleMarker(radius=3, weight=1, color="#08306b", fill_opacity=0.6),
+        tooltip=folium.GeoJsonTooltip(fields=["what", "when", "location"], aliases=["", "", ""]),
+    )
+
+
+def hotspot_layer(hotspots: gpd.GeoDataFrame, *, name: str = "Hotspots") -> folium.GeoJson:
+    """
+    Return hotspot outlines coloured by significance, with their figures in a popup.
+
+    Parameters
+    ----------
+    hotspots
+        The hotspot engine's output (`HOTSPOT_COLUMNS`), polygons in EPSG:27700;
+        ``gi_bin`` from -3 (cold, 99%) to 3 (hot, 99%).
+    name
+        The layer's name.
+
+    Returns
+    -------
+    folium.GeoJson
+        Outlines coloured by `GI_BIN_STYLES`; the popup gives rank, category,
+        counts now and before, trend, harm, significance, wards and top locations.
+    """
+    check_gdf(
+        hotspots, name="hotspots", columns=HOTSPOT_COLUMNS, geom_types={"Polygon", "MultiPolygon"}
+    )
+    shown = hotspots.assign(
+        what=hotspots["category"].map(lambda c: LABELS.get(c, c)),
+        significance=hotspots["gi_bin"].map(lambda b: GI_BIN_STYLES[int(b)][1]),
+        colour=hotspots["gi_bin"].map(lambda b: GI_BIN_STYLES[int(b)][0]),
+        harm=hotspots["harm"].round(1),
+    )
+    fields = [
+        "rank",
+        "what",
+        "n_incidents",
+        "n_prior",
+        "trend_class",
+        "harm",
+        "significance",
+        "ward_names",
+        "top_locations",
+    ]
+    aliases = [
+        "Rank",
+        "Category",
+        "Incidents",
+        "Before",
+        "Trend",
+        "Harm",
+        "Significance",
+        "Wards",
+        "Top locations",
+    ]
+    return folium.GeoJson(
+        _geojson_frame(shown, [*fields, "hotspot_id", "colour"]),
+        name=name,
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 3,
+            "fillOpacity": 0.15,
+        },
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
+        tooltip=folium.GeoJsonTooltip(fields=["rank", "what"], aliases=["Hotspot", ""]),
+    )
+
+
+def deployment_layer(
+    deployments: gpd.GeoDataFrame, *, name: str = "Deployments"
+) -> folium.FeatureGroup:
+    """
+    Return deployments as lettered symbols, one colour per resource type.
+
+    Parameters
+    ----------
+    deployments
+        The planner's rows (`DEPLOYMENT_COLUMNS`), points in EPSG:27700;
+        ``resource`` is one of `RESOURCE_STYLES`.
+    name
+        The layer's name.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One GeoJson sub-layer per resource type present, with the unit, site
+        and reason in a popup.
+
+    Raises
+    ------
+    GeoInputError
+        If a resource type is not one of `RESOURCE_STYLES`.
+    """
+    check_gdf(deployments, name="deployments", columns=DEPLOYMENT_COLUMNS, geom_types={"Point"})
+    unknown = sorted(set(deployments["resource"]) - set(RESOURCE_STYLES))
+    if unknown:
+        msg = (
+            f"`deployments` has unknown resource types {unknown}; expected {list(RESOURCE_STYLES)}"
+        )
+        raise GeoInputError(msg)
+    group = folium.FeatureGroup(name=name)
+    for resource, rows in deployments.groupby("resource", sort=False):
+        colour, letter, words = RESOURCE_STYLES[str(resource)]
+        folium.GeoJson(
+            _geojson_frame(rows.assign(kind=words), ["kind", "unit", "site_name", "reason"]),
+            marker=folium.Marker(icon=_symbol(colour, letter)),
+            popup=folium.GeoJsonPopup(
+                fields=["kind", "unit", "site_name", "reason"],
+                aliases=["", "Unit", "Site", "Why"],
+            ),
+        ).add_to(group)
+    return group
+
+
+def _symbol(colour: str, letter: str) -> folium.DivIcon:
+    html = (
+        f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:50%;'
+        "width:22px;height:22px;line-height:20px;text-align:center;font:bold 13px sans-serif;"
+        f'box-shadow:0 0 3px #000">{letter}</div>'
+    )
+    return folium.DivIcon(
+        html=html, icon_size=(22, 22), icon_anchor=(11, 11), class_name="geo-symbol"
+    )
+
+
+# --- the public map ----------------------------------------------------------------------------
+
+
+def count_colour(count: object) -> str:
+    """
+    Return the fill colour of a public count (missing = suppressed).
+
+    Examples
+    --------
+    >>> count_colour(7), count_colour(250), count_colour(None)
+    ('#fcbba1', '#99000d', '#e0e0e0')
+    """
+    if count is None or pd.isna(count):
+        return SUPPRESSED_COLOUR
+    return next((colour for low, colour in COUNT_BREAKS if count >= low), SUPPRESSED_COLOUR)
+
+
+def public_map(
+    wards: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame | None = None,
+    *,
+    settings: MapSettings = DEFAULT_MAP_SETTINGS,
+) -> folium.Map:
+    """
+    Draw a PACT map from public-safe ward (and cell) counts only.
+
+    Parameters
+    ----------
+    wards
+        ``ward_name``, ``count`` (missing when suppressed), ``shown``,
+        ``change`` and polygons in EPSG:27700, as `geo.pact.public_view` gives.
+    cells
+        Optional cell counts (``cell_id``, ``count``, ``shown``, polygons).
+    settings
+        Basemap, asset location and the public rules the frames must obey.
+
+    Returns
+    -------
+    folium.Map
+        Wards shaded by count with tooltips in words, cells on top; only the
+        listed columns reach the page.
+
+    Raises
+    ------
+    GeoInputError
+        If a frame has point geometries or a count below the threshold
+        (`geo.pact.check_public`), or lacks the columns.
+    """
+    rules = settings.public
+    check_gdf(wards, name="wards", columns=["ward_name", "count", "shown", "change"])
+    check_public(wards, rules, name="wards")
+    m = base_map(tuple(wards.total_bounds), settings=settings)
+    folium.GeoJson(
+        _geojson_frame(wards, ["ward_name", "count", "shown", "change"]),
+        name="Wards",
+        style_function=_count_fill("#3c3c3c", weight=1.5, opacity=0.6),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["ward_name", "shown", "change"], aliases=["Ward", "Incidents", "Change"]
+        ),
+    ).add_to(m)
+    if cells is not None and len(cells):
+        check_gdf(cells, name="cells", columns=["count", "shown"])
+        check_public(cells, rules, name="cells")
+        _public_cell_layer(cells, rules.cell_m).add_to(m)
+    return m
+
+
+def _count_fill(outline: str, *, weight: float, opacity: float) -> Callable[[dict], dict]:
+    """Return a style function filling each area by its public ``count``."""
+
+    def style(feature: dict) -> dict:
+        fill = count_colour(feature["properties"]["count"])
+        return {"color": outline, "weight": weight, "fillColor": fill, "fillOpacity": opacity}
+
+    return style
+
+
+def _public_cell_layer(cells: gpd.GeoDataFrame, cell_m: float) -> folium.GeoJson:
+    return folium.GeoJson(
+        _geojson_frame(cells, ["count", "shown"]),
+        name=f"{cell_m:.0f} m squares",
+        style_function=_count_fill("#67000d", weight=0.5, opacity=0.7),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["shown"], aliases=[f"Incidents in this {cell_m:.0f} m square"]
+        ),
+    )
+
+
+# --- legends for the app, and the standalone page ----------------------------------------------
+
+
+def count_legend(min_count: int) -> list[tuple[str, str]]:
+    """
+    Return (colour, label) pairs for public counts, lowest first.
+
+    Examples
+    --------
+    >>> count_legend(5)[:2]
+    [('#e0e0e0', 'fewer than 5'), ('#fcbba1', '5 to 9')]
+    """
+    lows = [low for low, _ in reversed(COUNT_BREAKS)]
+    highs = [*(h - 1 for h in lows[1:]), None]
+    pairs = [(SUPPRESSED_COLOUR, f"fewer than {min_count}")]
+    for (low, colour), high in zip(reversed(COUNT_BREAKS), highs, strict=True):
+        pairs.append((colour, f"{low} to {high}" if high is not None else f"{low} or more"))
+    return pairs
+
+
+def hotspot_legend() -> list[tuple[str, str]]:
+    """Return (colour, meaning) pairs for hotspot outlines, hottest first."""
+    return [GI_BIN_STYLES[b] for b in sorted(GI_BIN_STYLES, reverse=True)]
+
+
+def resource_legend() -> list[tuple[str, str]]:
+    """Return (colour, "letter: name") pairs for deployment symbols."""
+    return [(colour, f"{letter}: {words}") for colour, letter, words in RESOURCE_STYLES.values()]
+
+
+_SCRIPT_LINK = re.compile(r'<script src="([^"]+)"></script>')
+_CSS_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
+_CSS_IMAGE = re.compile(r"url\((images/[^)]+\.png)\)")
+
+
+def standalone_html(m: folium.Map, *, title: str = "Map") -> str:
+    """
+    Render `m` as one HTML page with Leaflet inlined, that opens from disk offline.
+
+    Parameters
+    ----------
+    m
+        A map built by this module (its assets are local files).
+    title
+        The page title.
+
+    Returns
+    -------
+    str
+        The page, with every script and stylesheet inline and the stylesheet's
+        images as data URIs: it makes no request at all when opened.
+
+    Raises
+    ------
+    GeoInputError
+        If the map links an asset this module does not ship (a CDN link).
+
+    Examples
+    --------
+    >>> page = standalone_html(base_map((540_000, 140_000, 565_000, 172_000)))
+    >>> "<script src=" in page, "Leaflet 1.9.3" in page
+    (False, True)
+    """
+    m.get_root().title = title
+    html = m.get_root().render()
+    html = _SCRIPT_LINK.sub(lambda g: f"<script>{_read_asset(g.group(1))}</script>", html)
+    return _CSS_LINK.sub(
+        lambda g: f"<style>{_inline_images(_read_asset(g.group(1)))}</style>", html
+    )
+
+
+def _read_asset(url: str) -> str:
+    for relative, path in ASSET_FILES.items():
+        if url.endswith("/" + relative):
+            return path.read_text(encoding="utf-8")
+    msg = f"the map links {url!r}, which is not a shipped asset: it would need the internet"
+    raise GeoInputError(msg)
+
+
+def _inline_images(css: str) -> str:
+    def data_uri(match: re.Match[str]) -> str:
+        data = ASSET_FILES[f"leaflet/{match.group(1)}"].read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
+
+    return _CSS_IMAGE.sub(data_uri, css)

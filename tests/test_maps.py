@@ -1,0 +1,255 @@
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo._errors import GeoInputError
+from geo.crs import BNG
+from geo.maps import (
+    ASSET_FILES,
+    DEFAULT_MAP_SETTINGS,
+    GI_BIN_STYLES,
+    RESOURCE_STYLES,
+    base_map,
+    count_legend,
+    deployment_layer,
+    hotspot_layer,
+    incident_heat_layer,
+    incident_points_layer,
+    public_map,
+    standalone_html,
+    ward_layer,
+)
+from geo.pact import PactArea, Period, public_view
+from geo.settings import PublicMapRules
+from geo.testing import ORIGIN, make_incidents, make_ward_grid
+
+STATIC = Path(__file__).parents[1] / "static"
+ASSET_LINK = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+def render(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def layers_of(m: folium.Map, kind: type) -> list:
+    return [c for c in m._children.values() if isinstance(c, kind)]
+
+
+@pytest.fixture
+def hotspots():
+    """Two hotspots shaped like the hotspot engine's output."""
+    x0, y0 = ORIGIN
+    return gpd.GeoDataFrame(
+        {
+            "hotspot_id": ["asb-5525-1553", "burglary-5530-1558"],
+            "category": ["asb", "burglary"],
+            "rank": [1, 2],
+            "n_incidents": [42, 9],
+            "n_prior": [30, 11],
+            "trend": [0.4, -0.18],
+            "trend_class": ["rising", "steady"],
+            "harm": [42.0, 2466.0],
+            "gi_bin": [3, -1],
+            "ward_names": [["Swanley St Mary's"], ["Sevenoaks Town and St John's"]],
+            "top_locations": [
+                ["On or near High Street", "On or near Bus Station"],
+                ["On or near London Road"],
+            ],
+        },
+        geometry=[
+            shapely.box(x0, y0, x0 + 300, y0 + 200),
+            shapely.box(x0 + 500, y0 + 500, x0 + 700, y0 + 650),
+        ],
+        crs=BNG,
+    )
+
+
+@pytest.fixture
+def deployments():
+    x0, y0 = ORIGIN
+    return gpd.GeoDataFrame(
+        {
+            "resource": ["cctv", "speed_board", "eva", "patrol"],
+            "unit": ["camera 3", "board 1", "EVA", "PCSO team A"],
+            "site_name": ["Swanley bus station", "London Road", "Bevan Place", "High Street"],
+            "reason": ["ASB hotspot 1, rising", "speeding complaints", "damage", "hotspot 1"],
+        },
+        geometry=[shapely.Point(x0 + 10 * i, y0) for i in range(4)],
+        crs=BNG,
+    )
+
+
+def test_base_map_links_only_local_leaflet_and_no_tiles(wards):
+    html = render(base_map(tuple(wards.total_bounds)))
+
+    assert ASSET_LINK.findall(html) == [
+        "/app/static/leaflet/leaflet.js",
+        "/app/static/leaflet/leaflet.css",
+    ]
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "tileLayer" not in html
+    assert 'L.Icon.Default.imagePath = "/app/static/leaflet/images/"' in html
+
+
+def test_base_map_fits_the_district_in_lon_lat(wards):
+    m = base_map(tuple(wards.total_bounds))
+
+    (south, west), (north, east) = layers_of(m, folium.map.FitBounds)[0].bounds
+    assert 51.1 < south < north < 51.5  # Sevenoaks District, latitude
+    assert 0.0 < west < east < 0.35
+
+
+def test_online_basemap_is_a_setting(wards):
+    online = replace(
+        DEFAULT_MAP_SETTINGS,
+        basemap_url="https://tiles.example/{z}/{x}/{y}.png",
+        basemap_attribution="Example tiles",
+    )
+
+    html = render(base_map(tuple(wards.total_bounds), settings=online))
+
+    assert "https://tiles.example/{z}/{x}/{y}.png" in html
+    with pytest.raises(ValueError, match="attribution"):
+        replace(DEFAULT_MAP_SETTINGS, basemap_url="https://tiles.example/{z}/{x}/{y}.png")
+
+
+def test_internal_map_layers_are_drawn_offline(wards, hotspots, deployments):
+    incidents = make_incidents([(10, 20), (30, 40), (50, 60)], occurred="2025-03-01")
+    m = base_map(tuple(wards.total_bounds))
+    for layer in [
+        ward_layer(wards),
+        incident_heat_layer(incidents),
+        incident_points_layer(incidents),
+        hotspot_layer(hotspots),
+        deployment_layer(deployments),
+    ]:
+        layer.add_to(m)
+    folium.LayerControl().add_to(m)
+
+    html = render(m)
+
+    assert sorted(ASSET_LINK.findall(html)) == [
+        "/app/static/leaflet-heat/leaflet_heat.min.js",
+        "/app/static/leaflet/leaflet.css",
+        "/app/static/leaflet/leaflet.js",
+    ]
+    assert "https://" not in html
+    assert "$(" not in html  # no jQuery call: jQuery is not loaded
+    assert "Swanley St Mary's" not in html or "Sevenoaks Town and St John" in html
+    assert "Anti-social behaviour" in html
+    assert "March 2025" in html
+    assert "hot spot, 99% confidence" in html
+
+
+def test_hotspot_outlines_are_coloured_by_significance(hotspots):
+    layer = hotspot_layer(hotspots)
+    features = layer.data["features"]
+
+    colours = [layer.style_function(f)["color"] for f in features]
+    assert colours == [GI_BIN_STYLES[3][0], GI_BIN_STYLES[-1][0]]
+    props = features[0]["properties"]
+    assert props["top_locations"] == "On or near High Street; On or near Bus Station"
+    assert props["n_incidents"] == 42
+    assert props["significance"] == "hot spot, 99% confidence"
+
+
+def test_hotspot_layer_names_missing_columns(hotspots):
+    with pytest.raises(GeoInputError, match=r"missing columns \['gi_bin'\]"):
+        hotspot_layer(hotspots.drop(columns="gi_bin"))
+
+
+def test_each_resource_has_its_own_symbol(deployments):
+    group = deployment_layer(deployments)
+    html = render(folium.Map(tiles=None).add_child(group))
+
+    sublayers = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(sublayers) == 4
+    for colour, letter, _words in RESOURCE_STYLES.values():
+        assert f"background:{colour}" in html
+        assert f"\\u003e{letter}\\u003c/div\\u003e" in html  # the letter, JSON-escaped
+    assert "Swanley bus station" in html
+
+
+def test_unknown_resource_is_refused(deployments):
+    with pytest.raises(GeoInputError, match=r"unknown resource types \['drone'\]"):
+        deployment_layer(deployments.assign(resource=["cctv", "drone", "eva", "patrol"]))
+
+
+def test_public_map_shows_counts_in_words_and_no_points():
+    wards = make_ward_grid(3, 1)
+    offsets = [(100, 100)] * 30 + [(1200, 100)] * 3 + [(2200, 100)] * 12
+    incidents = make_incidents(offsets, occurred="2025-01-01")
+    incidents["ward_name"] = ["Test ward T01"] * 30 + ["Test ward T02"] * 3 + ["Test ward T03"] * 12
+    area = PactArea("Test", tuple(wards["ward_name"]))
+    view = public_view(
+        incidents, wards, area=area, period=Period("2025-01", "2025-01"), rules=PublicMapRules()
+    )
+
+    m = public_map(view.wards, view.cells)
+    html = render(m)
+
+    data = [c.data for c in layers_of(m, folium.GeoJson)]
+    kinds = {f["geometry"]["type"] for d in data for f in d["features"]}
+    assert kinds == {"Polygon"}
+    assert [f["properties"]["shown"] for f in data[0]["features"]] == [
+        "30",
+        "fewer than 5",
+        "withheld",
+    ]
+    assert set(data[0]["features"][0]["properties"]) == {"ward_name", "count", "shown", "change"}
+    assert "https://" not in html
+    assert "circleMarker" not in html
+    assert "pointToLayer" not in html
+
+
+def test_public_map_refuses_points_and_small_counts():
+    wards = make_ward_grid(1, 1).assign(count=[3], shown=["3"], change=[""])
+    with pytest.raises(GeoInputError, match="counts below 5"):
+        public_map(wards)
+    points = make_incidents([(0, 0)]).assign(count=[None], shown=["fewer than 5"], change=[""])
+    with pytest.raises(GeoInputError, match="only areas"):
+        public_map(points)
+
+
+def test_standalone_page_needs_no_server_and_no_internet(wards):
+    m = base_map(tuple(wards.total_bounds))
+    ward_layer(wards).add_to(m)
+
+    page = standalone_html(m, title="Swanley PACT")
+
+    assert "<script src=" not in page
+    assert '<link rel="stylesheet"' not in page
+    assert "<title>Swanley PACT</title>" in page
+    assert "Leaflet 1.9.3" in page
+    assert "url(data:image/png;base64," in page
+    assert "url(images/" not in page
+
+
+def test_standalone_page_refuses_a_cdn_asset():
+    m = folium.Map(tiles=None)  # folium's defaults: CDN links
+
+    with pytest.raises(GeoInputError, match="not a shipped asset"):
+        standalone_html(m)
+
+
+def test_static_folder_is_the_packaged_files():
+    for relative, source in ASSET_FILES.items():
+        assert (STATIC / relative).read_bytes() == source.read_bytes(), relative
+
+
+def test_count_legend_matches_the_colours_used():
+    legend = count_legend(5)
+
+    assert legend[0] == ("#e0e0e0", "fewer than 5")
+    assert legend[-1][1] == "200 or more"
+    assert json.dumps(legend)  # plain data for the app to draw
+    assert len({c for c, _ in legend}) == len(legend)
+    assert pd.Series([label for _, label in legend]).is_unique
