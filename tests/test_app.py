@@ -1,0 +1,104 @@
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.datasets import get_path
+
+APP = Path(__file__).parents[1] / "app.py"
+
+
+def run(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def folium_maps(at: AppTest) -> list:
+    """The st_folium components on the page (AppTest shows them as UnknownElement)."""
+    found = []
+    for node in at.get("component_instance") or []:
+        args = json.loads(node.proto.json_args)
+        if "script" in args:
+            found.append(args)
+    return found
+
+
+def assert_offline(args: dict) -> None:
+    links = args["js_links"] + args["css_links"]
+    assert links, "the map loads Leaflet from somewhere"
+    assert all(link.startswith("/app/static/") for link in links), links
+    assert "https://" not in args["script"]
+    assert "http://" not in args["script"]
+
+
+def test_map_page_draws_wards_and_incidents_offline():
+    at = run()
+
+    assert at.title[0].value == "Map"
+    [args] = folium_maps(at)
+    assert_offline(args)
+    assert "Swanley St Mary" in args["script"]
+    assert "heatLayer" in args["script"]
+    assert at.caption[0].value.startswith("451 incidents, July to September 2025")
+
+
+def test_map_page_filters_by_ward():
+    at = run()
+    at.multiselect[1].select("Edenbridge North and East").run()
+
+    assert not at.exception
+    [args] = folium_maps(at)
+    assert "Edenbridge North and East" in args["script"]
+    assert "Swanley St Mary" not in args["script"]
+
+
+def test_pact_page_shows_counts_in_words_and_no_points():
+    at = run("app_pages/pact.py")
+
+    assert at.subheader[0].value == "Swanley, January to April 2025"
+    assert [m.value for m in at.metric] == ["590", "down 14% on a year earlier"]
+    [args] = folium_maps(at)
+    assert_offline(args)
+    assert "pointToLayer" not in args["script"]
+    assert "circleMarker" not in args["script"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [
+        "Download this map as a web page (opens offline)",
+        "Download the table (CSV)",
+    ]
+
+
+def test_pact_page_without_last_year_says_so():
+    at = run("app_pages/pact.py")
+    at.selectbox[1].select("2025-06").run()
+    at.selectbox[2].select("2025-09").run()
+
+    assert not at.exception
+    assert at.metric[1].value == "no comparison data"
+
+
+def test_data_page_accounts_for_every_row():
+    at = run("app_pages/data.py")
+
+    assert [m.value for m in at.metric] == ["8,530", "8,522", "8"]
+    files = at.dataframe[0].value
+    assert len(files) == len(list(get_path("police_uk").glob("*.csv")))
+    assert set(at.dataframe[1].value["reason"]) == {"outside the district"}
+
+
+def test_public_mode_serves_the_pact_page_alone(monkeypatch):
+    monkeypatch.setenv("GEO_PUBLIC", "1")
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+
+    assert not at.exception
+    assert at.title[0].value == "PACT map"
+    for internal in ["app_pages/data.py", "app_pages/map.py"]:
+        with pytest.raises(
+            ValueError, match=r"Could not find a navigation page.*Known pages: \[[^,]*pact\.py'\]"
+        ):
+            at.switch_page(internal).run()
+    assert at.title[0].value == "PACT map"
