@@ -1,10 +1,9 @@
 """Map page: incidents by category, month and ward, with last year's months beside them."""
 
-import altair as alt
 import streamlit as st
 
 from app_pages import _cache
-from app_pages._ui import legend, show_map
+from app_pages._ui import legend, month_bars, show_map
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
@@ -45,18 +44,7 @@ legend("Layers", [("#3c3c3c", "ward outline"), ("#08306b", "incident (one dot pe
 
 st.subheader("By month, against the same months a year earlier")
 monthly = _cache.monthly_comparison(incidents, chosen)
-chart = (
-    alt.Chart(monthly.dropna(subset=["count"]))
-    .mark_bar()
-    .encode(
-        x=alt.X("month:N", sort=alt.SortField("order"), title=None),
-        xOffset="series:N",
-        y=alt.Y("count:Q", title="Incidents"),
-        color=alt.Color("series:N", title=None),
-        tooltip=["series", "month", "count"],
-    )
-)
-st.altair_chart(chart, width="stretch")
+month_bars(monthly, month="month", order="order", shown="count")
 missing = monthly[monthly["count"].isna()]
 if len(missing):
     st.caption(f"No data loaded for {len(missing)} of the months a year earlier.")

@@ -1,10 +1,9 @@
 """PACT page: a public-safe map and table of one panel's area (counts by area, never a point)."""
 
-import altair as alt
 import streamlit as st
 
 from app_pages import _cache
-from app_pages._ui import legend, show_map
+from app_pages._ui import legend, month_bars, show_map
 
 areas = {a.name: a for a in _cache.pact_areas()}
 months = _cache.months_of(_cache.police_uk_incidents())
@@ -42,18 +41,7 @@ st.dataframe(view.table, hide_index=True, width="stretch")
 
 st.subheader("By month")
 monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b"))
-chart = (
-    alt.Chart(monthly.dropna(subset=["count"]))
-    .mark_bar()
-    .encode(
-        x=alt.X("month_name:N", sort=alt.SortField("month"), title=None),
-        xOffset="series:N",
-        y=alt.Y("count:Q", title="Incidents"),
-        color=alt.Color("series:N", title=None),
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("month_name:N", title="month"), "shown:N"],
-    )
-)
-st.altair_chart(chart, width="stretch")
+month_bars(monthly, month="month_name", order="month", shown="shown")
 hidden = monthly[monthly["count"].isna()]
 if len(hidden):
     st.caption(
