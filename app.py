@@ -5,11 +5,17 @@ internal pages (incident points, CSU logs, uploads) are not in the navigation an
 cannot be reached.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages._cache import public_mode
 
-st.set_page_config(page_title="Sevenoaks CSU planner", page_icon=":material/map:", layout="wide")
+st.set_page_config(
+    page_title="Sevenoaks CSU planner",
+    page_icon=str(Path(__file__).parent / "static" / "leaflet" / "images" / "marker-icon.png"),
+    layout="wide",
+)
 
 pact = st.Page("app_pages/pact.py", title="PACT map", icon=":material/groups:", url_path="pact")
 if public_mode():

@@ -1,0 +1,161 @@
+"""Drive the real app in headless Chromium: maps draw, downloads work, nothing leaves the machine.
+
+Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`; .ci/run
+installs it). Playwright's own browser download is not needed. Saves a screenshot of
+each page to docs/screenshots/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).parents[1]
+SHOTS = REPO / "docs" / "screenshots"
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"streamlit did not become healthy at {url}")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    out = log.open("w")
+    env = {k: v for k, v in os.environ.items() if k != "GEO_PUBLIC"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(f"{url}/_stcore/health", process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
+
+
+def leaflet_frame(page, *, min_shapes: int, timeout_s: float = 90):
+    """Wait for a frame whose Leaflet map has drawn at least `min_shapes` vector shapes."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                shapes = frame.locator(".leaflet-container path.leaflet-interactive").count()
+            except Exception:  # a frame may detach while Streamlit reruns
+                continue
+            if shapes >= min_shapes:
+                return frame, shapes
+        page.wait_for_timeout(500)
+    pytest.fail(f"no Leaflet map with {min_shapes} shapes drew within {timeout_s} s")
+
+
+def test_pages_draw_offline_and_the_pact_page_downloads(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1100}, accept_downloads=True
+        )
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame, _ = leaflet_frame(page, min_shapes=26)  # the 26 wards at least
+        assert frame.locator(".leaflet-heatmap-layer").count() == 1
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "map.png"))
+
+        page.get_by_role("link", name="PACT map").click()
+        page.get_by_text("Swanley, January to April 2025").wait_for(timeout=60_000)
+        frame, _ = leaflet_frame(page, min_shapes=5)  # Swanley's five wards
+        assert frame.locator(".leaflet-marker-icon").count() == 0
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "pact.png"))
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="Download this map as a web page").click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+
+        page.get_by_role("link", name="Data").click()
+        page.get_by_text("Files the app is running on").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "data.png"))
+        browser.close()
+
+    page_html = saved.read_text(encoding="utf-8")
+    assert saved.name == "pact-swanley-2025-01-to-2025-04.html"
+    assert "<title>Swanley PACT map</title>" in page_html
+    assert "<script src=" not in page_html
+    assert "Swanley St Mary" in page_html
+    outside = sorted(
+        {u for u in requests if urlparse(u).scheme in {"http", "https", "ws", "wss"}}
+        - {u for u in requests if urlparse(u).hostname in LOCAL_HOSTS}
+    )
+    assert requests
+    assert outside == []
+    assert any(u.endswith("/app/static/leaflet/leaflet.js") for u in requests)
