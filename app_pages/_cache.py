@@ -254,7 +254,6 @@ def default_pact_period(months: Sequence[str], *, length: int = 4) -> tuple[str,
     """
     have = set(months)
     for last in reversed(months):
-        span = pact.Period(last, last)
         first = (pd.Period(last, "M") - (length - 1)).strftime("%Y-%m")
         span = pact.Period(first, last)
         wanted = {m.strftime("%Y-%m") for m in [*span.months, *span.year_before().months]}
