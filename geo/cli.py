@@ -18,7 +18,10 @@ from geo import __version__
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.datasets import get_path
+from geo.export import about_block, write_table
 from geo.incidents import LoadResult, load_incidents
+from geo.settings import DEFAULT_SETTINGS
+from geo.taxonomy import CATEGORIES
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -124,12 +127,82 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if result.errors else EXIT_OK
 
 
+# --- geo hotspots ------------------------------------------------------------------------------
+
+
+def _add_hotspots(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("hotspots", help="find and rank hotspots of a category; export the list")
+    _add_common_inputs(p)
+    p.add_argument(
+        "--category", required=True, help="e.g. asb, burglary, speeding, asb+criminal_damage"
+    )
+    p.add_argument(
+        "--as-of", default=None, help="last month (YYYY-MM) or day; default: latest data"
+    )
+    span = p.add_mutually_exclusive_group()
+    span.add_argument("--months", type=int, default=None, help="window in months (default 3)")
+    span.add_argument("--weeks", type=int, default=None, help="window in weeks (dated CSU logs)")
+    p.add_argument("--rank-by", choices=["harm", "count"], default="harm")
+    p.add_argument("--out", type=Path, default=None, help="write .csv, .xlsx or .geojson")
+    p.add_argument("--json", action="store_true", help="print the hotspots as JSON")
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    from geo.hotspots import find_hotspots, hotspot_incidents
+
+    result = _load(args, strict=True)
+    incidents, wards = result.accepted, read_wards(args.boundaries or get_path("wards"))
+    cats = [c for c in args.category.split("+") if c]
+    unknown = [c for c in cats if c not in CATEGORIES]
+    if unknown:
+        msg = f"unknown category {unknown}; expected some of {list(CATEGORIES)}"
+        raise GeoInputError(msg)
+    if incidents.empty:
+        msg = "no incidents were accepted from the files given"
+        raise GeoInputError(msg)
+    as_of = args.as_of or incidents["occurred"].max().strftime(
+        "%Y-%m" if not args.weeks else "%Y-%m-%d"
+    )
+    months = None if args.weeks else (args.months or 3)
+    spots = find_hotspots(
+        incidents,
+        categories=cats,
+        as_of=as_of,
+        months=months,
+        weeks=args.weeks,
+        wards=wards,
+        params=DEFAULT_SETTINGS.hotspots,
+        rank_by=args.rank_by,
+    )
+    span = f"{args.weeks} weeks" if args.weeks else f"{months} months"
+    if args.out is not None:
+        members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=args.weeks)
+        about = about_block(
+            title=f"{args.category} hotspots, {span} to {as_of}", period=f"{span} to {as_of}",
+            sources=[f.source_file for f in result.files], settings=DEFAULT_SETTINGS.hotspots,
+        )  # fmt: skip
+        sheets = {"hotspots": spots, "incidents": members.drop(columns="geometry")}
+        write_table(args.out, sheets, about=about)
+    table = spots.drop(columns="geometry")
+    if args.json:
+        print(table.to_json(orient="records"))
+    elif table.empty:
+        print(f"No {args.category} hotspots in the {span} to {as_of}.")
+    else:
+        print(f"{args.category} hotspots, {span} to {as_of}, ranked by {args.rank_by}:")
+        cols = ["rank", "hotspot_id", "n_incidents", "n_prior", "trend", "trend_class", "harm",
+                "gi_bin", "ward_names", "top_locations"]  # fmt: skip
+        print(table[cols].to_string(index=False))
+    return EXIT_OK
+
+
 # --- the command -------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
     str, tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int]]
 ] = {
     "validate": (_add_validate, _run_validate),
+    "hotspots": (_add_hotspots, _run_hotspots),
 }
 
 

@@ -93,6 +93,103 @@ class MapSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HotspotParams:
+    """
+    How hotspots are found (`geo.hotspots.find_hotspots`).
+
+    Attributes
+    ----------
+    eps_m
+        DBSCAN neighbourhood radius in metres: map points closer than this chain
+        into one hotspot. 150 m suits police.uk's street-level map points.
+    min_incidents
+        Incidents (summed over shared map points) needed within `eps_m` for a
+        core point, so a single busy map point can be a hotspot on its own.
+    buffer_m
+        Outline buffer around the convex hull of a hotspot's map points, so a
+        one-point hotspot still has an area.
+    cell_m
+        Cell size of the Getis-Ord Gi* grid (metres).
+    permutations
+        Conditional permutations for Gi* pseudo p-values.
+    fdr
+        Apply a Benjamini-Hochberg false-discovery-rate correction to Gi*.
+    min_incidents_by_category
+        Lower minimums for low-volume categories (burglary: 55 in three months for
+        the whole district, so 3 at a place is already a pattern).
+    match_overlap
+        A new hotspot keeps a previous hotspot's id when their outlines overlap
+        by at least this share of the smaller one.
+    seed
+        Random seed for the permutations.
+    """
+
+    eps_m: float = 150.0
+    min_incidents: int = 6
+    min_incidents_by_category: tuple[tuple[str, int], ...] = (("burglary", 3), ("speeding", 3))
+    buffer_m: float = 50.0
+    cell_m: float = 250.0
+    permutations: int = 999
+    fdr: bool = True
+    match_overlap: float = 0.3
+    seed: int = 12345
+
+    def __post_init__(self) -> None:
+        if not (self.eps_m > 0 and self.buffer_m > 0 and self.cell_m > 0):
+            msg = f"eps_m, buffer_m and cell_m must be positive metres: {self}"
+            raise ValueError(msg)
+        if self.min_incidents < 1 or self.permutations < 99:
+            msg = f"need min_incidents >= 1 and permutations >= 99: {self}"
+            raise ValueError(msg)
+
+    def min_for(self, categories: tuple[str, ...]) -> int:
+        """Return the minimum cluster size for a set of categories (the lowest that applies)."""
+        by = dict(self.min_incidents_by_category)
+        return min([by.get(c, self.min_incidents) for c in categories] or [self.min_incidents])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForecastParams:
+    """
+    How next month's risk is forecast (`geo.forecast.risk_surface`).
+
+    Attributes
+    ----------
+    cell_m
+        Grid cell size in metres (150 m).
+    recent_months
+        Months counted by the ``recent`` baseline (3).
+    kde_bandwidth_m
+        Gaussian kernel bandwidth of the ``kde`` baseline (200 m).
+    prospective_half_life_months
+        Time half-life of the ``prospective`` weights (2 months).
+    prospective_bandwidth_m
+        Space reach of the ``prospective`` weights (200 m).
+    blend_recent
+        Weight of the recent-months rate in the ``default`` method's blend with
+        the long-run rate (0 = long-run only).
+    smooth_m
+        Bandwidth of the light spatial smoothing in the ``default`` method.
+    smooth_weight
+        Share of the ``default`` score taken from the smoothed surface.
+    """
+
+    cell_m: float = 150.0
+    recent_months: int = 3
+    kde_bandwidth_m: float = 200.0
+    prospective_half_life_months: float = 2.0
+    prospective_bandwidth_m: float = 200.0
+    blend_recent: float = 0.5
+    smooth_m: float = 150.0
+    smooth_weight: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not self.cell_m > 0 or self.recent_months < 1:
+            msg = f"cell_m must be positive and recent_months >= 1: {self}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """
     Everything a run needs to know, passed explicitly to each stage.
@@ -103,10 +200,16 @@ class Settings:
         How input files are read; see `LoadSettings`.
     maps
         How maps are drawn, and what public maps may show; see `MapSettings`.
+    hotspots
+        How hotspots are found; see `HotspotParams`.
+    forecast
+        How risk is forecast; see `ForecastParams`.
     """
 
     load: LoadSettings = LoadSettings()
     maps: MapSettings = MapSettings()
+    hotspots: HotspotParams = HotspotParams()
+    forecast: ForecastParams = ForecastParams()
 
 
 DEFAULT_SETTINGS = Settings()
