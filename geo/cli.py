@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from geo import __version__
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
@@ -196,6 +198,96 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- geo evaluate ------------------------------------------------------------------------------
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="backtest forecast methods on held-out months")
+    _add_common_inputs(p)
+    p.add_argument("--category", required=True, help="e.g. asb, burglary, asb+criminal_damage")
+    p.add_argument("--test-months", required=True, help="comma-separated YYYY-MM months")
+    p.add_argument("--methods", default="naive,recent,kde,prospective,default")
+    p.add_argument("--coverage", default="0.5,1,2,5", help="area coverages in per cent")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _number(value: float) -> float | None:
+    """Round a measure for JSON; None where it is undefined (a month with no incidents)."""
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def evaluation_summary(results: object, *, category: str, cell_m: float) -> dict[str, object]:
+    """
+    Summarise backtest rows as the ``geo evaluate --json`` object.
+
+    Returns
+    -------
+    dict
+        ``category``, ``cell_m``, ``test_months``, ``coverage_pct`` and ``methods``
+        (name -> ``hit_rate``/``pai``/``pei`` -> coverage -> mean over the months).
+    """
+    covs = sorted(results["coverage_pct"].unique())
+    methods = {}
+    for method, rows in results.groupby("method", sort=False):
+        means = rows.groupby("coverage_pct")[["hit_rate", "pai", "pei"]].mean()
+        methods[method] = {
+            m: {f"{c:g}": _number(means.loc[c, m]) for c in covs}
+            for m in ("hit_rate", "pai", "pei")
+        }
+    return {
+        "category": category,
+        "cell_m": cell_m,
+        "test_months": list(dict.fromkeys(results["month"])),
+        "coverage_pct": [float(c) for c in covs],
+        "methods": methods,
+    }
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from geo.boundaries import district_outline
+    from geo.evaluate import backtest
+    from geo.forecast import METHODS
+    from geo.grid import make_grid
+
+    wards = read_wards(args.boundaries or get_path("wards"))
+    incidents = load_incidents(args.paths, wards=wards).accepted
+    months = [m.strip() for m in args.test_months.split(",") if m.strip()]
+    for m in months:
+        try:
+            pd.Period(m, freq="M")
+        except ValueError as err:
+            msg = f"--test-months: {m!r} is not a YYYY-MM month"
+            raise GeoInputError(msg) from err
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    methods = list(dict.fromkeys(["naive", *[m for m in methods if m != "oracle"]]))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        msg = f"unknown methods {unknown}; expected some of {list(METHODS)}"
+        raise GeoInputError(msg)
+    try:
+        coverage = [float(c) for c in args.coverage.split(",")]
+    except ValueError as err:
+        msg = f"--coverage must be numbers in per cent, got {args.coverage!r}"
+        raise GeoInputError(msg) from err
+    params = DEFAULT_SETTINGS.forecast
+    grid = make_grid(district_outline(wards), cell_m=params.cell_m)
+    results = backtest(incidents, grid, categories=args.category, test_months=months,
+                       methods=methods, coverages_pct=coverage, params=params)  # fmt: skip
+    summary = evaluation_summary(results, category=args.category, cell_m=params.cell_m)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    table = results.pivot_table(index="method", columns="coverage_pct", values="hit_rate",
+                                aggfunc=["mean", "min", "max"], sort=False)  # fmt: skip
+    print(f"Hit rate for {args.category}, mean (min-max) over {', '.join(months)}:")
+    for method in table.index:
+        cells = [f"{c:g} %: {table.loc[method, ('mean', c)]:.3f} "
+                 f"({table.loc[method, ('min', c)]:.2f}-{table.loc[method, ('max', c)]:.2f})"
+                 for c in coverage]  # fmt: skip
+        print(f"  {method:<12} " + "  ".join(cells))
+    return EXIT_OK
+
+
 # --- the command -------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
@@ -203,6 +295,7 @@ _SUBCOMMANDS: dict[
 ] = {
     "validate": (_add_validate, _run_validate),
     "hotspots": (_add_hotspots, _run_hotspots),
+    "evaluate": (_add_evaluate, _run_evaluate),
 }
 
 

@@ -179,8 +179,8 @@ class ForecastParams:
     kde_bandwidth_m: float = 200.0
     prospective_half_life_months: float = 2.0
     prospective_bandwidth_m: float = 200.0
-    blend_recent: float = 0.5
-    smooth_m: float = 150.0
+    blend_recent: float = 0.25
+    smooth_m: float = 200.0
     smooth_weight: float = 0.3
 
     def __post_init__(self) -> None:
