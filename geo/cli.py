@@ -8,22 +8,30 @@ input cannot be used (the message is one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from geo import __version__
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
+from geo.crs import to_wgs84
 from geo.datasets import get_path
 from geo.export import about_block, write_table
 from geo.incidents import LoadResult, load_incidents
+from geo.resources import WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS
+from geo.store import StoredPlan, load_plan, plan_history, save_plan
 from geo.taxonomy import CATEGORIES
+
+if TYPE_CHECKING:
+    from geo.pipeline import WeekRun
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -288,6 +296,165 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- geo plan ----------------------------------------------------------------------------------
+
+
+def _add_plan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="suggest (and save) a week's deployments, or list saved plans")
+    p.add_argument("paths", nargs="*", type=Path, help="incident and speeding files or folders")
+    p.add_argument(
+        "--boundaries", type=Path, default=None, help="ward boundaries (default: shipped)"
+    )
+    p.add_argument(
+        "--week", type=dt.date.fromisoformat, help="a day of the week to plan (YYYY-MM-DD)"
+    )
+    p.add_argument("--resources", type=Path, default=None, help="resources TOML (default: shipped)")
+    p.add_argument("--db", type=Path, default=None, help="plan history SQLite file")
+    p.add_argument("--out", type=Path, default=None, help="write the plan to .xlsx or .csv")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--approve", action="store_true", help="save the plan as approved")
+    p.add_argument("--history", action="store_true", help="list saved plans and exit")
+    p.add_argument("--cameras", type=int, default=None, help="cameras usable this week")
+    p.add_argument("--boards", type=int, default=None, help="speed boards usable this week")
+    p.add_argument("--patrol-hours", type=float, default=None, help="PCSO hours this week")
+    p.add_argument("--exclude", action="append", default=[], help="a site id off limits")
+    p.add_argument("--pin", action="append", default=[], help="a site id a camera must cover")
+    p.add_argument("--by", default="geo plan", help="who is saving the plan")
+
+
+def plan_summary(run: WeekRun, *, saved: StoredPlan | None = None) -> dict[str, object]:
+    """
+    Summarise a weekly run as the ``geo plan --json`` object.
+
+    Parameters
+    ----------
+    run
+        What `geo.pipeline.run_week` returned.
+    saved
+        The stored version, if the plan was saved.
+
+    Returns
+    -------
+    dict
+        ``week``, ``data_until``, ``resources`` (per resource ``used`` and
+        ``available``), ``deployments`` (``resource``, ``unit``, ``site_name``,
+        ``longitude``, ``latitude``, ``hotspot_ids``, ``reason``, ``status``),
+        ``notes``, ``synthetic_sources`` and ``saved`` (version and status, or null).
+    """
+    plan = run.plan
+    deployments = plan.deployments
+    if saved is not None and len(saved.deployments) == len(deployments):
+        deployments = deployments.assign(status=saved.deployments["status"].to_numpy())
+    lonlat = to_wgs84(deployments) if len(deployments) else deployments
+    return {
+        "week": plan.week.isoformat(),
+        "data_until": run.as_of,
+        "resources": {
+            k: {"used": plan.used[k], "available": plan.available[k]} for k in plan.available
+        },
+        "deployments": [
+            {
+                "resource": row["resource"],
+                "unit": row["unit"],
+                "site_name": row["site_name"],
+                "longitude": round(point.x, 6),
+                "latitude": round(point.y, 6),
+                "hotspot_ids": [h for h in str(row["hotspot_ids"]).split("; ") if h],
+                "reason": row["reason"],
+                "status": row["status"],
+            }
+            for row, point in zip(deployments.to_dict("records"), lonlat.geometry, strict=True)
+        ],
+        "notes": list(plan.notes),
+        "synthetic_sources": list(run.synthetic_sources),
+        "saved": None if saved is None else {"version": saved.version, "status": saved.status},
+    }
+
+
+def _print_plan(summary: dict[str, object]) -> None:
+    print(f"Plan for the week of {summary['week']} (data to {summary['data_until']})")
+    for name, counts in summary["resources"].items():
+        print(f"  {name}: {counts['used']:g} of {counts['available']:g}")
+    for d in summary["deployments"]:
+        print(f"- [{d['resource']}] {d['reason']}")
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+    if summary["synthetic_sources"]:
+        print(f"  note: SYNTHETIC inputs used: {', '.join(summary['synthetic_sources'])}")
+    if summary["saved"]:
+        print(f"Saved as version {summary['saved']['version']} ({summary['saved']['status']}).")
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from geo.pipeline import DEFAULT_DB, run_week  # imported here: it pulls in the solver
+
+    db = args.db or DEFAULT_DB
+    if args.history:
+        table = plan_history(db)
+        print(table.to_json(orient="records") if args.json else table.to_string(index=False))
+        return EXIT_OK
+    if not args.paths or args.week is None:
+        msg = "give the input files and --week (or --history)"
+        raise GeoInputError(msg)
+    overrides = WeekOverrides(
+        cameras=args.cameras, boards=args.boards, patrol_hours=args.patrol_hours,
+        excluded_sites=frozenset(args.exclude), pinned_sites=tuple(args.pin),
+    )  # fmt: skip
+    wards = read_wards(args.boundaries) if args.boundaries else None
+    run = run_week(
+        args.paths, week=args.week, wards=wards, resources=read_resources(args.resources),
+        overrides=overrides, db=db,
+    )  # fmt: skip
+    latest = load_plan(db, week=run.week)
+    rows = run.plan.deployments.drop(columns="geometry")
+    if args.approve:
+        rows = rows.assign(status="approved")
+    saved = save_plan(
+        db, week=run.week, deployments=rows,
+        status="approved" if args.approve else "suggested", saved_by=args.by,
+        base_version=latest.version if latest else None,
+    )  # fmt: skip
+    if args.out is not None:
+        write_plan(run, args.out, saved=saved)
+    summary = plan_summary(run, saved=saved)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_plan(summary)
+    return EXIT_OK
+
+
+def write_plan(run: WeekRun, path: Path, *, saved: StoredPlan | None = None) -> list[Path]:
+    """
+    Write a week's plan to XLSX or CSV with its provenance ("about").
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    rows = run.plan.deployments
+    lonlat = to_wgs84(rows) if len(rows) else rows
+    table = rows.drop(columns="geometry").assign(
+        longitude=lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
+        latitude=lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
+        numbers=rows["numbers"].map(json.dumps),
+    )
+    notes = list(run.plan.notes)
+    if run.synthetic_sources:
+        notes.append(
+            "Speed evidence from SYNTHETIC sample files: " + ", ".join(run.synthetic_sources)
+        )
+    about = about_block(
+        title=f"Deployment plan, week of {run.week.isoformat()}",
+        period=f"{run.window.label} (data to {run.as_of})",
+        sources=[f.source_file for f in run.loaded.files],
+        extra={"notes": " | ".join(notes),
+               "saved": f"version {saved.version} ({saved.status})" if saved else "not saved"},
+    )  # fmt: skip
+    return write_table(path, {"plan": table}, about=about)
+
+
 # --- the command -------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
@@ -296,6 +463,7 @@ _SUBCOMMANDS: dict[
     "validate": (_add_validate, _run_validate),
     "hotspots": (_add_hotspots, _run_hotspots),
     "evaluate": (_add_evaluate, _run_evaluate),
+    "plan": (_add_plan, _run_plan),
 }
 
 

@@ -575,7 +575,9 @@ def plan_speed_boards(
     placed: list[dict[str, object]] = []
     for before in prev.sort_values("unit").to_dict("records"):
         weeks = int(before["weeks_on_site"])
-        still_top = rank.get(before["site_id"], 10**6) < available
+        score = sites["score"].iloc[rank[before["site_id"]]] if before["site_id"] in rank else 0
+        fresh = sites[~sites["site_id"].isin(resting | set(prev["site_id"]))]
+        still_top = int((fresh["score"] > score).sum()) < available  # no better free site
         if before["site_id"] in rank and (
             weeks < cfg.min_weeks or (weeks < cfg.max_weeks and still_top)
         ):
@@ -783,7 +785,7 @@ def plan_patrols(
             f"({spot['ward_names']}), hotspot {spot['hotspot_id']}: {int(spot['n_incidents'])} "
             f"incidents in {window.label} ({spot['trend']}); "
             f"forecast harm {spot['forecast_harm']:.1f} next month. {when}"
-        )
+        ).strip()
         c = spot["geometry"].centroid
         rows.append({
             "resource": "patrol", "unit": f"Patrol {i}", "site_id": spot["hotspot_id"],

@@ -92,3 +92,25 @@ def test_python_dash_m_geo_works(police_sample):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows_in"] == 40
+
+
+def test_plan_json_saves_and_history(capsys, tmp_path):
+    from geo.datasets import REPO_ROOT
+
+    db = tmp_path / "plans.sqlite"
+    args = [str(REPO_ROOT / "data"), "--week", "2025-10-08", "--db", str(db), "--json"]
+    status, out, _ = run(capsys, "plan", *args, "--approve", "--cameras", "3",
+                         "--out", str(tmp_path / "plan.xlsx"))  # fmt: skip
+    assert status == 0
+    summary = json.loads(out)
+    assert summary["week"] == "2025-10-06"  # the Monday of the day given
+    assert summary["resources"]["cctv"] == {"used": 3, "available": 3}
+    first = summary["deployments"][0]
+    assert set(first) == {"resource", "unit", "site_name", "longitude", "latitude", "hotspot_ids",
+                          "reason", "status"}  # fmt: skip
+    assert first["status"] == "approved"
+    assert 0 < first["longitude"] < 1
+    assert summary["saved"] == {"version": 1, "status": "approved"}
+    assert (tmp_path / "plan.xlsx").exists()
+    status, out, _ = run(capsys, "plan", "--history", "--db", str(db), "--json")
+    assert json.loads(out)[0]["week"] == "2025-10-06"

@@ -73,8 +73,8 @@ def test_backtest_is_deterministic_and_has_the_oracle():
 
 
 def test_evaluate_json_keys(capsys, police_sample):
-    status = main(["evaluate", str(police_sample), "--category", "asb", "--test-months",
-                   "2025-09,2026-01", "--methods", "default", "--coverage", "1,5", "--json"])  # fmt: skip
+    args = ["--test-months", "2025-09,2026-01", "--methods", "default", "--coverage", "1,5"]
+    status = main(["evaluate", str(police_sample), "--category", "asb", *args, "--json"])
     out = json.loads(capsys.readouterr().out)
     assert status == 0
     assert set(out) == {"category", "cell_m", "test_months", "coverage_pct", "methods"}
