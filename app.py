@@ -23,6 +23,8 @@ if public_mode():
 else:
     pages = [
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("app_pages/week.py", title="This week", icon=":material/event:"),
+        st.Page("app_pages/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
         pact,
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
     ]

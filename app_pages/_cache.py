@@ -11,6 +11,7 @@ shipped police.uk files only, never an uploaded CSU log.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -25,9 +26,21 @@ import streamlit as st
 
 from geo import maps, pact
 from geo.boundaries import read_wards
-from geo.datasets import get_path
+from geo.datasets import REPO_ROOT, get_path
+from geo.export import about_block, printable_plan, write_plan, write_table
+from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, expand_paths, load_incidents
+from geo.pipeline import DEFAULT_DB, WeekRun, monday_of, run_week
+from geo.resources import Resources, WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS, LoadSettings, Settings
+from geo.store import (
+    PLAN_STATUSES,
+    StoredPlan,
+    last_approved_before,
+    load_plan,
+    plan_history,
+    save_plan,
+)
 from geo.taxonomy import CATEGORIES, LABELS
 
 SETTINGS: Settings = DEFAULT_SETTINGS
@@ -294,3 +307,122 @@ def min_count() -> int:
 def cell_m() -> float:
     """Return the side of public cells in metres."""
     return SETTINGS.maps.public.cell_m
+
+
+# --- the week's plan and the hotspot list ------------------------------------------------------
+
+SYNTHETIC_SPEED = REPO_ROOT / "data" / "synthetic"
+"""The SYNTHETIC speeding sample (a demo of speed boards; never real data)."""
+
+
+def plan_db() -> Path:
+    """Return the plan history file (``GEO_PLAN_DB`` or the default next to the repository)."""
+    return Path(os.environ.get("GEO_PLAN_DB", str(DEFAULT_DB)))
+
+
+def next_week(incidents: pd.DataFrame) -> dt.date:
+    """Return the Monday after the last month of data: the week to plan by default."""
+    last = incidents["occurred"].max().to_period("M") + 1
+    return monday_of(last.to_timestamp().date() + dt.timedelta(days=6))
+
+
+def synthetic_files() -> list[str]:
+    """Return the SYNTHETIC speeding sample files."""
+    return [str(p) for p in expand_paths([SYNTHETIC_SPEED])]
+
+
+@st.cache_data(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+def _week(
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],  # noqa: ARG001
+    week: dt.date,
+    overrides: WeekOverrides,
+    db: str,
+    db_stamp: int,  # noqa: ARG001
+    settings: Settings,
+) -> WeekRun:
+    return run_week(list(paths), week=week, overrides=overrides, db=Path(db), settings=settings)
+
+
+def week_run(paths: Sequence[str], week: dt.date, overrides: WeekOverrides) -> WeekRun:
+    """Plan `week` from `paths` (cached on paths, file times, the week, overrides and history)."""
+    db = plan_db()
+    stamp = db.stat().st_mtime_ns if db.exists() else 0
+    return _week(tuple(paths), _stamps(paths), week, overrides, str(db), stamp, SETTINGS)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding hotspots...")
+def _hotspots(
+    paths: tuple[str, ...], stamps: tuple[int, ...], category: str, as_of: str, months: int,  # noqa: ARG001
+    rank_by: str, settings: Settings,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
+    incidents = load(list(paths)).accepted
+    spots = find_hotspots(incidents, categories=category, as_of=as_of, months=months,
+                          wards=wards(), params=settings.hotspots, rank_by=rank_by)  # fmt: skip
+    return spots, hotspot_incidents(incidents, spots, as_of=as_of, months=months)
+
+
+def hotspots(
+    paths: Sequence[str], category: str, as_of: str, months: int, rank_by: str = "harm"
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the hotspots of a category and their incidents (cached)."""
+    return _hotspots(tuple(paths), _stamps(paths), category, as_of, months, rank_by, SETTINGS)
+
+
+def export_bytes(sheets: dict[str, pd.DataFrame], *, suffix: str, about: dict[str, str]) -> bytes:
+    """Write tables through `geo.export` to a temporary file and return its bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export{suffix}"
+        write_table(path, sheets, about=about)
+        return path.read_bytes()
+
+
+def hotspot_export(spots: gpd.GeoDataFrame, members: gpd.GeoDataFrame, *, suffix: str,
+                   title: str, period: str, sources: Sequence[str]) -> bytes:  # fmt: skip
+    """Return a task-and-finish export of hotspots (XLSX: hotspots, incidents, about)."""
+    about = about_block(
+        title=title, period=period, sources=list(sources), settings=SETTINGS.hotspots
+    )
+    sheets = {"hotspots": spots, "incidents": members.drop(columns="geometry")}
+    return export_bytes(sheets, suffix=suffix, about=about)
+
+
+def plan_export(run: WeekRun, *, suffix: str) -> bytes:
+    """Return the week's plan as XLSX or CSV bytes, with its "about"."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"plan{suffix}"
+        write_plan(run, path)
+        return path.read_bytes()
+
+
+def plan_page(run: WeekRun) -> str:
+    """Return a printable HTML page of the plan for the tasking meeting."""
+    return printable_plan(run)
+
+
+def save_week(run: WeekRun, rows: pd.DataFrame, *, status: str, by: str) -> StoredPlan:
+    """Save the plan rows (as shown, with the sergeant's changes) as a new version."""
+    db = plan_db()
+    latest = load_plan(db, week=run.week)
+    return save_plan(db, week=run.week, deployments=rows, status=status, saved_by=by,
+                     base_version=latest.version if latest else None)  # fmt: skip
+
+
+def last_week(run: WeekRun) -> StoredPlan | None:
+    """Return the last approved plan before the week shown."""
+    return last_approved_before(plan_db(), week=run.week)
+
+
+def history() -> pd.DataFrame:
+    """Return every saved plan version."""
+    return plan_history(plan_db())
+
+
+def resources() -> Resources:
+    """Return the unit's resources from the shipped ``resources.toml``."""
+    return read_resources()
+
+
+def status_column() -> object:
+    """Return the editable status column: the sergeant marks rows approved or changed."""
+    return st.column_config.SelectboxColumn("status", options=list(PLAN_STATUSES), required=True)

@@ -27,6 +27,8 @@ with st.sidebar:
     chosen_wards = st.multiselect("Wards (none chosen = all)", sorted(wards["ward_name"]))
     heat = st.toggle("Heat", value=True)
     points = st.toggle("Incident points", value=True)
+    show_hotspots = st.toggle("ASB and criminal damage hotspots (last 3 months)", value=True)
+    show_plan = st.toggle("This week's suggested plan", value=True)
 
 chosen = _cache.MapFilter(tuple(categories), _cache.Period(first, last), tuple(chosen_wards))
 shown = _cache.filtered(incidents, chosen)
@@ -36,10 +38,20 @@ st.caption(
     f"{len(shown):,} incidents, {chosen.period.label}; internal map: points are police.uk's "
     "anonymised map points or CSU log locations. Not for public display: use the PACT page."
 )
+run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents), _cache.WeekOverrides())
 show_map(
-    _cache.internal_map(shown_wards, shown, heat=heat, points=points),
+    _cache.internal_map(
+        shown_wards, shown, heat=heat, points=points,
+        hotspots=run.hotspots if show_hotspots else None,
+        deployments=run.plan.deployments if show_plan else None,
+    ),
     key="incident-map",
-)
+)  # fmt: skip
+if show_plan:
+    st.caption(f"Plan for the week of {run.week:%d %B %Y}: see This week for the reasons.")
+    legend("Deployments", _cache.resource_legend())
+if show_hotspots:
+    legend("Hotspot significance (Getis-Ord Gi*)", _cache.hotspot_legend())
 legend("Layers", [("#3c3c3c", "ward outline"), ("#08306b", "incident (one dot per record)")])
 
 st.subheader("By month, against the same months a year earlier")

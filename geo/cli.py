@@ -23,7 +23,7 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.crs import to_wgs84
 from geo.datasets import get_path
-from geo.export import about_block, write_table
+from geo.export import about_block, write_plan, write_table
 from geo.incidents import LoadResult, load_incidents
 from geo.resources import WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS
@@ -422,37 +422,6 @@ def _run_plan(args: argparse.Namespace) -> int:
     else:
         _print_plan(summary)
     return EXIT_OK
-
-
-def write_plan(run: WeekRun, path: Path, *, saved: StoredPlan | None = None) -> list[Path]:
-    """
-    Write a week's plan to XLSX or CSV with its provenance ("about").
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
-    """
-    rows = run.plan.deployments
-    lonlat = to_wgs84(rows) if len(rows) else rows
-    table = rows.drop(columns="geometry").assign(
-        longitude=lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
-        latitude=lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
-        numbers=rows["numbers"].map(json.dumps),
-    )
-    notes = list(run.plan.notes)
-    if run.synthetic_sources:
-        notes.append(
-            "Speed evidence from SYNTHETIC sample files: " + ", ".join(run.synthetic_sources)
-        )
-    about = about_block(
-        title=f"Deployment plan, week of {run.week.isoformat()}",
-        period=f"{run.window.label} (data to {run.as_of})",
-        sources=[f.source_file for f in run.loaded.files],
-        extra={"notes": " | ".join(notes),
-               "saved": f"version {saved.version} ({saved.status})" if saved else "not saved"},
-    )  # fmt: skip
-    return write_table(path, {"plan": table}, about=about)
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ def test_map_page_draws_wards_and_incidents_offline():
 
 def test_map_page_filters_by_ward():
     at = run()
+    at.toggle[2].set_value(False)  # district-wide hotspots
+    at.toggle[3].set_value(False)  # and plan would name other wards
     at.multiselect[1].select("Edenbridge North and East").run()
 
     assert not at.exception
@@ -102,3 +104,46 @@ def test_public_mode_serves_the_pact_page_alone(monkeypatch):
         ):
             at.switch_page(internal).run()
     assert at.title[0].value == "PACT map"
+
+
+@pytest.fixture
+def plan_db(tmp_path, monkeypatch):
+    db = tmp_path / "plans.sqlite"
+    monkeypatch.setenv("GEO_PLAN_DB", str(db))
+    return db
+
+
+def test_map_page_shows_hotspots_and_the_suggested_plan(plan_db):
+    at = run()
+    [args] = folium_maps(at)
+    assert "ASB+CD-" in args["script"]  # hotspot outlines with their ids
+    assert "Camera 1" in args["script"]  # the week's deployments
+    assert not plan_db.exists()  # looking at a plan does not save it
+
+
+def test_this_week_page_suggests_approves_and_saves(plan_db):
+    at = run("app_pages/week.py")
+    assert [m.label for m in at.metric] == ["Cameras", "Speed boards", "EVAs", "Patrol hours"]
+    assert at.metric[0].value == "5 of 5"
+    at.number_input[0].set_value(3).run()
+    assert at.metric[0].value == "3 of 3"
+    at.text_input(key="saved-by").input("PS 1234").run()
+    at.button(key="approve").click().run()
+    assert not at.exception
+    assert "Saved as version 1" in at.success[0].value
+    import datetime as dt
+
+    from geo.store import load_plan
+
+    saved = load_plan(plan_db, week=dt.date(2025, 10, 6))
+    assert saved.status == "approved"
+    assert (saved.deployments["resource"] == "cctv").sum() == 3
+    assert set(saved.deployments["status"]) == {"approved"}
+
+
+def test_hotspots_page_lists_and_exports():
+    at = run("app_pages/hotspots.py")
+    assert at.caption[0].value.startswith("10 hotspots of Anti-social behaviour")
+    table = at.dataframe[0].value
+    assert table["ward_names"].str.contains("Swanley").any()
+    assert len(at.get("download_button")) == 3
