@@ -25,7 +25,7 @@ st.caption(f"{len(spots)} hotspots of {_cache.label(category)}, {span} month(s) 
            f"ranked by {rank_by}.")  # fmt: skip
 show_map(_cache.internal_map(_cache.wards(), members, heat=False, points=True, hotspots=spots),
          key="hotspot-map")  # fmt: skip
-legend("Significance (Getis-Ord Gi*)", _cache.hotspot_legend())
+legend("Significance (Getis-Ord Gi\\*)", _cache.hotspot_legend())
 chosen = st.multiselect("Hotspots to export (none chosen = all)", spots["hotspot_id"].tolist())
 table = spots.drop(columns=["geometry", "centroid_x", "centroid_y"])
 st.dataframe(table, hide_index=True, width="stretch")

@@ -51,7 +51,7 @@ if show_plan:
     st.caption(f"Plan for the week of {run.week:%d %B %Y}: see This week for the reasons.")
     legend("Deployments", _cache.resource_legend())
 if show_hotspots:
-    legend("Hotspot significance (Getis-Ord Gi*)", _cache.hotspot_legend())
+    legend("Hotspot significance (Getis-Ord Gi\\*)", _cache.hotspot_legend())
 legend("Layers", [("#3c3c3c", "ward outline"), ("#08306b", "incident (one dot per record)")])
 
 st.subheader("By month, against the same months a year earlier")
