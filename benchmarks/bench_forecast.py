@@ -18,12 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+import shapely
+
 from geo.boundaries import district_outline, read_wards
 from geo.datasets import get_path
 from geo.evaluate import backtest
 from geo.grid import make_grid
 from geo.incidents import load_incidents
-from geo.settings import DEFAULT_SETTINGS
+from geo.settings import DEFAULT_SETTINGS, LoadSettings
 
 CATEGORIES = ("asb", "burglary", "asb+criminal_damage")
 TEST = ("2025-07", "2025-08", "2025-09")
@@ -34,10 +36,24 @@ def main() -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--boundaries", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--kent", action="store_true",
+        help="keep incidents outside the wards and grid the area within 1 km of any map point "
+        "(no Kent boundary ships), for a county-wide run on the full Kent files",
+    )  # fmt: skip
     args = parser.parse_args()
     wards = read_wards(args.boundaries or get_path("wards"))
-    incidents = load_incidents(args.paths, wards=wards).accepted
-    grid = make_grid(district_outline(wards), cell_m=DEFAULT_SETTINGS.forecast.cell_m)
+    keep = LoadSettings(keep_outside_district=args.kent)
+    incidents = load_incidents(args.paths, wards=wards, settings=keep).accepted
+    if args.kent:
+        box = incidents.geometry.x.between(535_000, 650_000) & incidents.geometry.y.between(
+            100_000, 185_000
+        )
+        inside_uk = incidents[box]  # Kent only: drops the strays in Salford, Islington, Basingstoke
+        area = shapely.union_all(inside_uk.geometry.drop_duplicates().buffer(1000).to_numpy())
+    else:
+        area = district_outline(wards)
+    grid = make_grid(area, cell_m=DEFAULT_SETTINGS.forecast.cell_m)
     lines = [
         "# Forecast backtest",
         "",
