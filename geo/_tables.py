@@ -195,3 +195,15 @@ def _fit(row: list[str], width: int) -> list[str] | None:
     if len(row) == width - 1:
         return [*row, ""]
     return None
+
+
+def normalise_header(name: str) -> str:
+    """
+    Fold a column name for matching: lower case, spaces and hyphens to single ``_``.
+
+    Examples
+    --------
+    >>> normalise_header(" Speed-limit  MPH ")
+    'speed_limit_mph'
+    """
+    return "_".join(name.strip().lower().replace("-", " ").split())

@@ -331,10 +331,6 @@ def empty_incidents() -> gpd.GeoDataFrame:
 # --- recognising and parsing each kind of file -------------------------------------------------
 
 
-def _norm(name: str) -> str:
-    return "_".join(name.strip().lower().replace("-", " ").split())
-
-
 def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
     """Tell which kind of file a header belongs to, or raise with what is missing."""
     if all(c in header for c in POLICE_UK_REQUIRED):
@@ -361,17 +357,10 @@ def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
 
 def _resolve_csu(header: list[str], column_map: Mapping[str, str] | None) -> dict[str, str]:
     """Map CSU fields to the file's headers, by `column_map` first, then by known names."""
-    by_norm = {_norm(h): h for h in header}
-    resolved: dict[str, str] = {}
-    for key, names in CSU_COLUMNS.items():
-        wanted = (column_map or {}).get(key)
-        if wanted is not None and wanted in header:
+    resolved = resolve_columns(header, CSU_COLUMNS)
+    for key, wanted in (column_map or {}).items():
+        if key in CSU_COLUMNS and wanted in header:
             resolved[key] = wanted
-            continue
-        for name in names:
-            if name in by_norm:
-                resolved[key] = by_norm[name]
-                break
     return resolved
 
 

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from geo._tables import normalise_header
+
 SPEED_KINDS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "speed_survey": {
         "site": ("site", "site_name"),
@@ -78,10 +80,6 @@ _LOCATION_FIELDS = {
 }
 
 
-def _norm(name: str) -> str:
-    return "_".join(name.strip().lower().replace("-", " ").split())
-
-
 def resolve_columns(header: list[str], fields: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     """
     Map field names to the header's own column names.
@@ -104,7 +102,7 @@ def resolve_columns(header: list[str], fields: Mapping[str, tuple[str, ...]]) ->
     >>> resolve_columns(["Site", "Speed limit mph"], fields)
     {'site': 'Site', 'limit': 'Speed limit mph'}
     """
-    by_norm = {_norm(h): h for h in header}
+    by_norm = {normalise_header(h): h for h in header}
     found = {}
     for field, names in fields.items():
         for name in names:
