@@ -13,39 +13,68 @@ incidents), it is fast (well under a second for Kent), and HDBSCAN's
 scikit-learn version does not take sample weights.
 
 **Significance.** Getis-Ord Gi* (Ord & Getis 1995, *Geographical Analysis*
-27(4), 286-306) on a grid clipped to the district, with PySAL esda's
-``G_Local(star=True)`` and conditional permutations. esda 2.9.0 (what pip
-installs on Python 3.11) has no ``alternative=`` argument and returns a folded,
-one-directional pseudo p-value, so the two-sided p-value is ``min(1, 2 p_sim)``
-and the direction is the sign of the z-score. A Benjamini-Hochberg false
-discovery rate correction is applied per confidence level (``esda.fdr``). Bins
-follow ArcGIS: +3/+2/+1 for hot spots at 99/95/90 % confidence, -3/-2/-1 for
-cold spots, 0 not significant. A hotspot carries the best (highest) bin of the
-cells its outline touches.
+27(4), 286-306) of the window's counts on a grid clipped to the district, with
+PySAL esda's ``G_Local(star=True)``. Bins follow ArcGIS's Hot Spot Analysis:
++3/+2/+1 for hot spots at 99/95/90 % confidence from the z-score, with a
+Benjamini-Hochberg false discovery rate correction per level (``esda.fdr``),
+-3/-2/-1 for cold spots, 0 not significant. Counts of crime on 250 m cells are
+sparse, so the normal p-value alone flags a cell with one burglary in an empty
+district; a cell must also pass on esda's conditional permutations. esda 2.9.0
+(what pip installs on Python 3.11) has no ``alternative=`` argument and folds
+its ``p_sim`` into a one-directional value that calls every empty cell among
+empty cells a 99 % cold spot, so the p-values are counted from its simulations
+instead (`permutation_p`). Conditional permutation holds a cell's own count
+fixed: a lone busy cell with quiet neighbours is not a Gi* hot spot (a hot
+spot is a high value among high values), though DBSCAN still finds it. A
+hotspot carries the best (highest) bin of the cells its outline touches.
 
-**Trend** compares the window with the previous window of the same length:
-``new`` (none before), ``up 40 %``, ``steady`` (within ±10 %), ``down 25 %``,
-or ``no data`` when the previous window falls in a gap of the data.
+**Windows.** ``as_of="2025-09", months=3`` is the window 2025-07..2025-09
+inclusive, compared with the previous window 2025-04..2025-06; the slices are
+months. ``as_of="2025-09-28", weeks=4`` is 2025-09-01..2025-09-28 against
+2025-08-04..2025-08-31, in week slices, counting only incidents dated to the
+day. A slice "has data" when any incident of any category falls in it (months)
+or when it lies within the span of the day-dated records (weeks): the shipped
+police.uk data has no months 2024-05..2024-12, and a slice in such a gap is
+unknown, not zero.
 
-**Class**, over the monthly counts of the window and the window before, in the
-spirit of ArcGIS's emerging hot spot analysis and sfhotspot's classes:
+**Trend** compares the window with the previous one: ``new`` (none before),
+``up 40 %``, ``steady`` (within ±10 %), ``down 25 %``, or ``no data`` when the
+previous window has no slice with data. When either window only partly has
+data, the change is per slice with data and the words say so (``up 40 % (per
+month; data for 1 of 3 earlier months)``).
 
-- ``new``: no incidents in the previous window (which had data), some now;
-- ``diminishing``: at most two thirds of the previous window's count;
-- ``emerging``: at least 1.5 times the previous window's count;
-- ``persistent``: incidents in every month with data of both windows;
-- ``intermittent``: anything else (busy in some months, quiet in others).
+**Class**, over the slices with data of the window and the window before, in
+the spirit of ArcGIS's emerging hot spot analysis and sfhotspot's classes
+(rates are incidents per slice with data):
 
-**Harm** is the sum of `geo.taxonomy.HARM_WEIGHTS` over the hotspot's incidents.
-Hotspots are ranked by harm (or by count), ties broken by id.
+- ``new``: none in the previous window, some now;
+- ``diminishing``: the rate now is at most two thirds of the rate before;
+- ``emerging``: the rate now is at least 1.5 times the rate before;
+- ``persistent``: incidents in every slice with data of both windows;
+- ``intermittent``: anything else (busy in some slices, quiet in others).
 
-**Identity.** An id is the category code plus the 100 m grid reference of the
-hotspot's centre (``ASB+CD-55250-15530``); given the previous run's hotspots, a
-new hotspot overlapping a previous one of the same category keeps its id.
+When the previous window has no data at all, only ``persistent`` (every slice
+of the window has incidents) or ``intermittent`` can be said.
+
+**Harm** is the sum over the hotspot's incidents of its category's weight in
+`geo.taxonomy.HARM_WEIGHTS` (Cambridge Crime Harm Index days: residential
+burglary 274, criminal damage 2; ASB, speeding and any category without a
+weight get the floor of 1), times the incident's evidence ``weight`` where the
+source gives one (speeding evidence, `geo.speeding.evidence_weight`). Hotspots
+are ranked by harm (or by count), ties broken by count, then id.
+
+**Identity.** An id is the category code plus the centroid's easting and
+northing in tens of metres, an 8-figure grid reference (``ASB+CD-55250-15530``
+is 552,500 E 155,300 N); given the previous run's hotspots, a new hotspot
+overlapping a previous one of the same category keeps its id.
+
+Nothing here is specific to police.uk: categories, sources and weights come
+from the incidents table.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +85,7 @@ import pandas as pd
 import shapely
 from sklearn.cluster import DBSCAN
 
+from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.boundaries import district_outline
 from geo.crs import BNG
@@ -73,6 +103,12 @@ HOTSPOT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 """Columns of `find_hotspots`' result."""
 
+WARD_COLUMNS: tuple[str, ...] = (
+    "category", "rank", "ward_code", "ward_name", "n_incidents", "n_prior", "change_pct", "trend",
+    "trend_class", "harm",
+)  # fmt: skip
+"""Columns of `ward_table`'s result."""
+
 _CODES = {"asb": "ASB", "burglary": "BUR", "criminal_damage": "CD", "speeding": "SPD",
           "vehicle_crime": "VEH", "violence": "VIO", "public_order": "PO"}  # fmt: skip
 
@@ -81,13 +117,65 @@ DEFAULT_PARAMS = HotspotParams()
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """A window of time and the previous window of the same length."""
+    """
+    A window of time and the previous window of the same length, cut into slices.
 
-    start: pd.Timestamp
-    end: pd.Timestamp
-    prior_start: pd.Timestamp
-    months: tuple[pd.Period, ...]
-    prior_months: tuple[pd.Period, ...]
+    Attributes
+    ----------
+    unit
+        ``"month"`` or ``"week"``: what a slice is.
+    edges
+        The ``2 n + 1`` slice boundaries from the start of the previous window to
+        the (exclusive) end of the window: slices ``0..n-1`` are the previous
+        window, ``n..2n-1`` the window.
+    """
+
+    unit: str
+    edges: tuple[pd.Timestamp, ...]
+
+    @property
+    def n(self) -> int:
+        """Slices per window."""
+        return (len(self.edges) - 1) // 2
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First instant of the window."""
+        return self.edges[self.n]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """First instant after the window."""
+        return self.edges[-1]
+
+    @property
+    def prior_start(self) -> pd.Timestamp:
+        """First instant of the previous window."""
+        return self.edges[0]
+
+    def label(self, *, prior: bool = False) -> str:
+        """Say the window (or the previous one) in words, both ends inclusive."""
+        first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
+        last = after - pd.Timedelta(days=1)
+        fmt = "%Y-%m" if self.unit == "month" else "%Y-%m-%d"
+        return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
+
+    def slice_counts(self, occurred: pd.Series) -> np.ndarray:
+        """
+        Count dates per slice (``2 n`` ints); dates outside both windows are ignored.
+
+        Examples
+        --------
+        >>> w = time_window("2025-09", months=2)  # 2025-08..09, after 2025-06..07
+        >>> dates = pd.Series(pd.to_datetime(["2025-06-01", "2025-09-01", "2025-10-01"]))
+        >>> w.slice_counts(dates).tolist()
+        [1, 0, 0, 1]
+        """
+        edges = pd.DatetimeIndex(self.edges).as_unit("ns")
+        dates = pd.DatetimeIndex(pd.to_datetime(occurred)).as_unit("ns")
+        idx = edges.searchsorted(dates, side="right") - 1
+        idx = idx[(idx >= 0) & (idx < 2 * self.n)]
+        return np.bincount(idx, minlength=2 * self.n)
 
 
 def time_window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> TimeWindow:
@@ -98,31 +186,53 @@ def time_window(as_of: str, *, months: int | None = 3, weeks: int | None = None)
     ----------
     as_of
         ``"YYYY-MM"`` (the last month of a month window) or ``"YYYY-MM-DD"`` (the
-        last day of a week window).
+        last day of a week window; a month window uses only its month).
     months, weeks
-        Length of the window; give one.
+        Length of the window; give one (`weeks` wins when both are given).
 
     Examples
     --------
     >>> w = time_window("2025-09", months=3)
-    >>> str(w.start.date()), str(w.end.date()), str(w.prior_start.date())
-    ('2025-07-01', '2025-10-01', '2025-04-01')
+    >>> w.label(), w.label(prior=True)
+    ('2025-07 to 2025-09', '2025-04 to 2025-06')
     >>> w = time_window("2025-09-28", months=None, weeks=4)
-    >>> str(w.start.date()), str(w.end.date())
-    ('2025-09-01', '2025-09-29')
+    >>> w.label(), w.label(prior=True), w.n
+    ('2025-09-01 to 2025-09-28', '2025-08-04 to 2025-08-31', 4)
     """
     if weeks:
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-        start = end - pd.Timedelta(weeks=weeks)
-        prior = start - pd.Timedelta(weeks=weeks)
-    else:
-        n = months or 3
-        last = pd.Period(as_of[:7], freq="M")
-        start, end = (last - n + 1).to_timestamp(), (last + 1).to_timestamp()
-        prior = (last - 2 * n + 1).to_timestamp()
-    span = pd.period_range(start, end - pd.Timedelta(days=1), freq="M")
-    prior_span = pd.period_range(prior, start - pd.Timedelta(days=1), freq="M")
-    return TimeWindow(start, end, prior, tuple(span), tuple(prior_span))
+        edges = [end - pd.Timedelta(weeks=k) for k in range(2 * weeks, -1, -1)]
+        return TimeWindow("week", tuple(edges))
+    n = months or 3
+    last = pd.Period(as_of[:7], freq="M")
+    edges = [(last - k + 1).to_timestamp() for k in range(2 * n, -1, -1)]
+    return TimeWindow("month", tuple(edges))
+
+
+def data_coverage(incidents: pd.DataFrame, window: TimeWindow) -> np.ndarray:
+    """
+    Tell which slices of `window` have data (``2 n`` bools).
+
+    A month has data when any incident of any category falls in it; a week when
+    it lies within the span of the incidents dated to the day (a log that ends on
+    the 10th says nothing about the 20th).
+
+    Examples
+    --------
+    >>> w = time_window("2025-02", months=2)
+    >>> seen = pd.DataFrame({"occurred": pd.to_datetime(["2024-04-01", "2025-01-01"]),
+    ...                      "date_precision": "month"})
+    >>> data_coverage(seen, w).tolist()
+    [False, False, True, False]
+    """
+    if window.unit == "month":
+        return window.slice_counts(incidents["occurred"]) > 0
+    dated = incidents.loc[incidents["date_precision"] != "month", "occurred"]
+    if dated.empty:
+        return np.zeros(2 * window.n, dtype=bool)
+    first, last = dated.min(), dated.max()
+    edges = window.edges
+    return np.array([edges[i + 1] > first and edges[i] <= last for i in range(2 * window.n)])
 
 
 def _as_tuple(categories: str | Sequence[str]) -> tuple[str, ...]:
@@ -132,28 +242,35 @@ def _as_tuple(categories: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def cluster_incidents(
-    incidents: gpd.GeoDataFrame,
-    *,
-    params: HotspotParams = DEFAULT_PARAMS,
-    min_incidents: int | None = None,
+    incidents: gpd.GeoDataFrame, *, eps_m: float = 150.0, min_incidents: int = 6
 ) -> np.ndarray:
     """
     Label each incident with its DBSCAN cluster (`NOISE` for none).
 
-    Incidents sharing a map point are clustered once, weighted by their number.
+    Incidents sharing a map point are clustered once, weighted by their number,
+    so a point with `min_incidents` incidents is a cluster by itself.
+
+    Parameters
+    ----------
+    incidents
+        Points in EPSG:27700.
+    eps_m
+        DBSCAN radius in metres.
+    min_incidents
+        Incidents (summed over map points) within `eps_m` of a core point.
 
     Examples
     --------
     >>> from geo.testing import make_incidents
     >>> pts = make_incidents([(0, 0)] * 3 + [(40, 0)] * 3 + [(900, 900)])
-    >>> cluster_incidents(pts, params=HotspotParams(eps_m=50, min_incidents=5)).tolist()
+    >>> cluster_incidents(pts, eps_m=50, min_incidents=5).tolist()
     [0, 0, 0, 0, 0, 0, -1]
     """
     if len(incidents) == 0:
         return np.array([], dtype=int)
     xy = np.column_stack([incidents.geometry.x.round(1), incidents.geometry.y.round(1)])
     sites, inverse, weight = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    model = DBSCAN(eps=params.eps_m, min_samples=min_incidents or params.min_incidents)
+    model = DBSCAN(eps=eps_m, min_samples=min_incidents)
     labels = model.fit(sites, sample_weight=weight).labels_
     return labels[inverse.ravel()]
 
@@ -188,9 +305,8 @@ def gi_star_bins(
     Returns
     -------
     numpy.ndarray
-        One int per cell.
+        One int per cell (see `permutation_p` and `confidence_bins`).
     """
-    from esda import fdr as fdr_cutoff
     from esda.getisord import G_Local
     from libpysal.weights import DistanceBand
 
@@ -200,50 +316,215 @@ def gi_star_bins(
     centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
     with warnings.catch_warnings():
         # esda 2.9 warns that its permutation alternative will change and uses np.row_stack;
-        # the two-sided p-value is worked out below, so both warnings are moot here.
+        # the p-values are counted in permutation_p, so both warnings are moot.
         warnings.simplefilter("ignore", DeprecationWarning)
         # a grid of mostly empty cells makes esda divide 0 by 0 for some cells: those get
-        # NaN z-scores and are treated as not significant below.
+        # NaN z-scores and are treated as not significant.
         warnings.simplefilter("ignore", RuntimeWarning)
         w = DistanceBand(centres, threshold=1.5 * cell_m, binary=True, silence_warnings=True)
         g = G_Local(np.asarray(counts, dtype=float), w, transform="B", permutations=permutations,
                     star=True, seed=seed)  # fmt: skip
-    z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0)
-    p_two = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype=float))
-    p_two[~np.isfinite(p_two) | (z == 0)] = 1.0
-    bins = np.zeros(n, dtype=int)
+    return confidence_bins(np.asarray(g.Zs), *permutation_p(g.Gs, g.rGs), fdr=fdr)
+
+
+def permutation_p(observed: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return each cell's one-sided pseudo p-values for "hot" and for "cold".
+
+    esda 2.9.0 (the last release for Python 3.11) has no ``alternative=``
+    argument, and its ``p_sim`` is *folded*: it counts the permutations at least
+    as large as the observed value, or the rest when those are the majority. On
+    sparse counts that is wrong: an empty cell among empty cells ties with almost
+    every permutation, ``larger`` is all of them, and folding turns that into the
+    smallest p-value, a "99 % cold spot" wherever nothing happened. So the
+    p-values are counted here from esda's simulations (``rGs``), ties counting
+    against significance on both sides.
+
+    Parameters
+    ----------
+    observed
+        Gi* per cell (``G_Local.Gs``), shape ``(n,)``.
+    simulated
+        Gi* per cell and permutation (``G_Local.rGs``), shape ``(n, permutations)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(p_hot, p_cold)``: ``(1 + #(sim >= obs)) / (1 + permutations)`` and
+        the same with ``<=``.
+
+    Examples
+    --------
+    >>> sims = np.array([[0.0, 0.0, 0.0, 0.1], [0.1, 0.2, 0.3, 0.4]])
+    >>> p_hot, p_cold = permutation_p(np.array([0.0, 0.5]), sims)
+    >>> p_hot.tolist(), p_cold.tolist()
+    ([1.0, 0.2], [0.8, 1.0])
+    """
+    obs = np.asarray(observed, dtype=float)[:, None]
+    sims = np.asarray(simulated, dtype=float)
+    tol = 1e-12 * np.maximum(1.0, np.abs(obs))  # Gs and rGs sum in different orders
+    k = sims.shape[1] + 1
+    p_hot = ((sims >= obs - tol).sum(axis=1) + 1) / k
+    p_cold = ((sims <= obs + tol).sum(axis=1) + 1) / k
+    return p_hot, p_cold
+
+
+def confidence_bins(
+    z: np.ndarray, p_hot: np.ndarray, p_cold: np.ndarray, *, fdr: bool = True
+) -> np.ndarray:
+    """
+    Turn Gi* z-scores and permutation p-values into ArcGIS-style bins -3..3.
+
+    As in ArcGIS's Hot Spot Analysis, a cell's bin comes from its Gi* z-score:
+    +3/+2/+1 for a hot spot at 99/95/90 % confidence (two-sided normal p-value at
+    most 0.01/0.05/0.10), -3/-2/-1 for a cold spot, each level tested with the
+    Benjamini-Hochberg cut-off over all cells (``esda.fdr``) when `fdr` is true.
+    Counts are sparse and skewed, so the normal p-value alone overstates some
+    cells: a cell must also pass the same level on its conditional-permutation
+    p-value on the same side (two-sided, ``2 p_hot`` or ``2 p_cold``, not
+    FDR-corrected: with 999 permutations it cannot go below 0.002). 0 is not
+    significant, as is a cell with no z-score.
+
+    Examples
+    --------
+    Without FDR, on hand-picked values (the fourth cell fails on its z-score,
+    the sixth on its permutations):
+
+    >>> z = np.array([4.0, 2.5, 1.9, 1.0, -3.0, 4.0, np.nan])
+    >>> p_hot = np.array([0.001, 0.02, 0.04, 0.01, 0.999, 0.3, 0.001])
+    >>> confidence_bins(z, p_hot, 1 - p_hot, fdr=False).tolist()
+    [3, 2, 1, 0, -3, 0, 0]
+
+    With FDR over 10 cells, a lone z of 2.7 (p = 0.0069) passes only the 90 %
+    level, whose cut-off for the smallest of 10 p-values is 0.10 / 10:
+
+    >>> z, p_hot = np.array([2.7] + [0.0] * 9), np.array([0.001] + [0.5] * 9)
+    >>> confidence_bins(z, p_hot, 1 - p_hot, fdr=True).tolist()
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    """
+    from esda import fdr as fdr_cutoff
+
+    z = np.nan_to_num(np.asarray(z, dtype=float), nan=0.0)
+    p_norm = np.array([math.erfc(abs(v) / math.sqrt(2)) for v in z])  # two-sided
+    sign = np.sign(z).astype(int)
+    p_side = np.where(sign > 0, np.asarray(p_hot, float), np.asarray(p_cold, float))
+    p_perm = np.minimum(1.0, 2.0 * np.nan_to_num(p_side, nan=1.0))
+    bins = np.zeros(len(z), dtype=int)
     for level, alpha in ((1, 0.10), (2, 0.05), (3, 0.01)):
-        cut = fdr_cutoff(p_two, alpha) if fdr else alpha
-        significant = p_two <= cut
-        bins[significant] = level * np.sign(z[significant]).astype(int)
+        cut = fdr_cutoff(p_norm, alpha) if fdr else alpha
+        significant = (p_norm <= cut) & (p_perm <= alpha) & (sign != 0)
+        bins[significant] = level * sign[significant]
     return bins
 
 
-def _trend(now: int, before: int, *, prior_has_data: bool) -> tuple[float, str]:
-    """Return the change in per cent and in words."""
-    if not prior_has_data:
+def _with_data(counts: Sequence[int], covered: Sequence[bool]) -> list[int]:
+    return [int(c) for c, k in zip(counts, covered, strict=True) if k]
+
+
+def trend_words(
+    now: Sequence[int], before: Sequence[int], covered: Sequence[bool], *, unit: str = "month"
+) -> tuple[float, str]:
+    """
+    Say how the window's count compares with the previous window's.
+
+    Parameters
+    ----------
+    now, before
+        Counts per slice of the window and of the previous window (``n`` each).
+    covered
+        Which of the ``2 n`` slices (previous window first) have data.
+    unit
+        What a slice is, for the words.
+
+    Returns
+    -------
+    tuple
+        The change in per cent (NaN when there were none before, or no data)
+        and the words: ``new``, ``up 40 %``, ``steady`` (within ±10 %),
+        ``down 25 %`` or ``no data``. When a window only partly has data, the
+        change is per slice with data and the words say so.
+
+    Examples
+    --------
+    >>> trend_words([3, 4, 7], [2, 3, 5], [True] * 6)
+    (40.0, 'up 40 %')
+    >>> trend_words([3, 4, 7], [0, 0, 0], [False] * 3 + [True] * 3)
+    (nan, 'no data')
+    >>> trend_words([3, 4, 8], [0, 0, 3], [False, False, True] + [True] * 3)
+    (66.7, 'up 67 % (per month; data for 1 of 3 earlier months)')
+    """
+    n = len(now)
+    seen, seen_before = _with_data(now, covered[n:]), _with_data(before, covered[:n])
+    if not seen or not seen_before:
         return float("nan"), "no data"
-    if before == 0:
-        return float("nan"), "new" if now else "steady"
-    pct = 100.0 * (now - before) / before
+    note = ""
+    if len(seen) < n or len(seen_before) < n:
+        now_part = f"{len(seen)} of {n} {unit}s, " if len(seen) < n else ""
+        note = f" (per {unit}; data for {now_part}{len(seen_before)} of {n} earlier {unit}s)"
+    if sum(seen_before) == 0:
+        return float("nan"), ("new" if sum(seen) else "steady") + note
+    rate_now, rate_before = sum(seen) / len(seen), sum(seen_before) / len(seen_before)
+    pct = round(100.0 * (rate_now - rate_before) / rate_before, 1)
     if abs(pct) <= 10:
-        return pct, "steady"
-    return pct, f"{'up' if pct > 0 else 'down'} {abs(pct):.0f} %"
+        return pct, "steady" + note
+    return pct, f"{'up' if pct > 0 else 'down'} {abs(pct):.0f} %{note}"
 
 
-def _trend_class(now_by_month: list[int], prior_by_month: list[int | None]) -> str:
-    """Classify a hotspot from its monthly counts (None: a month with no data)."""
-    prior_known = [c for c in prior_by_month if c is not None]
-    now, before = sum(now_by_month), sum(prior_known)
-    if prior_known and before == 0 and now > 0:
-        return "new"
-    if prior_known and now <= before * 2 / 3:
-        return "diminishing"
-    if prior_known and now >= before * 1.5:
-        return "emerging"
-    if all(c > 0 for c in now_by_month + prior_known):
+def trend_class(now: Sequence[int], before: Sequence[int], covered: Sequence[bool]) -> str:
+    """
+    Classify a place from its counts per slice (see the module docstring).
+
+    Parameters
+    ----------
+    now, before, covered
+        As for `trend_words`.
+
+    Examples
+    --------
+    >>> trend_class([2, 3, 2], [1, 2, 3], [True] * 6)
+    'persistent'
+    >>> trend_class([2, 0, 2], [1, 2, 1], [True] * 6)
+    'intermittent'
+    >>> trend_class([5, 5, 5], [2, 3, 3], [True] * 6), trend_class([1, 1, 2], [3, 3, 3], [True] * 6)
+    ('emerging', 'diminishing')
+    >>> trend_class([0, 1, 2], [0, 0, 0], [True] * 6)
+    'new'
+    >>> trend_class([1, 2, 3], [0, 0, 0], [False] * 3 + [True] * 3)  # no data before
+    'persistent'
+    """
+    n = len(now)
+    seen, seen_before = _with_data(now, covered[n:]), _with_data(before, covered[:n])
+    if seen and seen_before:
+        rate_now, rate_before = sum(seen) / len(seen), sum(seen_before) / len(seen_before)
+        if rate_before == 0:
+            return "new" if rate_now > 0 else "intermittent"
+        if rate_now <= rate_before * 2 / 3:
+            return "diminishing"
+        if rate_now >= rate_before * 1.5:
+            return "emerging"
+    if seen and all(c > 0 for c in seen + seen_before):
         return "persistent"
     return "intermittent"
+
+
+def incident_harm(incidents: pd.DataFrame) -> pd.Series:
+    """
+    Return each incident's harm: its category's weight times its evidence weight.
+
+    The category weight is `geo.taxonomy.HARM_WEIGHTS` (1 for a category without
+    one); the evidence weight is the ``weight`` column where a source gives one
+    (speeding evidence), else 1.
+
+    Examples
+    --------
+    >>> incident_harm(pd.DataFrame({"category": ["burglary", "asb", "speeding", "other"],
+    ...                             "weight": [np.nan, np.nan, 7.0, np.nan]})).tolist()
+    [274.0, 1.0, 7.0, 1.0]
+    """
+    harm = incidents["category"].map(HARM_WEIGHTS).fillna(1.0).astype(float)
+    if "weight" in incidents.columns:
+        harm = harm * pd.to_numeric(incidents["weight"], errors="coerce").fillna(1.0)
+    return harm
 
 
 def _top_locations(locations: pd.Series, n: int = 3) -> str:
@@ -304,22 +585,22 @@ def find_hotspots(
     GeoInputError
         If `incidents` or `wards` break their contract.
     """
-    check_gdf(incidents, name="incidents", columns=["category", "occurred", "location"],
-              geom_types={"Point"})  # fmt: skip
+    needed = ["category", "occurred", "date_precision", "location", "ward_name"]
+    check_gdf(incidents, name="incidents", columns=needed, geom_types={"Point"})
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
+    if rank_by not in ("harm", "count"):
+        msg = f"rank_by must be 'harm' or 'count', not {rank_by!r}"
+        raise GeoInputError(msg)
     cats = _as_tuple(categories)
     window = time_window(as_of, months=None if weeks else months, weeks=weeks)
     pool = incidents[incidents["category"].isin(cats)]
-    if weeks:
-        pool = pool[pool["date_precision"] != "month"]
-    now = pool[(pool["occurred"] >= window.start) & (pool["occurred"] < window.end)]
-    prior = pool[(pool["occurred"] >= window.prior_start) & (pool["occurred"] < window.start)]
-    labels = cluster_incidents(now, params=params, min_incidents=params.min_for(cats))
+    now, prior = _in_window(pool, window), _in_window(pool, window, prior=True)
+    labels = cluster_incidents(now, eps_m=params.eps_for(cats), min_incidents=params.min_for(cats))
     members = now.assign(cluster=labels)
     members = members[members["cluster"] != NOISE]
     if members.empty:
         return _empty()
-    data_months = set(incidents["occurred"].dt.to_period("M"))
+    covered = data_coverage(incidents, window)
     cells = make_grid(district_outline(wards), cell_m=params.cell_m)
     bins = gi_star_bins(
         count_in_cells(now, cells),
@@ -330,7 +611,7 @@ def find_hotspots(
         seed=params.seed,
     )
     rows = [
-        _describe(group, prior, cats, window, data_months, params)
+        _describe(group, prior, cats, window, covered, params)
         for _, group in members.groupby("cluster", sort=True)
     ]
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
@@ -352,21 +633,16 @@ def _describe(
     prior: gpd.GeoDataFrame,
     cats: tuple[str, ...],
     window: TimeWindow,
-    data_months: set[pd.Period],
+    covered: np.ndarray,
     params: HotspotParams,
 ) -> dict[str, object]:
     """Outline, counts, trend, class, harm, wards and top locations of one cluster."""
     points = shapely.multipoints(group.geometry.to_numpy())
     outline = shapely.convex_hull(points).buffer(params.buffer_m)
     inside_prior = prior[prior.within(outline)]
-    months_now = group["occurred"].dt.to_period("M").value_counts()
-    months_before = inside_prior["occurred"].dt.to_period("M").value_counts()
-    now_by_month = [int(months_now.get(m, 0)) for m in window.months]
-    prior_by_month = [
-        int(months_before.get(m, 0)) if m in data_months else None for m in window.prior_months
-    ]
-    has_prior = any(c is not None for c in prior_by_month)
-    change, trend = _trend(len(group), len(inside_prior), prior_has_data=has_prior)
+    counts = window.slice_counts(pd.concat([inside_prior["occurred"], group["occurred"]]))
+    now, before = counts[window.n :], counts[: window.n]
+    change, trend = trend_words(now, before, covered, unit=window.unit)
     wards = group["ward_name"].fillna("outside the district").value_counts()
     wards = wards.sort_index().sort_values(ascending=False, kind="stable")
     centre = outline.centroid
@@ -374,10 +650,10 @@ def _describe(
         "category": "+".join(cats),
         "n_incidents": len(group),
         "n_prior": len(inside_prior),
-        "change_pct": round(change, 1) if np.isfinite(change) else np.nan,
+        "change_pct": change,
         "trend": trend,
-        "trend_class": _trend_class(now_by_month, prior_by_month),
-        "harm": float(group["category"].map(HARM_WEIGHTS).fillna(1.0).sum()),
+        "trend_class": trend_class(now, before, covered),
+        "harm": round(float(incident_harm(group).sum()), 2),
         "ward_names": "; ".join(wards.index),
         "top_locations": _top_locations(group["location"]),
         "centroid_x": round(centre.x, 1),
@@ -422,6 +698,17 @@ def _identify(
     return ids
 
 
+def _in_window(
+    incidents: gpd.GeoDataFrame, window: TimeWindow, *, prior: bool = False
+) -> gpd.GeoDataFrame:
+    """Return the incidents of the window (or of the previous one); week windows need days."""
+    pool = (
+        incidents if window.unit == "month" else incidents[incidents["date_precision"] != "month"]
+    )
+    first, after = (window.prior_start, window.start) if prior else (window.start, window.end)
+    return pool[(pool["occurred"] >= first) & (pool["occurred"] < after)]
+
+
 def hotspot_incidents(
     incidents: gpd.GeoDataFrame,
     hotspots: gpd.GeoDataFrame,
@@ -433,17 +720,23 @@ def hotspot_incidents(
     """
     Return the window's incidents of each hotspot's categories inside its outline.
 
+    Parameters
+    ----------
+    incidents, as_of, months, weeks
+        As given to `find_hotspots`.
+    hotspots
+        Its result.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        The incidents with a ``hotspot_id`` column (one row per incident and hotspot).
+        The incidents with a ``hotspot_id`` column (one row per incident and
+        hotspot), in hotspot rank order.
     """
-    window = time_window(as_of, months=None if weeks else months, weeks=weeks)
-    now = incidents[(incidents["occurred"] >= window.start) & (incidents["occurred"] < window.end)]
+    now = _in_window(incidents, time_window(as_of, months=months, weeks=weeks))
     frames = []
     for spot in hotspots.itertuples():
-        cats = _as_tuple(spot.category)
-        rows = now[now["category"].isin(cats)]
+        rows = now[now["category"].isin(_as_tuple(spot.category))]
         frames.append(rows[rows.within(spot.geometry)].assign(hotspot_id=spot.hotspot_id))
     if not frames:
         return incidents.iloc[:0].assign(hotspot_id=pd.Series(dtype=object))
@@ -454,35 +747,55 @@ def ward_table(
     incidents: gpd.GeoDataFrame,
     wards: gpd.GeoDataFrame,
     *,
-    categories: Sequence[str],
+    categories: str | Sequence[str],
     as_of: str,
-    months: int = 3,
+    months: int | None = 3,
+    weeks: int | None = None,
 ) -> pd.DataFrame:
     """
-    Rank wards per category by harm, with counts and trend ("priority wards").
+    Rank wards per category by harm, with counts, trend and class ("priority wards").
+
+    Parameters
+    ----------
+    incidents
+        The incidents table (`geo.incidents`), with ``ward_code``.
+    wards
+        Every ward gets a row per category, with zeros where nothing happened.
+    categories
+        Categories to rank wards for, each on its own; ``"asb+criminal_damage"``
+        in the list ranks the two together.
+    as_of, months, weeks
+        The window, as for `find_hotspots`.
 
     Returns
     -------
     pandas.DataFrame
-        ``category``, ``ward_code``, ``ward_name``, ``n_incidents``, ``n_prior``,
-        ``trend``, ``harm``, ``rank`` (1 = most harm in that category).
+        ``category``, ``rank`` (1 = most harm in that category, ties by count
+        then name), ``ward_code``, ``ward_name``, ``n_incidents``, ``n_prior``,
+        ``change_pct``, ``trend``, ``trend_class``, ``harm``.
     """
-    window = time_window(as_of, months=months)
-    data_months = set(incidents["occurred"].dt.to_period("M"))
-    has_prior = any(m in data_months for m in window.prior_months)
+    check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
+    window = time_window(as_of, months=months, weeks=weeks)
+    covered = data_coverage(incidents, window)
+    names = [categories] if isinstance(categories, str) else list(categories)
+    both = pd.concat([_in_window(incidents, window, prior=True), _in_window(incidents, window)])
     rows = []
-    for cat in categories:
-        pool = incidents[incidents["category"] == cat]
-        now = pool[(pool["occurred"] >= window.start) & (pool["occurred"] < window.end)]
-        before = pool[(pool["occurred"] >= window.prior_start) & (pool["occurred"] < window.start)]
-        n_now, n_before = now["ward_code"].value_counts(), before["ward_code"].value_counts()
+    for name in names:
+        pool = both[both["category"].isin(_as_tuple(name))]
         for ward in wards.itertuples():
-            a, b = int(n_now.get(ward.ward_code, 0)), int(n_before.get(ward.ward_code, 0))
-            rows.append({"category": cat, "ward_code": ward.ward_code, "ward_name": ward.ward_name,
-                         "n_incidents": a, "n_prior": b,
-                         "trend": _trend(a, b, prior_has_data=has_prior)[1],
-                         "harm": a * HARM_WEIGHTS.get(cat, 1.0)})  # fmt: skip
-    table = pd.DataFrame(rows)
-    table = table.sort_values(["category", "harm", "ward_name"], ascending=[True, False, True])
-    table["rank"] = table.groupby("category").cumcount() + 1
+            here = pool[pool["ward_code"] == ward.ward_code]
+            counts = window.slice_counts(here["occurred"])
+            now, before = counts[window.n :], counts[: window.n]
+            change, trend = trend_words(now, before, covered, unit=window.unit)
+            in_now = here["occurred"] >= window.start
+            rows.append({"category": name, "ward_code": ward.ward_code,
+                         "ward_name": ward.ward_name, "n_incidents": int(now.sum()),
+                         "n_prior": int(before.sum()), "change_pct": change, "trend": trend,
+                         "trend_class": trend_class(now, before, covered) if now.sum() else "",
+                         "harm": round(float(incident_harm(here[in_now]).sum()), 2)})  # fmt: skip
+    table = pd.DataFrame(rows, columns=[c for c in WARD_COLUMNS if c != "rank"])
+    table = table.sort_values(
+        ["category", "harm", "n_incidents", "ward_name"], ascending=[True, False, False, True]
+    )
+    table.insert(1, "rank", table.groupby("category").cumcount() + 1)
     return table.reset_index(drop=True)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,11 +12,12 @@ from geo.hotspots import (
     find_hotspots,
     gi_star_bins,
     hotspot_incidents,
+    permutation_p,
     time_window,
     ward_table,
 )
 from geo.settings import HotspotParams
-from geo.testing import ORIGIN, make_incidents, make_ward_grid
+from geo.testing import make_incidents, make_ward_grid
 
 TIGHT = HotspotParams(eps_m=50, min_incidents=4, permutations=199)
 WARDS = make_ward_grid(4, 4, size_m=1000)
@@ -22,6 +25,16 @@ WARDS = make_ward_grid(4, 4, size_m=1000)
 
 def months(offsets, month, category="asb"):
     return make_incidents(offsets, category=category, occurred=f"{month}-01")
+
+
+def background(first, last):
+    """One far-away vehicle crime a month, so every month from first to last has data."""
+    spans = pd.period_range(first, last, freq="M")
+    return pd.concat([months([(3900, 3900)], str(m), category="vehicle_crime") for m in spans])
+
+
+def days(offsets, day, category="asb"):
+    return make_incidents(offsets, category=category, occurred=day).assign(date_precision="day")
 
 
 def two_groups(month="2025-09"):
@@ -33,7 +46,7 @@ def two_groups(month="2025-09"):
 
 
 def test_two_tight_groups_and_strays():
-    labels = cluster_incidents(two_groups(), params=TIGHT)
+    labels = cluster_incidents(two_groups(), eps_m=50, min_incidents=4)
     west, east, strays = labels[:5], labels[5:10], labels[10:]
     assert len(set(west)) == 1
     assert len(set(east)) == 1
@@ -73,7 +86,7 @@ def test_columns_counts_trend_and_ranking():
     now = pd.concat([two_groups("2025-09"), months([(500, 500)] * 3, "2025-08")], ignore_index=True)
     before = months([(500, 500)] * 4, "2025-05")
     spots = find_hotspots(
-        pd.concat([now, before], ignore_index=True),
+        pd.concat([now, before, background("2025-04", "2025-09")], ignore_index=True),
         categories="asb",
         as_of="2025-09",
         wards=WARDS,
@@ -101,6 +114,64 @@ def test_prior_window_in_a_data_gap_says_no_data():
     assert spots["trend"].tolist() == ["no data"]
 
 
+def test_prior_window_partly_in_a_gap_compares_per_month_with_data():
+    # data for 2025-06..09 only: of the previous window (04..06) only June is known
+    spots = find_hotspots(
+        pd.concat(
+            [months([(500, 500)] * 2, m) for m in ("2025-06", "2025-07", "2025-08")]
+            + [months([(500, 500)] * 4, "2025-09"), background("2025-06", "2025-09")]
+        ),
+        categories="asb",
+        as_of="2025-09",
+        wards=WARDS,
+        params=TIGHT,
+    )
+    # 8 in 3 months now against 2 in the one known month before: 2.67 a month against 2
+    assert spots[["n_incidents", "n_prior", "change_pct"]].iloc[0].tolist() == [8, 2, 33.3]
+    assert spots["trend"].iloc[0] == "up 33 % (per month; data for 1 of 3 earlier months)"
+    assert spots["trend_class"].iloc[0] == "persistent"
+
+
+def test_week_windows_count_dated_incidents_over_the_log_span():
+    log = pd.concat(
+        [
+            days([(500, 500)] * 4, "2025-09-20"),
+            days([(500, 500)] * 2, "2025-09-03"),
+            days([(3900, 3900)], "2025-09-01", category="vehicle_crime"),
+            days([(3900, 3900)], "2025-09-27", category="vehicle_crime"),  # the log's span
+        ]
+    )
+    police = months([(500, 500)] * 9, "2025-08")  # month-dated: never in a week window
+    incidents = pd.concat([log, police], ignore_index=True)
+    two = find_hotspots(
+        incidents, categories="asb", as_of="2025-09-28", weeks=2, wards=WARDS, params=TIGHT
+    )
+    assert two[["n_incidents", "n_prior", "trend"]].iloc[0].tolist() == [4, 2, "up 100 %"]
+    # four weeks before 2025-09-01 are before the log starts: unknown, not zero
+    four = find_hotspots(
+        incidents, categories="asb", as_of="2025-09-28", weeks=4, wards=WARDS, params=TIGHT
+    )
+    assert four[["n_incidents", "n_prior", "trend"]].iloc[0].tolist() == [6, 0, "no data"]
+    members = hotspot_incidents(incidents, four, as_of="2025-09-28", weeks=4)
+    assert set(members["date_precision"]) == {"day"}
+    assert len(members) == 6
+
+
+def test_speeding_evidence_weights_its_harm():
+    evidence = days([(500, 500)] * 3, "2025-09-10", category="speeding").assign(
+        weight=[7.0, 3.0, 1.0], source="speed_survey"
+    )
+    spots = find_hotspots(
+        evidence,
+        categories="speeding",
+        as_of="2025-09",
+        wards=WARDS,
+        params=HotspotParams(eps_m=50, min_incidents=6, permutations=199),
+    )
+    assert spots[["n_incidents", "harm"]].iloc[0].tolist() == [3, 11.0]  # speeding's minimum is 3
+    assert spots["hotspot_id"].iloc[0].startswith("SPD-")
+
+
 def test_harm_ranks_burglary_above_more_asb():
     asb = months([(500, 500)] * 8, "2025-09")
     burglary = months([(2500, 2500)] * 4, "2025-09", category="burglary")
@@ -124,15 +195,59 @@ def test_harm_ranks_burglary_above_more_asb():
     assert by_count["n_incidents"].tolist() == [8, 4]
 
 
-def test_gi_star_finds_the_obviously_hot_cell():
+def hot_grid():
+    """A 16 x 17 grid of 250 m cells, sparse noise, one cell of 20 with neighbours of 5."""
     cells = make_grid(WARDS, cell_m=250)
-    counts = np.zeros(len(cells))
+    counts = np.random.default_rng(3).poisson(0.2, len(cells)).astype(float)
+    near = (cells["row"].between(7, 9)) & (cells["col"].between(7, 9))
+    counts[near.to_numpy()] = 5
     hot = int(np.flatnonzero((cells["row"] == 8) & (cells["col"] == 8))[0])
-    counts[hot] = 40
+    counts[hot] = 20
+    far = ~(cells["row"].between(6, 10) & cells["col"].between(6, 10)).to_numpy()
+    return cells, counts, hot, far
+
+
+def test_gi_star_finds_the_obviously_hot_cell():
+    cells, counts, hot, far = hot_grid()
     bins = gi_star_bins(counts, cells, cell_m=250, permutations=999, seed=1)
     assert bins[hot] == 3
-    assert (np.delete(bins, hot) <= 1).all()
-    assert (bins > 0).sum() <= 9  # the hot cell and at most its neighbours
+    assert (bins[far] == 0).all()
+    assert (bins >= 0).all()
+
+
+def test_empty_cells_are_not_cold_spots_despite_esda_folded_p_values():
+    # esda 2.9.0 folds p_sim: an empty cell among empty cells ties with every permutation
+    # and gets the smallest p-value, which read naively is a 99 % cold spot.
+    from esda.getisord import G_Local
+    from libpysal.weights import DistanceBand
+
+    cells, counts, hot, far = hot_grid()
+    counts[far] = 0
+    centres = np.column_stack([cells.centroid.x, cells.centroid.y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = DistanceBand(centres, threshold=375, binary=True, silence_warnings=True)
+        g = G_Local(counts, w, transform="B", permutations=999, star=True, seed=1)
+    empty = far & (w.sparse @ counts == 0)  # cells whose whole neighbourhood is empty
+    assert empty.sum() > 200
+    assert np.allclose(g.p_sim[empty], 0.001)  # the folded value
+    p_hot, p_cold = permutation_p(g.Gs, g.rGs)
+    assert (p_hot[empty] == 1).all()
+    assert (p_cold[empty] > 0.5).all()
+    bins = gi_star_bins(counts, cells, cell_m=250, permutations=999, seed=1)
+    assert (bins[far] == 0).all()
+    assert bins[hot] == 3
+
+
+def test_a_lone_busy_cell_is_not_a_gi_star_hot_spot_by_permutation():
+    # Gi* asks whether a cell *and its neighbours* are high: with the cell's own count
+    # held fixed (conditional permutation) and empty neighbours, nothing is unusual.
+    cells = make_grid(WARDS, cell_m=250)
+    counts = np.zeros(len(cells))
+    counts[100] = 40
+    bins = gi_star_bins(counts, cells, cell_m=250, seed=1)
+    assert bins[100] == 0
+    assert set(bins) <= {0, 1}  # its neighbours catch it by chance 8 times in 271: 90 % at most
 
 
 def test_a_hotspot_that_moves_a_little_keeps_its_id():
@@ -204,6 +319,11 @@ def test_incidents_of_hotspots_and_ward_table():
 
 def test_windows():
     w = time_window("2025-09", months=3)
-    assert [str(m) for m in w.months] == ["2025-07", "2025-08", "2025-09"]
-    assert [str(m) for m in w.prior_months] == ["2025-04", "2025-05", "2025-06"]
-    assert ORIGIN[0] > 0
+    starts = [t.strftime("%Y-%m") for t in w.edges]
+    assert starts == ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
+    assert (w.label(), w.label(prior=True)) == ("2025-07 to 2025-09", "2025-04 to 2025-06")
+    weeks = time_window("2025-09-28", months=None, weeks=2)
+    assert (weeks.label(), weeks.label(prior=True)) == (
+        "2025-09-15 to 2025-09-28",
+        "2025-09-01 to 2025-09-14",
+    )
