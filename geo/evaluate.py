@@ -74,6 +74,31 @@ def measures(flagged: np.ndarray, actual: np.ndarray, areas: np.ndarray) -> tupl
     return hit, hit / float(areas[flagged].sum() / areas.sum())
 
 
+def month_counts(
+    incidents: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame,
+    *,
+    categories: str | Sequence[str],
+    month: str,
+) -> np.ndarray:
+    """
+    Count the incidents of `categories` in each cell during `month` (what a forecast is scored on).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geo.grid import make_grid
+    >>> from geo.testing import make_incidents, ORIGIN
+    >>> grid = make_grid(shapely.box(*ORIGIN, ORIGIN[0] + 200, ORIGIN[1] + 100), cell_m=100)
+    >>> inc = make_incidents([(10, 10), (150, 10)], occurred="2025-08-01")
+    >>> month_counts(inc, grid, categories="asb", month="2025-08").tolist()
+    [1.0, 1.0]
+    """
+    period = pd.Period(month, freq="M")
+    rows = training_incidents(incidents, categories=categories, target=str(period + 1))
+    return count_in_cells(rows[rows["occurred"].dt.to_period("M") == period], grid)
+
+
 def backtest(
     incidents: gpd.GeoDataFrame,
     grid: gpd.GeoDataFrame,
@@ -98,10 +123,7 @@ def backtest(
     ids = grid["cell_id"].tolist()
     rows = []
     for month in test_months:
-        period = pd.Period(month, freq="M")
-        test = training_incidents(incidents, categories=categories, target=str(period + 1))
-        test = test[test["occurred"].dt.to_period("M") == period]
-        actual = count_in_cells(test, grid)
+        actual = month_counts(incidents, grid, categories=categories, month=month)
         oracle_hits = {}
         for cov in coverages_pct:
             oracle_hits[cov] = measures(flag_cells(actual, areas, ids, cov / 100), actual, areas)

@@ -18,14 +18,29 @@ data). Methods (`METHODS`):
     space-time decaying weights in the manner of Bowers, Johnson & Pease (2004),
     "Prospective hot-spotting: the future of crime mapping?", *British Journal
     of Criminology* 44(5), 641-658: each past incident adds
-    ``0.5 ** (age_months / half_life) * exp(-d^2 / 2 h^2)``;
+    ``0.5 ** ((age_months - 1) / half_life) * exp(-d^2 / 2 h^2)`` (age 1 = the
+    month before the target);
 ``default``
-    the project's method: a blend of the long-run monthly rate and the rate of the
-    last ``recent_months`` months *with data* (so a data gap does not erase the
-    recent signal), plus a light spatial smoothing that spreads risk to the
-    neighbouring cells of busy map points. What was kept and dropped, and by how
-    much it beats ``naive``, is in ``docs/forecast.md`` (made by
-    ``benchmarks/bench_forecast.py``).
+    the project's method, in three parts: (1) a blend of the long-run monthly rate
+    and the rate of the last ``recent_months`` months *with data* (so a data gap
+    does not erase the recent signal); (2) a light spatial smoothing that spreads
+    risk to the neighbouring cells of busy map points; (3) a place prior: the
+    cell's share of incidents of *every* category, counted as ``prior_months``
+    months of the category's own data (a Poisson-gamma posterior mean), which
+    fills in places the category has not reached yet and fades as its own
+    history grows. How much each part adds, on validation and test months, and by
+    how much the method beats or falls short of ``naive``, is in
+    ``docs/forecast.md`` (written by ``benchmarks/bench_forecast.py``).
+
+The data gap
+------------
+police.uk downloads can miss months (the shipped data has none for 2024-05 to
+2024-12). Months are calendar months throughout: ``recent`` counts the last
+``recent_months`` calendar months before the target, which may hold nothing;
+``prospective`` ages incidents by calendar months, so old data weighs little;
+``default`` and the calibration of ``expected`` use the months that hold data
+(of any category), so a gap neither empties the recent rate nor dilutes the
+long-run rate with months that were never recorded.
 """
 
 from __future__ import annotations
@@ -71,7 +86,8 @@ def training_incidents(
 def _months_before(target: str, past: pd.Series) -> np.ndarray:
     """Age in months of each timestamp relative to the target month (1 = the month before)."""
     t = pd.Period(target, freq="M")
-    return np.array([(t - p).n for p in past.dt.to_period("M")], dtype=float)
+    months = past.dt.year.to_numpy() * 12 + past.dt.month.to_numpy()
+    return (t.year * 12 + t.month - months).astype(float)
 
 
 def _kernel(
@@ -89,10 +105,11 @@ def _kernel(
     return np.bincount(pairs.row, weights=values, minlength=len(cells))
 
 
-def _scores(method: str, train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, target: str,
-            p: ForecastParams) -> np.ndarray:  # fmt: skip
-    """Raw scores of one method (higher = riskier)."""
+def _scores(method: str, train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
+            grid: gpd.GeoDataFrame, target: str, p: ForecastParams) -> np.ndarray:  # fmt: skip
+    """Raw scores of one method (higher = riskier); `context` is every category before `target`."""
     age = _months_before(target, train["occurred"])
+    data_ages = _data_ages(context, target)
     ones = np.ones(len(train))
     if method == "naive":
         return count_in_cells(train, grid)
@@ -104,16 +121,21 @@ def _scores(method: str, train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, target
         decay = 0.5 ** ((age - 1) / p.prospective_half_life_months)
         return _kernel(grid, train, decay, p.prospective_bandwidth_m)
     if method == "default":
-        return _default_scores(train, grid, age, p)
+        rate = _blended_rate(train, grid, age, data_ages, p)
+        return _with_place_prior(rate, context, grid, months=len(data_ages), p=p)
     msg = f"unknown forecast method {method!r}; expected one of {METHODS}"
     raise ValueError(msg)
 
 
-def _default_scores(train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, age: np.ndarray,
-                    p: ForecastParams) -> np.ndarray:  # fmt: skip
+def _data_ages(context: gpd.GeoDataFrame, target: str) -> np.ndarray:
+    """Ages (1 = the month before `target`) of the months that hold data of any category."""
+    return np.unique(_months_before(target, context["occurred"]))
+
+
+def _blended_rate(train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, age: np.ndarray,
+                  months_with_data: np.ndarray, p: ForecastParams) -> np.ndarray:  # fmt: skip
     """Blend long-run and recent monthly rates, then smooth a little in space."""
-    months_with_data = np.unique(age)
-    if len(months_with_data) == 0:
+    if len(months_with_data) == 0 or train.empty:
         return np.zeros(len(grid))
     recent_months = months_with_data[: p.recent_months]  # the latest months that hold data
     long_run = count_in_cells(train, grid) / len(months_with_data)
@@ -126,6 +148,34 @@ def _default_scores(train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, age: np.nda
     smooth = _kernel(grid, train, weights, p.smooth_m)
     smooth = smooth * (rate.sum() / smooth.sum()) if smooth.sum() > 0 else smooth
     return (1 - p.smooth_weight) * rate + p.smooth_weight * smooth
+
+
+def _with_place_prior(rate: np.ndarray, context: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, *,
+                      months: int, p: ForecastParams) -> np.ndarray:  # fmt: skip
+    """
+    Shrink a monthly rate towards where crime of every kind happens.
+
+    The place prior is each cell's share of all incidents (every category) before
+    the target, scaled to the category's monthly total and counted as if it were
+    ``prior_months`` months of data (a Poisson-gamma posterior mean): it fills in
+    cells the category has not reached yet, breaks ties among the many cells with
+    one or two past incidents, and fades as the category's own history grows.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geo.testing import make_incidents, ORIGIN
+    >>> grid = make_grid(shapely.box(*ORIGIN, ORIGIN[0] + 200, ORIGIN[1] + 100), cell_m=100)
+    >>> others = make_incidents([(150, 10)] * 3, category="violence")
+    >>> p = ForecastParams(prior_months=2.0)
+    >>> _with_place_prior(np.array([2.0, 0.0]), others, grid, months=2, p=p).tolist()
+    [1.0, 1.0]
+    """
+    place = count_in_cells(context, grid)
+    if p.prior_months <= 0 or place.sum() <= 0 or months == 0:
+        return rate
+    prior = rate.sum() * place / place.sum()
+    return (rate * months + p.prior_months * prior) / (months + p.prior_months)
 
 
 def risk_surface(
@@ -173,15 +223,17 @@ def risk_surface(
     [[3.0, 3.0], [1.0, 1.0]]
     """
     train = training_incidents(incidents, categories=categories, target=target)
-    scores = _scores(method, train, grid, target, params)
-    return grid.assign(score=scores, expected=_calibrate(scores, train, target))
+    context = incidents[incidents["occurred"] < pd.Period(target, freq="M").to_timestamp()]
+    scores = _scores(method, train, context, grid, target, params)
+    last3 = _data_ages(context, target)[:3]
+    return grid.assign(score=scores, expected=_calibrate(scores, train, target, last3))
 
 
-def _calibrate(scores: np.ndarray, train: gpd.GeoDataFrame, target: str) -> np.ndarray:
-    """Scale scores so they sum to the mean monthly count of the last three months with data."""
-    if scores.sum() <= 0 or train.empty:
+def _calibrate(
+    scores: np.ndarray, train: gpd.GeoDataFrame, target: str, months: np.ndarray
+) -> np.ndarray:
+    """Scale scores so they sum to the category's mean count over `months` (ages, 1 = latest)."""
+    if scores.sum() <= 0 or train.empty or len(months) == 0:
         return np.zeros_like(scores, dtype=float)
-    per_month = train["occurred"].dt.to_period("M").value_counts().sort_index()
-    per_month = per_month[per_month.index < pd.Period(target, freq="M")]
-    total = float(per_month.tail(3).mean())
-    return scores / scores.sum() * total
+    total = np.isin(_months_before(target, train["occurred"]), months).sum() / len(months)
+    return scores / scores.sum() * float(total)

@@ -184,6 +184,10 @@ class ForecastParams:
         Bandwidth of the light spatial smoothing in the ``default`` method.
     smooth_weight
         Share of the ``default`` score taken from the smoothed surface.
+    prior_months
+        Weight of the place prior in the ``default`` method, in months of the
+        category's own data: each cell's share of incidents of every category is
+        added as if it were this many months of data (0 = off).
     """
 
     cell_m: float = 150.0
@@ -194,10 +198,11 @@ class ForecastParams:
     blend_recent: float = 0.25
     smooth_m: float = 200.0
     smooth_weight: float = 0.3
+    prior_months: float = 4.0
 
     def __post_init__(self) -> None:
-        if not self.cell_m > 0 or self.recent_months < 1:
-            msg = f"cell_m must be positive and recent_months >= 1: {self}"
+        if not self.cell_m > 0 or self.recent_months < 1 or self.prior_months < 0:
+            msg = f"cell_m must be positive, recent_months >= 1 and prior_months >= 0: {self}"
             raise ValueError(msg)
 
 

@@ -1,14 +1,11 @@
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from geo.cli import main
-from geo.evaluate import backtest, flag_cells, measures
 from geo.forecast import METHODS, risk_surface
 from geo.grid import make_grid
+from geo.settings import ForecastParams
 from geo.testing import ORIGIN, make_incidents
 
 X, Y = ORIGIN
@@ -19,27 +16,6 @@ def history():
     frames = [make_incidents([(50, 50)] * 4 + [(550, 550)] * 2, occurred=f"2025-0{m}-01")
               for m in (5, 6, 7)]  # fmt: skip
     return pd.concat(frames, ignore_index=True)
-
-
-def test_hit_rate_pai_pei_on_a_hand_computable_grid():
-    # 4 equal cells; the test month has 3 incidents in cell a and 1 in cell c
-    areas = np.ones(4)
-    actual = np.array([3.0, 0.0, 1.0, 0.0])
-    flagged = flag_cells(np.array([0.9, 0.5, 0.1, 0.0]), areas, ["a", "b", "c", "d"], 0.25)
-    assert flagged.tolist() == [True, False, False, False]
-    hit, pai = measures(flagged, actual, areas)
-    assert (hit, pai) == (0.75, 3.0)
-    oracle_hit, _ = measures(flag_cells(actual, areas, ["a", "b", "c", "d"], 0.5), actual, areas)
-    assert oracle_hit == 1.0
-    wrong, _ = measures(
-        flag_cells(np.array([0, 1.0, 0, 0]), areas, list("abcd"), 0.25), actual, areas
-    )
-    assert wrong == 0.0
-
-
-def test_ties_are_broken_by_cell_id():
-    flagged = flag_cells(np.zeros(3), np.ones(3), ["c", "a", "b"], 1 / 3)
-    assert flagged.tolist() == [False, True, False]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -61,24 +37,59 @@ def test_methods_rank_the_busy_cell_first_and_calibrate(method):
     assert out["expected"].sum() == pytest.approx(6.0)  # 6 a month in the last three months
 
 
-def test_backtest_is_deterministic_and_has_the_oracle():
-    inc = pd.concat([history(), make_incidents([(50, 50)] * 3, occurred="2025-08-01")],
-                    ignore_index=True)  # fmt: skip
-    a = backtest(inc, GRID, categories="asb", test_months=["2025-08"], coverages_pct=[1.0])
-    b = backtest(inc, GRID, categories="asb", test_months=["2025-08"], coverages_pct=[1.0])
+def test_the_default_method_learns_where_other_crime_happens():
+    # no ASB has ever been at (950, 950), but violence has, every month: the place prior
+    # ranks that cell above the empty ones and gives it a share of the expected ASB
+    violence = [make_incidents([(950, 950)] * 5, category="violence", occurred=f"2025-0{m}-01")
+                for m in (5, 6, 7)]  # fmt: skip
+    inc = pd.concat([history(), *violence], ignore_index=True)
+    out = risk_surface(inc, categories="asb", target="2025-08", grid=GRID)
+    corner = out.geometry.contains(shapely.Point(X + 950, Y + 950))
+    empty = out.geometry.contains(shapely.Point(X + 350, Y + 950))
+    assert out.loc[corner, "score"].item() > out.loc[empty, "score"].item()
+    assert out.loc[corner, "expected"].item() > 0.1
+    off = risk_surface(inc, categories="asb", target="2025-08", grid=GRID,
+                       params=ForecastParams(prior_months=0))  # fmt: skip
+    assert off.loc[corner, "score"].item() < off.loc[empty, "score"].item()  # smoothing only
+    assert off.loc[corner, "expected"].item() < 0.01
+    assert out["expected"].sum() == pytest.approx(6.0)  # the prior moves risk, not the total
+
+
+def test_a_gap_in_the_data_counts_as_nothing_for_recent_but_not_for_default():
+    # data in March-April 2024 then January 2025 (like the shipped gap); target February 2025
+    old = make_incidents([(50, 50)] * 5, occurred="2024-03-01")
+    older = make_incidents([(50, 50)] * 5, occurred="2024-04-01")
+    jan = make_incidents([(550, 550)], occurred="2025-01-01")
+    inc = pd.concat([old, older, jan], ignore_index=True)
+    params = ForecastParams(recent_months=2, blend_recent=1.0, smooth_weight=0, prior_months=0)
+    kw = {"categories": "asb", "target": "2025-02", "grid": GRID, "params": params}
+    recent = risk_surface(inc, method="recent", **kw)  # only December and January
+    default = risk_surface(inc, method="default", **kw)  # the last two months WITH data
+    a = recent.geometry.contains(shapely.Point(X + 50, Y + 50))
+    b = recent.geometry.contains(shapely.Point(X + 550, Y + 550))
+    assert (recent.loc[a, "score"].item(), recent.loc[b, "score"].item()) == (0.0, 1.0)
+    assert (default.loc[a, "score"].item(), default.loc[b, "score"].item()) == (2.5, 0.5)
+
+
+def test_category_sets_add_up():
+    damage = make_incidents([(550, 550)] * 3, category="criminal_damage", occurred="2025-07-01")
+    inc = pd.concat([history(), damage], ignore_index=True)
+    both = risk_surface(inc, categories="asb+criminal_damage", target="2025-08", grid=GRID,
+                        method="naive")  # fmt: skip
+    listed = risk_surface(inc, categories=["asb", "criminal_damage"], target="2025-08",
+                          grid=GRID, method="naive")  # fmt: skip
+    assert both["score"].sum() == 18 + 3
+    np.testing.assert_array_equal(both["score"], listed["score"])
+
+
+def test_risk_surface_is_deterministic_and_keeps_the_grid():
+    a = risk_surface(history(), categories="asb", target="2025-08", grid=GRID)
+    b = risk_surface(history(), categories="asb", target="2025-08", grid=GRID)
     pd.testing.assert_frame_equal(a, b)
-    naive = a[a["method"] == "naive"].iloc[0]
-    assert (naive["hit_rate"], naive["pai"], naive["pei"]) == (1.0, 100.0, 1.0)
-    assert set(a["method"]) == {*METHODS, "oracle"}
+    assert a["cell_id"].tolist() == GRID["cell_id"].tolist()
+    assert a.crs == GRID.crs
 
 
-def test_evaluate_json_keys(capsys, police_sample):
-    args = ["--test-months", "2025-09,2026-01", "--methods", "default", "--coverage", "1,5"]
-    status = main(["evaluate", str(police_sample), "--category", "asb", *args, "--json"])
-    out = json.loads(capsys.readouterr().out)
-    assert status == 0
-    assert set(out) == {"category", "cell_m", "test_months", "coverage_pct", "methods"}
-    assert set(out["methods"]) == {"naive", "default", "oracle"}
-    assert set(out["methods"]["naive"]) == {"hit_rate", "pai", "pei"}
-    assert set(out["methods"]["naive"]["hit_rate"]) == {"1", "5"}
-    assert out["test_months"] == ["2025-09", "2026-01"]
+def test_an_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown forecast method 'magic'"):
+        risk_surface(history(), categories="asb", target="2025-08", grid=GRID, method="magic")
