@@ -23,7 +23,7 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.crs import to_wgs84
 from geo.datasets import get_path
-from geo.export import about_block, write_plan, write_table
+from geo.export import about_block, write_hotspots, write_plan
 from geo.incidents import LoadResult, load_incidents
 from geo.resources import WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS
@@ -31,6 +31,9 @@ from geo.store import StoredPlan, load_plan, plan_history, save_plan
 from geo.taxonomy import CATEGORIES
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.hotspots import TimeWindow
     from geo.pipeline import WeekRun
 
 EXIT_OK = 0
@@ -155,10 +158,11 @@ def _add_hotspots(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rank-by", choices=["harm", "count"], default="harm")
     p.add_argument("--out", type=Path, default=None, help="write .csv, .xlsx or .geojson")
     p.add_argument("--json", action="store_true", help="print the hotspots as JSON")
+    p.add_argument("--wards", action="store_true", help="also print the priority-ward table")
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.hotspots import find_hotspots, hotspot_incidents
+    from geo.hotspots import find_hotspots, hotspot_incidents, time_window
 
     result = _load(args, strict=True)
     incidents, wards = result.accepted, read_wards(args.boundaries or get_path("wards"))
@@ -174,6 +178,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         "%Y-%m" if not args.weeks else "%Y-%m-%d"
     )
     months = None if args.weeks else (args.months or 3)
+    window = time_window(as_of, months=months, weeks=args.weeks)
     spots = find_hotspots(
         incidents,
         categories=cats,
@@ -184,26 +189,60 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         params=DEFAULT_SETTINGS.hotspots,
         rank_by=args.rank_by,
     )
-    span = f"{args.weeks} weeks" if args.weeks else f"{months} months"
     if args.out is not None:
         members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=args.weeks)
-        about = about_block(
-            title=f"{args.category} hotspots, {span} to {as_of}", period=f"{span} to {as_of}",
-            sources=[f.source_file for f in result.files], settings=DEFAULT_SETTINGS.hotspots,
-        )  # fmt: skip
-        sheets = {"hotspots": spots, "incidents": members.drop(columns="geometry")}
-        write_table(args.out, sheets, about=about)
+        write_hotspots(args.out, spots, members, about=_hotspot_about(args, result, window))
+    _print_hotspots(args, spots, window)
+    if args.wards:
+        _print_priority_wards(incidents, wards, cats, as_of, months, args.weeks)
+    return EXIT_OK
+
+
+def _hotspot_about(
+    args: argparse.Namespace, result: LoadResult, window: TimeWindow
+) -> dict[str, str]:
+    from geo.hotspots import months_held
+
+    period = f"{window.label()} (trend against {window.label(prior=True)})"
+    return about_block(
+        title=f"{args.category} hotspots, {window.label()}, ranked by {args.rank_by}",
+        period=period,
+        sources=[f.source_file for f in result.files],
+        settings=DEFAULT_SETTINGS.hotspots,
+        extra={"months with data": months_held(result.accepted),
+               "coordinates": "wkt_bng: outlines in British National Grid metres (EPSG:27700)"},
+    )  # fmt: skip
+
+
+def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: TimeWindow) -> None:
     table = spots.drop(columns="geometry")
     if args.json:
         print(table.to_json(orient="records"))
     elif table.empty:
-        print(f"No {args.category} hotspots in the {span} to {as_of}.")
+        print(f"No {args.category} hotspots in {window.label()}.")
     else:
-        print(f"{args.category} hotspots, {span} to {as_of}, ranked by {args.rank_by}:")
+        print(f"{args.category} hotspots, {window.label()}, ranked by {args.rank_by}:")
         cols = ["rank", "hotspot_id", "n_incidents", "n_prior", "trend", "trend_class", "harm",
                 "gi_bin", "ward_names", "top_locations"]  # fmt: skip
         print(table[cols].to_string(index=False))
-    return EXIT_OK
+
+
+def _print_priority_wards(
+    incidents: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    cats: list[str],
+    as_of: str,
+    months: int | None,
+    weeks: int | None,
+) -> None:
+    from geo.hotspots import ward_table
+
+    table = ward_table(incidents, wards, categories=["+".join(cats)], as_of=as_of,
+                       months=months, weeks=weeks)  # fmt: skip
+    table = table[table["n_incidents"] > 0].head(10)
+    print("\nPriority wards:")
+    cols = ["rank", "ward_name", "n_incidents", "n_prior", "trend", "harm"]
+    print(table[cols].to_string(index=False) if len(table) else "(no incidents in any ward)")
 
 
 # --- geo evaluate ------------------------------------------------------------------------------

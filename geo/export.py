@@ -6,6 +6,10 @@ writes it to a sidecar ``<name>.about.txt`` (a comment header would break
 spreadsheets' column detection); GeoJSON carries it as a top-level ``about``
 member, which QGIS ignores and keeps.
 
+In CSV and XLSX a table's geometry becomes a ``wkt_bng`` column: well-known
+text in British National Grid metres (EPSG:27700), rounded to the metre, which
+QGIS's "Delimited Text" layer reads back as shapes.
+
 Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) get a leading apostrophe, as OWASP advises
 against CSV injection. Numbers are left alone.
@@ -22,9 +26,10 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo._errors import GeoInputError
-from geo.crs import to_wgs84
+from geo.crs import BNG, to_bng, to_wgs84
 
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun
@@ -35,6 +40,9 @@ RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 FORMATS = (".csv", ".xlsx", ".geojson")
 """File types `write_table` writes, by suffix."""
+
+EXCEL_CELL_MAX = 32_767
+"""The most characters an Excel cell holds."""
 
 
 def safe_cell(value: object) -> object:
@@ -51,12 +59,39 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of `frame` with every text cell made formula-safe (geometry dropped)."""
-    plain = pd.DataFrame(
-        frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame
+def geometry_text(geometry: gpd.GeoSeries) -> pd.Series:
+    """
+    Return geometries as WKT in their CRS, rounded to whole units, for a spreadsheet cell.
+
+    A shape too detailed for one Excel cell gets a note instead.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> geometry_text(gpd.GeoSeries([shapely.Point(551424.6, 168575.2), None])).tolist()
+    ['POINT (551425 168575)', '']
+    """
+    text = pd.Series(
+        shapely.to_wkt(geometry.to_numpy(), rounding_precision=0), index=geometry.index
     )
-    out = plain.copy()
+    text = text.fillna("")
+    too_long = text.str.len() > EXCEL_CELL_MAX
+    return text.mask(too_long, "(too detailed for a spreadsheet cell: export GeoJSON)")
+
+
+def flat_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` without its geometry column; a GeoDataFrame's shapes become ``wkt_bng``."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        return pd.DataFrame(frame)
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if frame.crs is not None and frame.crs != BNG:
+        frame = to_bng(frame)
+    return plain.assign(wkt_bng=geometry_text(frame.geometry).to_numpy())
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a flat copy of `frame` (`flat_frame`) with every text cell made formula-safe."""
+    out = flat_frame(frame).copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             continue
@@ -148,7 +183,8 @@ def write_table(
     for col in shapes.columns:
         if pd.api.types.is_datetime64_any_dtype(shapes[col]):
             shapes[col] = shapes[col].dt.strftime("%Y-%m-%d %H:%M")
-    body = json.loads(gpd.GeoDataFrame(safe_frame(shapes), geometry=shapes.geometry.to_numpy(),
+    fields = safe_frame(pd.DataFrame(shapes.drop(columns=shapes.geometry.name)))
+    body = json.loads(gpd.GeoDataFrame(fields, geometry=shapes.geometry.to_numpy(),
                                        crs=shapes.crs).to_json(drop_id=True))  # fmt: skip
     body["about"] = dict(about)
     path.write_text(json.dumps(body), encoding="utf-8")
@@ -165,6 +201,38 @@ def _write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame], about: Mapping[s
             frame.to_excel(writer, sheet_name=name[:31], index=False)
         info = pd.DataFrame({"field": list(about), "value": [safe_cell(v) for v in about.values()]})
         info.to_excel(writer, sheet_name="about", index=False)
+
+
+def write_hotspots(
+    path: Path,
+    hotspots: gpd.GeoDataFrame,
+    members: pd.DataFrame,
+    *,
+    about: Mapping[str, str],
+) -> list[Path]:
+    """
+    Write a task-and-finish hotspot list.
+
+    Parameters
+    ----------
+    path
+        ``.xlsx``: sheets ``hotspots`` (with each outline as ``wkt_bng``),
+        ``incidents`` (the incidents inside them, `geo.hotspots.hotspot_incidents`)
+        and ``about``; ``.csv``: the hotspots plus the ``.about.txt`` sidecar;
+        ``.geojson``: the outlines in EPSG:4326 for QGIS.
+    hotspots
+        From `geo.hotspots.find_hotspots`.
+    members
+        The incidents inside them.
+    about
+        From `about_block`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    return write_table(path, {"hotspots": hotspots, "incidents": members}, about=about)
 
 
 def write_plan(run: WeekRun, path: Path, *, saved: StoredPlan | None = None) -> list[Path]:

@@ -675,7 +675,7 @@ def _identify(
     previous: gpd.GeoDataFrame | None,
     min_overlap: float,
 ) -> list[str]:
-    """Give each hotspot an id: a previous overlapping one's, else code + 100 m grid ref."""
+    """Give each hotspot an id: a previous overlapping one's, else code + 10 m grid ref."""
     xy = zip(hotspots["centroid_x"], hotspots["centroid_y"], strict=True)
     fresh = [f"{_code(cats)}-{x / 10:.0f}-{y / 10:.0f}" for x, y in xy]
     ids = list(fresh)
@@ -691,7 +691,7 @@ def _identify(
                     taken.add(pid)
                     break
     seen: dict[str, int] = {}
-    for i, h in enumerate(ids):  # two hotspots in one 100 m square: suffix the later
+    for i, h in enumerate(ids):  # two hotspots in one 10 m square: suffix the later
         seen[h] = seen.get(h, 0) + 1
         if seen[h] > 1:
             ids[i] = f"{h}-{seen[h]}"
@@ -799,3 +799,24 @@ def ward_table(
     )
     table.insert(1, "rank", table.groupby("category").cumcount() + 1)
     return table.reset_index(drop=True)
+
+
+def months_held(incidents: pd.DataFrame) -> str:
+    """
+    Say which months the incidents cover, as runs of consecutive months.
+
+    Examples
+    --------
+    >>> seen = pd.DataFrame({"occurred": pd.to_datetime(
+    ...     ["2024-01-01", "2024-02-01", "2024-04-01", "2025-01-01", "2025-02-01", "2025-03-01"])})
+    >>> months_held(seen)
+    '2024-01 to 2024-02, 2024-04, 2025-01 to 2025-03'
+    """
+    held = sorted(set(incidents["occurred"].dt.to_period("M")))
+    runs: list[list[pd.Period]] = []
+    for month in held:
+        if runs and month == runs[-1][-1] + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs)

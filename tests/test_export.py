@@ -63,3 +63,41 @@ def test_unknown_format_is_refused(tmp_path):
 def test_safe_cell_leaves_numbers_and_plain_text():
     assert safe_cell(-5) == -5
     assert safe_cell("Station Road") == "Station Road"
+
+
+def test_csv_and_xlsx_keep_shapes_as_bng_wkt_and_geojson_does_not(tmp_path):
+    write_table(tmp_path / "out.csv", {"hotspots": frame()}, about=ABOUT)
+    table = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert table["wkt_bng"].iloc[0] == "POINT (552500 155300)"  # geo.testing.ORIGIN
+    write_table(tmp_path / "out.geojson", {"hotspots": frame()}, about=ABOUT)
+    body = json.loads((tmp_path / "out.geojson").read_text())
+    assert "wkt_bng" not in body["features"][0]["properties"]
+    assert body["features"][0]["properties"]["location"].startswith("'=")
+
+
+def test_hotspot_list_from_the_command_line(tmp_path, police_sample, capsys):
+    from geo.cli import main
+
+    out = tmp_path / "asb.xlsx"
+    code = main(["hotspots", str(police_sample), "--category", "asb", "--as-of", "2025-09",
+                 "--months", "1", "--out", str(out), "--wards"])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Priority wards:" in printed
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["hotspots", "incidents", "about"]
+    about = {r[0].value: r[1].value for r in book["about"].iter_rows(min_row=2)}
+    assert about["data period"] == "2025-09 to 2025-09 (trend against 2025-08 to 2025-08)"
+    assert about["months with data"] == "2025-09"
+    assert about["sources"] == police_sample.name
+
+
+def test_write_hotspots_neutralises_a_formula_in_a_location(tmp_path):
+    from geo.export import write_hotspots
+
+    spots = frame().assign(top_locations=EVIL)
+    write_hotspots(tmp_path / "t.xlsx", spots, frame().drop(columns="geometry"), about=ABOUT)
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["hotspots"]
+    header = [c.value for c in sheet[1]]
+    cells = [r[header.index("top_locations")] for r in sheet.iter_rows(min_row=2)]
+    assert all(c.value.startswith("'") and c.data_type == "s" for c in cells)
