@@ -26,11 +26,12 @@ import streamlit as st
 
 from geo import maps, pact
 from geo.boundaries import read_wards
-from geo.datasets import REPO_ROOT, get_path
+from geo.datasets import get_path
 from geo.export import about_block, printable_plan, write_plan, write_table
+from geo.home import default_store, uploads_dir
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, expand_paths, load_incidents
-from geo.pipeline import DEFAULT_DB, WeekRun, monday_of, run_week
+from geo.pipeline import WeekRun, monday_of, run_week
 from geo.resources import Resources, WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS, LoadSettings, Settings
 from geo.store import (
@@ -46,8 +47,6 @@ from geo.taxonomy import CATEGORIES, LABELS
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
 
-UPLOADS = Path(tempfile.gettempdir()) / "sevenoaks-geo-uploads"
-"""Where uploaded files are kept, named by their content hash."""
 
 Period = pact.Period
 """A run of whole months, re-exported for pages."""
@@ -127,7 +126,7 @@ def running_on() -> list[str]:
 def save_upload(name: str, data: bytes) -> str:
     """Keep an uploaded file under its content hash and remember it for this session."""
     digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = UPLOADS / digest
+    folder = uploads_dir() / digest
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / Path(name).name
     if not path.exists():
@@ -311,13 +310,13 @@ def cell_m() -> float:
 
 # --- the week's plan and the hotspot list ------------------------------------------------------
 
-SYNTHETIC_SPEED = REPO_ROOT / "data" / "synthetic"
+SYNTHETIC_SPEED = get_path("synthetic_speed")
 """The SYNTHETIC speeding sample (a demo of speed boards; never real data)."""
 
 
 def plan_db() -> Path:
     """Return the plan history file (``GEO_PLAN_DB`` or the default next to the repository)."""
-    return Path(os.environ.get("GEO_PLAN_DB", str(DEFAULT_DB)))
+    return Path(os.environ.get("GEO_PLAN_DB", str(default_store())))
 
 
 def next_week(incidents: pd.DataFrame) -> dt.date:

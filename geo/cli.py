@@ -425,9 +425,10 @@ def _print_plan(summary: dict[str, object]) -> None:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from geo.pipeline import DEFAULT_DB, run_week  # imported here: it pulls in the solver
+    from geo.home import default_store
+    from geo.pipeline import run_week  # imported here: it pulls in the solver
 
-    db = args.db or DEFAULT_DB
+    db = args.db or default_store()
     if args.history:
         table = plan_history(db)
         print(table.to_json(orient="records") if args.json else table.to_string(index=False))

@@ -1,24 +1,40 @@
-"""Paths of the data and boundaries shipped in the repository.
+"""Paths of the data shipped inside the package, found with `importlib.resources`.
 
-The shipped files live beside the package (``data/`` and ``boundaries/`` at the
-repository root), so the package is meant to be installed in editable mode
-(``pip install -e .``) from a checkout.
+The shipped files (the Sevenoaks wards, the police.uk months for the district, the
+postcode gazetteer, the CSU's resources and the PACT areas) live in
+``geo/shipped/``, so an installed package (``pip install .``, not only an editable
+checkout) finds them. In a checkout, ``data/``, ``boundaries/``, ``resources.toml``
+and ``pact_areas.toml`` at the repository root are links to the same files.
 """
 
 from __future__ import annotations
 
+from importlib.resources import as_file, files
 from pathlib import Path
 
 from geo._errors import GeoInputError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-"""The repository checkout this package was installed from."""
-
-_PATHS = {
-    "wards": REPO_ROOT / "boundaries" / "sevenoaks_wards.geojson",
-    "police_uk": REPO_ROOT / "data",
-    "gazetteer": REPO_ROOT / "data" / "gazetteer" / "codepoint_open_2014_sevenoaks.csv",
+_RELATIVE = {
+    "wards": "boundaries/sevenoaks_wards.geojson",
+    "police_uk": "data",
+    "gazetteer": "data/gazetteer/codepoint_open_2014_sevenoaks.csv",
+    "synthetic_speed": "data/synthetic",
+    "resources": "resources.toml",
+    "pact_areas": "pact_areas.toml",
 }
+
+
+def shipped_root() -> Path:
+    """
+    Return the folder of the shipped data inside the installed package.
+
+    Examples
+    --------
+    >>> shipped_root().name
+    'shipped'
+    """
+    with as_file(files("geo") / "shipped") as root:  # a real folder: the package is not zipped
+        return Path(root)
 
 
 def get_path(name: str) -> Path:
@@ -28,9 +44,10 @@ def get_path(name: str) -> Path:
     Parameters
     ----------
     name
-        One of ``"wards"`` (the district's 26 wards, GeoJSON), ``"police_uk"``
-        (the folder of monthly police.uk files for the district) or
-        ``"gazetteer"`` (postcode centroids).
+        ``"wards"`` (the district's 26 wards, GeoJSON), ``"police_uk"`` (the folder
+        of monthly police.uk files for the district), ``"gazetteer"`` (postcode
+        centroids), ``"synthetic_speed"`` (the SYNTHETIC speeding sample),
+        ``"resources"`` (the CSU's kit) or ``"pact_areas"``.
 
     Returns
     -------
@@ -40,18 +57,18 @@ def get_path(name: str) -> Path:
     Raises
     ------
     GeoInputError
-        If `name` is unknown or the file is missing from the checkout.
+        If `name` is unknown or the file is missing from the installation.
 
     Examples
     --------
     >>> get_path("wards").name
     'sevenoaks_wards.geojson'
     """
-    if name not in _PATHS:
-        msg = f"no shipped dataset called {name!r}; expected one of {sorted(_PATHS)}"
+    if name not in _RELATIVE:
+        msg = f"no shipped dataset called {name!r}; expected one of {sorted(_RELATIVE)}"
         raise GeoInputError(msg)
-    path = _PATHS[name]
+    path = shipped_root() / _RELATIVE[name]
     if not path.exists():
-        msg = f"shipped dataset {name!r} is missing at {path}: is this a full checkout?"
+        msg = f"shipped dataset {name!r} is missing at {path}: is the package installed whole?"
         raise GeoInputError(msg)
     return path

@@ -43,11 +43,10 @@ import shapely
 from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG
-from geo.datasets import REPO_ROOT
+from geo.datasets import get_path
 from geo.settings import PublicMapRules
 from geo.taxonomy import LABELS
 
-PACT_AREAS_PATH = REPO_ROOT / "pact_areas.toml"
 """The shipped PACT areas file."""
 
 NO_COMPARISON = "no comparison data"
@@ -197,7 +196,7 @@ class PublicView:
 
 
 def read_pact_areas(
-    path: str | Path = PACT_AREAS_PATH, *, wards: gpd.GeoDataFrame | None = None
+    path: str | Path | None = None, *, wards: gpd.GeoDataFrame | None = None
 ) -> tuple[PactArea, ...]:
     """
     Read PACT areas from a TOML file of ``[[area]]`` tables (``name``, ``wards``).
@@ -226,7 +225,7 @@ def read_pact_areas(
     >>> [a.name for a in read_pact_areas()][:3]
     ['Swanley', 'Edenbridge', 'West Kingsdown']
     """
-    path = Path(path)
+    path = Path(path) if path is not None else get_path("pact_areas")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         areas = tuple(PactArea(str(a["name"]), tuple(map(str, a["wards"]))) for a in raw["area"])

@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo._errors import GeoInputError
 from geo.boundaries import district_outline, read_wards
-from geo.datasets import REPO_ROOT, get_path
+from geo.datasets import get_path
 from geo.forecast import make_grid, risk_surface
 from geo.hotspots import find_hotspots
 from geo.incidents import LoadResult, load_incidents
@@ -34,9 +34,6 @@ from geo.planner import (
 from geo.resources import Resources, WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import StoredPlan, deployments_since, last_approved_before
-
-DEFAULT_DB = REPO_ROOT / "plans.sqlite"
-"""Where plans are kept unless another path is given (one SQLite file, no server)."""
 
 SPEED_SOURCES = ("speed_survey", "speedwatch", "complaint", "collision")
 """Incident sources that are speeding evidence rather than recorded crime or ASB."""
@@ -160,7 +157,7 @@ def run_week(
     wards: gpd.GeoDataFrame | None = None,
     resources: Resources | None = None,
     overrides: WeekOverrides = WeekOverrides(),  # noqa: B008 (frozen, safe to share)
-    db: Path | None = DEFAULT_DB,
+    db: Path | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     months: int = 3,
 ) -> WeekRun:

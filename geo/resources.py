@@ -15,10 +15,19 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from geo._errors import GeoInputError
-from geo.datasets import REPO_ROOT
+from geo.datasets import get_path
 
-DEFAULT_RESOURCES_PATH = REPO_ROOT / "resources.toml"
-"""The shipped resources file."""
+
+def default_resources_path() -> Path:
+    """
+    Return the resources file to use: ``GEO_HOME/resources.toml`` if the unit keeps one.
+
+    Otherwise the shipped file (the Sevenoaks CSU's numbers).
+    """
+    from geo.home import geo_home
+
+    own = geo_home() / "resources.toml"
+    return own if own.is_file() else get_path("resources")
 
 
 def _positive(name: str, value: float) -> None:
@@ -209,7 +218,7 @@ def read_resources(path: Path | None = None) -> Resources:
     >>> r.cctv.cameras, r.speed_boards.boards
     (5, 6)
     """
-    path = path or DEFAULT_RESOURCES_PATH
+    path = path or default_resources_path()
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:

@@ -8,6 +8,14 @@ from geo.datasets import get_path
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def geo_home(tmp_path_factory, monkeypatch):
+    """Every test keeps its state (plan store, uploads, caches) in a fresh GEO_HOME."""
+    home = tmp_path_factory.mktemp("geo_home")
+    monkeypatch.setenv("GEO_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def wards():
     """The shipped 26 Sevenoaks wards, in EPSG:27700."""

@@ -95,10 +95,10 @@ def test_python_dash_m_geo_works(police_sample):
 
 
 def test_plan_json_saves_and_history(capsys, tmp_path):
-    from geo.datasets import REPO_ROOT
+    from geo.datasets import get_path
 
     db = tmp_path / "plans.sqlite"
-    args = [str(REPO_ROOT / "data"), "--week", "2025-10-08", "--db", str(db), "--json"]
+    args = [str(get_path("police_uk")), "--week", "2025-10-08", "--db", str(db), "--json"]
     status, out, _ = run(capsys, "plan", *args, "--approve", "--cameras", "3",
                          "--out", str(tmp_path / "plan.xlsx"))  # fmt: skip
     assert status == 0

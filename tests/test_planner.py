@@ -230,11 +230,11 @@ def test_a_plan_never_uses_more_than_exists(cameras, usable, boards, hours, coun
 
 
 def test_speed_boards_rotate_over_four_weeks_and_never_share_a_road(wards):
-    from geo.datasets import REPO_ROOT
+    from geo.datasets import get_path
     from geo.incidents import load_incidents
 
     evidence = load_incidents(
-        [REPO_ROOT / "data" / "synthetic"], wards=wards, now=dt.datetime(2026, 1, 1)
+        [get_path("synthetic_speed")], wards=wards, now=dt.datetime(2026, 1, 1)
     ).accepted
     previous, history, seen = None, pd.DataFrame(), []
     for k in range(4):

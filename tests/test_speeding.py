@@ -3,12 +3,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from geo.datasets import REPO_ROOT
+from geo.datasets import get_path
 from geo.incidents import load_incidents
 from geo.speeding import evidence_weight, speed_kind, speed_sites
 from geo.testing import write_text
 
-SYNTHETIC = REPO_ROOT / "data" / "synthetic"
+SYNTHETIC = get_path("synthetic_speed")
 NOW = dt.datetime(2026, 1, 1)
 
 

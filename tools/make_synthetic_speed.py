@@ -19,10 +19,10 @@ import csv
 import numpy as np
 
 from geo.boundaries import read_wards
-from geo.datasets import REPO_ROOT, get_path
+from geo.datasets import get_path
 from geo.incidents import load_incidents
 
-OUT = REPO_ROOT / "data" / "synthetic"
+OUT = get_path("synthetic_speed")
 
 # (site name, police.uk Location, ward, speed limit mph, how bad: 0 mild .. 3 severe)
 SITES = [
