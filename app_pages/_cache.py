@@ -27,11 +27,12 @@ import streamlit as st
 from geo import maps, pact
 from geo.boundaries import read_wards
 from geo.datasets import get_path
-from geo.export import about_block, printable_plan, write_plan, write_table
+from geo.export import about_block, write_table
 from geo.home import default_store, uploads_dir
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, expand_paths, load_incidents
 from geo.pipeline import WeekRun, monday_of, run_week
+from geo.plan_export import printable_plan, write_plan
 from geo.resources import Resources, WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS, LoadSettings, Settings
 from geo.store import (

@@ -23,8 +23,9 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.crs import to_wgs84
 from geo.datasets import get_path
-from geo.export import about_block, write_hotspots, write_plan
+from geo.export import about_block, write_hotspots
 from geo.incidents import LoadResult, load_incidents
+from geo.plan_export import write_plan
 from geo.resources import WeekOverrides, read_resources
 from geo.settings import DEFAULT_SETTINGS
 from geo.store import StoredPlan, load_plan, plan_history, save_plan
