@@ -1,0 +1,264 @@
+"""
+Sink-side text safety: make any value safe for the place it is written to.
+
+Every value read from a file is hostile. These helpers are applied where a value is
+*written* (HTML, a terminal, an XLSX cell, a CSV cell), never where it is read, so the
+data keep their original text everywhere else.
+
+- :func:`html_text` and :func:`html_attr` escape for HTML element text and attribute values.
+- :func:`html_url` lets only web, mail and relative links through to an ``href``.
+- :func:`terminal_text` removes control characters and escape sequences.
+- :func:`xlsx_text` drops characters openpyxl refuses, guards formulas and truncates to
+  Excel's cell limit.
+- :func:`csv_cell` guards text a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Number
+
+import markupsafe
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+__all__ = [
+    "EXCEL_CELL_LIMIT",
+    "FORMULA_PREFIXES",
+    "REPLACEMENT",
+    "csv_cell",
+    "html_attr",
+    "html_text",
+    "html_url",
+    "is_missing",
+    "terminal_text",
+    "xlsx_text",
+]
+
+#: Shown in place of a character that cannot be written safely.
+REPLACEMENT = "\ufffd"
+#: Excel's limit on the characters in one cell.
+EXCEL_CELL_LIMIT = 32_767
+#: First characters that make a spreadsheet read a text cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_TRUNCATED = " [truncated]"
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# C0 controls, DEL, C1 controls, and Unicode bidi/format controls that can hide or
+# reorder text in a terminal (Trojan Source style).
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_SAFE_URL = re.compile(r"(?i)(https?:|mailto:|[#/?.]|[^:/?#]*([/?#]|$))")
+
+
+def is_missing(value: object) -> bool:
+    """
+    Return True for None, NaN and pandas' missing markers.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing("")
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        import pandas as pd
+
+        return value is pd.NA or value is pd.NaT
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+def _as_text(value: object) -> str:
+    return "" if is_missing(value) else str(value)
+
+
+def html_text(value: object) -> str:
+    """
+    Escape any value for HTML element text; None and NaN become "".
+
+    Parameters
+    ----------
+    value
+        Anything; it is turned into text with ``str`` first.
+
+    Returns
+    -------
+    str
+        Text with ``& < > " '`` escaped, safe inside an element or a quoted attribute.
+
+    Examples
+    --------
+    >>> html_text('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&#34;alert(1)&#34;&gt;'
+    >>> html_text(None), html_text(12)
+    ('', '12')
+    """
+    return str(markupsafe.escape(_as_text(value)))
+
+
+def html_attr(value: object) -> str:
+    r"""
+    Escape any value for a quoted HTML attribute value.
+
+    Quotes are escaped as well as ``& < >``, and line breaks become spaces, so the value
+    cannot close its attribute or its tag. Always put the result inside double quotes.
+
+    Parameters
+    ----------
+    value
+        Anything; None and NaN become "".
+
+    Returns
+    -------
+    str
+        The escaped text.
+
+    Examples
+    --------
+    >>> html_attr('x" onmouseover="alert(1)')
+    'x&#34; onmouseover=&#34;alert(1)'
+    >>> html_attr("two\nlines")
+    'two lines'
+    """
+    text = re.sub(r"[\r\n\t]", " ", _as_text(value))
+    return str(markupsafe.escape(text))
+
+
+def html_url(value: object) -> str:
+    """
+    Return an escaped link target, or "#" for schemes other than http, https and mailto.
+
+    Parameters
+    ----------
+    value
+        A link from data.
+
+    Returns
+    -------
+    str
+        The escaped URL, or ``"#"`` for ``javascript:``, ``data:`` and other schemes.
+
+    Examples
+    --------
+    >>> html_url("https://www.police.uk/?a=1&b=2")
+    'https://www.police.uk/?a=1&amp;b=2'
+    >>> html_url(" JaVaScRiPt:alert(1)"), html_url("data:text/html,x"), html_url("notes.html")
+    ('#', '#', 'notes.html')
+    """
+    text = re.sub(r"[\x00-\x20\x7f]", "", _as_text(value))
+    if not text or not _SAFE_URL.match(text):
+        return "#"
+    return str(markupsafe.escape(text))
+
+
+def terminal_text(value: object, keep_newlines: bool = False) -> str:
+    r"""
+    Return text with no control characters or escape sequences, for a terminal.
+
+    Every control character (ESC, BEL, backspace, carriage return, C1 controls) and every
+    invisible or bidirectional formatting character is replaced with U+FFFD, so a value
+    cannot move the cursor, recolour, retitle or hide text in the user's terminal.
+
+    Parameters
+    ----------
+    value
+        Anything; None and NaN become "".
+    keep_newlines
+        Keep line feeds (for multi-line messages); otherwise they are replaced too.
+
+    Returns
+    -------
+    str
+        Printable text.
+
+    Examples
+    --------
+    >>> print(ascii(terminal_text("High Street\x1b[2J\x1b]0;pwned\x07")))
+    'High Street\ufffd[2J\ufffd]0;pwned\ufffd'
+    >>> print(ascii(terminal_text("a\nb")), ascii(terminal_text("a\nb", keep_newlines=True)))
+    'a\ufffdb' 'a\nb'
+    """
+    text = _as_text(value)
+    if keep_newlines:
+        return "\n".join(_TERMINAL_UNSAFE.sub(REPLACEMENT, line) for line in text.split("\n"))
+    return _TERMINAL_UNSAFE.sub(REPLACEMENT, text)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+def csv_cell(value: object) -> object:
+    r"""
+    Guard a CSV cell against formula injection; numbers and plain numeric text unchanged.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe,
+    so a spreadsheet shows it as text instead of running it. Text that is just a number
+    (``-3``, ``+1.5``) is left alone, as are non-text values.
+
+    Parameters
+    ----------
+    value
+        The cell value.
+
+    Returns
+    -------
+    object
+        The guarded text, or the value unchanged.
+
+    Examples
+    --------
+    >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("@SUM(A1)")
+    ('\'=HYPERLINK("http://x")', "'@SUM(A1)")
+    >>> csv_cell("-1+cmd|' /C calc'!A0")
+    "'-1+cmd|' /C calc'!A0"
+    >>> csv_cell("On or near Station Road"), csv_cell(-3), csv_cell("-3.5"), csv_cell(None)
+    ('On or near Station Road', -3, '-3.5', None)
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def xlsx_text(value: object) -> object:
+    r"""
+    Make a value safe for an openpyxl cell; non-text values pass through unchanged.
+
+    Characters openpyxl refuses (``ILLEGAL_CHARACTERS_RE``: most C0 controls) become
+    U+FFFD, text a spreadsheet would run as a formula gets a leading apostrophe (openpyxl
+    would otherwise store ``=...`` as a formula), and text longer than Excel's 32,767-char
+    cell limit is cut with a ``[truncated]`` marker.
+
+    Parameters
+    ----------
+    value
+        The cell value. Numbers, dates and booleans are returned as they are; None stays
+        None (an empty cell).
+
+    Returns
+    -------
+    object
+        Safe text, or the value unchanged.
+
+    Examples
+    --------
+    >>> print(ascii(xlsx_text("Bad\x00cell\x1b")))
+    'Bad\ufffdcell\ufffd'
+    >>> xlsx_text("=cmd|' /C calc'!A0"), xlsx_text(2.5)
+    ("'=cmd|' /C calc'!A0", 2.5)
+    >>> long = xlsx_text("x" * 40_000)
+    >>> len(long), long.endswith("[truncated]")
+    (32767, True)
+    """
+    if not isinstance(value, str):
+        return value
+    text = str(csv_cell(ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)))
+    if len(text) > EXCEL_CELL_LIMIT:
+        text = text[: EXCEL_CELL_LIMIT - len(_TRUNCATED)] + _TRUNCATED
+    return text
