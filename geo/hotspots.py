@@ -77,7 +77,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -90,6 +89,8 @@ from geo._validate import check_gdf
 from geo.boundaries import district_outline
 from geo.crs import BNG
 from geo.grid import count_in_cells, make_grid
+from geo.periods import Window, data_coverage, trend_class, trend_words
+from geo.periods import window as time_window
 from geo.settings import HotspotParams
 from geo.taxonomy import HARM_WEIGHTS
 
@@ -114,125 +115,8 @@ _CODES = {"asb": "ASB", "burglary": "BUR", "criminal_damage": "CD", "speeding": 
 
 DEFAULT_PARAMS = HotspotParams()
 
-
-@dataclass(frozen=True, slots=True)
-class TimeWindow:
-    """
-    A window of time and the previous window of the same length, cut into slices.
-
-    Attributes
-    ----------
-    unit
-        ``"month"`` or ``"week"``: what a slice is.
-    edges
-        The ``2 n + 1`` slice boundaries from the start of the previous window to
-        the (exclusive) end of the window: slices ``0..n-1`` are the previous
-        window, ``n..2n-1`` the window.
-    """
-
-    unit: str
-    edges: tuple[pd.Timestamp, ...]
-
-    @property
-    def n(self) -> int:
-        """Slices per window."""
-        return (len(self.edges) - 1) // 2
-
-    @property
-    def start(self) -> pd.Timestamp:
-        """First instant of the window."""
-        return self.edges[self.n]
-
-    @property
-    def end(self) -> pd.Timestamp:
-        """First instant after the window."""
-        return self.edges[-1]
-
-    @property
-    def prior_start(self) -> pd.Timestamp:
-        """First instant of the previous window."""
-        return self.edges[0]
-
-    def label(self, *, prior: bool = False) -> str:
-        """Say the window (or the previous one) in words, both ends inclusive."""
-        first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
-        last = after - pd.Timedelta(days=1)
-        fmt = "%Y-%m" if self.unit == "month" else "%Y-%m-%d"
-        return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
-
-    def slice_counts(self, occurred: pd.Series) -> np.ndarray:
-        """
-        Count dates per slice (``2 n`` ints); dates outside both windows are ignored.
-
-        Examples
-        --------
-        >>> w = time_window("2025-09", months=2)  # 2025-08..09, after 2025-06..07
-        >>> dates = pd.Series(pd.to_datetime(["2025-06-01", "2025-09-01", "2025-10-01"]))
-        >>> w.slice_counts(dates).tolist()
-        [1, 0, 0, 1]
-        """
-        edges = pd.DatetimeIndex(self.edges).as_unit("ns")
-        dates = pd.DatetimeIndex(pd.to_datetime(occurred)).as_unit("ns")
-        idx = edges.searchsorted(dates, side="right") - 1
-        idx = idx[(idx >= 0) & (idx < 2 * self.n)]
-        return np.bincount(idx, minlength=2 * self.n)
-
-
-def time_window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> TimeWindow:
-    """
-    Return the window ending with `as_of` and the previous one of the same length.
-
-    Parameters
-    ----------
-    as_of
-        ``"YYYY-MM"`` (the last month of a month window) or ``"YYYY-MM-DD"`` (the
-        last day of a week window; a month window uses only its month).
-    months, weeks
-        Length of the window; give one (`weeks` wins when both are given).
-
-    Examples
-    --------
-    >>> w = time_window("2025-09", months=3)
-    >>> w.label(), w.label(prior=True)
-    ('2025-07 to 2025-09', '2025-04 to 2025-06')
-    >>> w = time_window("2025-09-28", months=None, weeks=4)
-    >>> w.label(), w.label(prior=True), w.n
-    ('2025-09-01 to 2025-09-28', '2025-08-04 to 2025-08-31', 4)
-    """
-    if weeks:
-        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-        edges = [end - pd.Timedelta(weeks=k) for k in range(2 * weeks, -1, -1)]
-        return TimeWindow("week", tuple(edges))
-    n = months or 3
-    last = pd.Period(as_of[:7], freq="M")
-    edges = [(last - k + 1).to_timestamp() for k in range(2 * n, -1, -1)]
-    return TimeWindow("month", tuple(edges))
-
-
-def data_coverage(incidents: pd.DataFrame, window: TimeWindow) -> np.ndarray:
-    """
-    Tell which slices of `window` have data (``2 n`` bools).
-
-    A month has data when any incident of any category falls in it; a week when
-    it lies within the span of the incidents dated to the day (a log that ends on
-    the 10th says nothing about the 20th).
-
-    Examples
-    --------
-    >>> w = time_window("2025-02", months=2)
-    >>> seen = pd.DataFrame({"occurred": pd.to_datetime(["2024-04-01", "2025-01-01"]),
-    ...                      "date_precision": "month"})
-    >>> data_coverage(seen, w).tolist()
-    [False, False, True, False]
-    """
-    if window.unit == "month":
-        return window.slice_counts(incidents["occurred"]) > 0
-    dated = incidents.loc[incidents["date_precision"] != "month", "occurred"]
-    if dated.empty:
-        return np.zeros(2 * window.n, dtype=bool)
-    first, last = dated.min(), dated.max()
-    edges = window.edges
-    return np.array([edges[i + 1] > first and edges[i] <= last for i in range(2 * window.n)])
+TimeWindow = Window
+"""The window type hotspots are counted over (`geo.periods.Window`)."""
 
 
 def _as_tuple(categories: str | Sequence[str]) -> tuple[str, ...]:
@@ -415,96 +299,6 @@ def confidence_bins(
         significant = (p_norm <= cut) & (p_perm <= alpha) & (sign != 0)
         bins[significant] = level * sign[significant]
     return bins
-
-
-def _with_data(counts: Sequence[int], covered: Sequence[bool]) -> list[int]:
-    return [int(c) for c, k in zip(counts, covered, strict=True) if k]
-
-
-def trend_words(
-    now: Sequence[int], before: Sequence[int], covered: Sequence[bool], *, unit: str = "month"
-) -> tuple[float, str]:
-    """
-    Say how the window's count compares with the previous window's.
-
-    Parameters
-    ----------
-    now, before
-        Counts per slice of the window and of the previous window (``n`` each).
-    covered
-        Which of the ``2 n`` slices (previous window first) have data.
-    unit
-        What a slice is, for the words.
-
-    Returns
-    -------
-    tuple
-        The change in per cent (NaN when there were none before, or no data)
-        and the words: ``new``, ``up 40 %``, ``steady`` (within ±10 %),
-        ``down 25 %`` or ``no data``. When a window only partly has data, the
-        change is per slice with data and the words say so.
-
-    Examples
-    --------
-    >>> trend_words([3, 4, 7], [2, 3, 5], [True] * 6)
-    (40.0, 'up 40 %')
-    >>> trend_words([3, 4, 7], [0, 0, 0], [False] * 3 + [True] * 3)
-    (nan, 'no data')
-    >>> trend_words([3, 4, 8], [0, 0, 3], [False, False, True] + [True] * 3)
-    (66.7, 'up 67 % (per month; data for 1 of 3 earlier months)')
-    """
-    n = len(now)
-    seen, seen_before = _with_data(now, covered[n:]), _with_data(before, covered[:n])
-    if not seen or not seen_before:
-        return float("nan"), "no data"
-    note = ""
-    if len(seen) < n or len(seen_before) < n:
-        now_part = f"{len(seen)} of {n} {unit}s, " if len(seen) < n else ""
-        note = f" (per {unit}; data for {now_part}{len(seen_before)} of {n} earlier {unit}s)"
-    if sum(seen_before) == 0:
-        return float("nan"), ("new" if sum(seen) else "steady") + note
-    rate_now, rate_before = sum(seen) / len(seen), sum(seen_before) / len(seen_before)
-    pct = round(100.0 * (rate_now - rate_before) / rate_before, 1)
-    if abs(pct) <= 10:
-        return pct, "steady" + note
-    return pct, f"{'up' if pct > 0 else 'down'} {abs(pct):.0f} %{note}"
-
-
-def trend_class(now: Sequence[int], before: Sequence[int], covered: Sequence[bool]) -> str:
-    """
-    Classify a place from its counts per slice (see the module docstring).
-
-    Parameters
-    ----------
-    now, before, covered
-        As for `trend_words`.
-
-    Examples
-    --------
-    >>> trend_class([2, 3, 2], [1, 2, 3], [True] * 6)
-    'persistent'
-    >>> trend_class([2, 0, 2], [1, 2, 1], [True] * 6)
-    'intermittent'
-    >>> trend_class([5, 5, 5], [2, 3, 3], [True] * 6), trend_class([1, 1, 2], [3, 3, 3], [True] * 6)
-    ('emerging', 'diminishing')
-    >>> trend_class([0, 1, 2], [0, 0, 0], [True] * 6)
-    'new'
-    >>> trend_class([1, 2, 3], [0, 0, 0], [False] * 3 + [True] * 3)  # no data before
-    'persistent'
-    """
-    n = len(now)
-    seen, seen_before = _with_data(now, covered[n:]), _with_data(before, covered[:n])
-    if seen and seen_before:
-        rate_now, rate_before = sum(seen) / len(seen), sum(seen_before) / len(seen_before)
-        if rate_before == 0:
-            return "new" if rate_now > 0 else "intermittent"
-        if rate_now <= rate_before * 2 / 3:
-            return "diminishing"
-        if rate_now >= rate_before * 1.5:
-            return "emerging"
-    if seen and all(c > 0 for c in seen + seen_before):
-        return "persistent"
-    return "intermittent"
 
 
 def incident_harm(incidents: pd.DataFrame) -> pd.Series:
