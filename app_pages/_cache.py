@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import maps, pact
+from geo import pact_map as pmap
 from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.export import about_block, write_table
@@ -52,7 +53,7 @@ SETTINGS: Settings = DEFAULT_SETTINGS
 Period = pact.Period
 """A run of whole months, re-exported for pages."""
 
-count_legend = maps.count_legend
+count_legend = pmap.count_legend
 hotspot_legend = maps.hotspot_legend
 resource_legend = maps.resource_legend
 standalone_html = maps.standalone_html
@@ -294,7 +295,7 @@ def public_view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
 
 def pact_map(view: pact.PublicView, *, cells: bool) -> folium.Map:
     """Build the public map of `view`: wards, and its cells if asked."""
-    m = maps.public_map(view.wards, view.cells if cells else None, settings=SETTINGS.maps)
+    m = pmap.public_map(view.wards, view.cells if cells else None, settings=SETTINGS.maps)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

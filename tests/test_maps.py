@@ -1,11 +1,9 @@
-import json
 import re
 from dataclasses import replace
 from pathlib import Path
 
 import folium
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
 
@@ -17,18 +15,14 @@ from geo.maps import (
     GI_BIN_STYLES,
     RESOURCE_STYLES,
     base_map,
-    count_legend,
     deployment_layer,
     hotspot_layer,
     incident_heat_layer,
     incident_points_layer,
-    public_map,
     standalone_html,
     ward_layer,
 )
-from geo.pact import PactArea, Period, public_view
-from geo.settings import PublicMapRules
-from geo.testing import ORIGIN, make_incidents, make_ward_grid
+from geo.testing import ORIGIN, make_incidents
 
 STATIC = Path(__file__).parents[1] / "static"
 ASSET_LINK = re.compile(r'(?:src|href)="([^"]+)"')
@@ -183,42 +177,6 @@ def test_unknown_resource_is_refused(deployments):
         deployment_layer(deployments.assign(resource=["cctv", "drone", "eva", "patrol"]))
 
 
-def test_public_map_shows_counts_in_words_and_no_points():
-    wards = make_ward_grid(3, 1)
-    offsets = [(100, 100)] * 30 + [(1200, 100)] * 3 + [(2200, 100)] * 12
-    incidents = make_incidents(offsets, occurred="2025-01-01")
-    incidents["ward_name"] = ["Test ward T01"] * 30 + ["Test ward T02"] * 3 + ["Test ward T03"] * 12
-    area = PactArea("Test", tuple(wards["ward_name"]))
-    view = public_view(
-        incidents, wards, area=area, period=Period("2025-01", "2025-01"), rules=PublicMapRules()
-    )
-
-    m = public_map(view.wards, view.cells)
-    html = render(m)
-
-    data = [c.data for c in layers_of(m, folium.GeoJson)]
-    kinds = {f["geometry"]["type"] for d in data for f in d["features"]}
-    assert kinds == {"Polygon"}
-    assert [f["properties"]["shown"] for f in data[0]["features"]] == [
-        "30",
-        "fewer than 5",
-        "withheld",
-    ]
-    assert set(data[0]["features"][0]["properties"]) == {"ward_name", "count", "shown", "change"}
-    assert "https://" not in html
-    assert "circleMarker" not in html
-    assert "pointToLayer" not in html
-
-
-def test_public_map_refuses_points_and_small_counts():
-    wards = make_ward_grid(1, 1).assign(count=[3], shown=["3"], change=[""])
-    with pytest.raises(GeoInputError, match="counts below 5"):
-        public_map(wards)
-    points = make_incidents([(0, 0)]).assign(count=[None], shown=["fewer than 5"], change=[""])
-    with pytest.raises(GeoInputError, match="only areas"):
-        public_map(points)
-
-
 def test_standalone_page_needs_no_server_and_no_internet(wards):
     m = base_map(tuple(wards.total_bounds))
     ward_layer(wards).add_to(m)
@@ -243,13 +201,3 @@ def test_standalone_page_refuses_a_cdn_asset():
 def test_static_folder_is_the_packaged_files():
     for relative, source in ASSET_FILES.items():
         assert (STATIC / relative).read_bytes() == source.read_bytes(), relative
-
-
-def test_count_legend_matches_the_colours_used():
-    legend = count_legend(5)
-
-    assert legend[0] == ("#e0e0e0", "fewer than 5")
-    assert legend[-1][1] == "200 or more"
-    assert json.dumps(legend)  # plain data for the app to draw
-    assert len({c for c, _ in legend}) == len(legend)
-    assert pd.Series([label for _, label in legend]).is_unique

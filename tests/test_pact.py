@@ -1,6 +1,8 @@
+import json
 import re
 from dataclasses import replace
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from geo._errors import GeoInputError
 from geo.datasets import get_path
 from geo.incidents import load_incidents
-from geo.maps import DEFAULT_MAP_SETTINGS, public_map
+from geo.maps import DEFAULT_MAP_SETTINGS
 from geo.pact import (
     NO_COMPARISON,
     PactArea,
@@ -23,6 +25,7 @@ from geo.pact import (
     read_pact_areas,
     suppressed_mask,
 )
+from geo.pact_map import count_legend, public_map
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_ward_grid
 
@@ -234,3 +237,52 @@ def test_public_outputs_never_show_a_small_count_or_an_incident_location(points,
     )
     raw = shapely.get_coordinates(incidents.geometry.to_numpy())
     assert not {tuple(v) for v in vertices} & {tuple(p) for p in raw}
+
+
+# --- the public map (moved from test_maps.py) ---------------------------------------------------
+
+
+def test_public_map_shows_counts_in_words_and_no_points():
+    wards = make_ward_grid(3, 1)
+    offsets = [(100, 100)] * 30 + [(1200, 100)] * 3 + [(2200, 100)] * 12
+    incidents = make_incidents(offsets, occurred="2025-01-01")
+    incidents["ward_name"] = ["Test ward T01"] * 30 + ["Test ward T02"] * 3 + ["Test ward T03"] * 12
+    area = PactArea("Test", tuple(wards["ward_name"]))
+    view = public_view(
+        incidents, wards, area=area, period=Period("2025-01", "2025-01"), rules=PublicMapRules()
+    )
+
+    m = public_map(view.wards, view.cells)
+    html = m.get_root().render()
+
+    data = [c.data for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    kinds = {f["geometry"]["type"] for d in data for f in d["features"]}
+    assert kinds == {"Polygon"}
+    assert [f["properties"]["shown"] for f in data[0]["features"]] == [
+        "30",
+        "fewer than 5",
+        "withheld",
+    ]
+    assert set(data[0]["features"][0]["properties"]) == {"ward_name", "count", "shown", "change"}
+    assert "https://" not in html
+    assert "circleMarker" not in html
+    assert "pointToLayer" not in html
+
+
+def test_public_map_refuses_points_and_small_counts():
+    wards = make_ward_grid(1, 1).assign(count=[3], shown=["3"], change=[""])
+    with pytest.raises(GeoInputError, match="counts below 5"):
+        public_map(wards)
+    points = make_incidents([(0, 0)]).assign(count=[None], shown=["fewer than 5"], change=[""])
+    with pytest.raises(GeoInputError, match="only areas"):
+        public_map(points)
+
+
+def test_count_legend_matches_the_colours_used():
+    legend = count_legend(5)
+
+    assert legend[0] == ("#e0e0e0", "fewer than 5")
+    assert legend[-1][1] == "200 or more"
+    assert json.dumps(legend)  # plain data for the app to draw
+    assert len({c for c, _ in legend}) == len(legend)
+    assert pd.Series([label for _, label in legend]).is_unique
