@@ -1,4 +1,10 @@
-"""The shipped data loads with the counts written in data/README.md (counted independently)."""
+"""The shipped data loads with the counts written in data/README.md (counted independently).
+
+The counts table in ``data/README.md`` is made by ``tools/count_shipped_data.py``, which
+shares no code with the loader; these tests read that table and compare.
+"""
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -6,52 +12,27 @@ import pytest
 from geo.datasets import get_path
 from geo.incidents import load_incidents
 
-MONTHS = [
-    "2024-01",
-    "2024-02",
-    "2024-03",
-    "2024-04",
-    "2025-01",
-    "2025-02",
-    "2025-03",
-    "2025-04",
-    "2025-05",
-    "2025-06",
-    "2025-07",
-    "2025-08",
-    "2025-09",
-]
-# From data/README.md, made by tools/count_shipped_data.py (no code shared with the loader).
-EXPECTED = {
-    "Anti-social behaviour": [63, 64, 90, 91, 70, 71, 107, 120, 121, 151, 197, 160, 94],
-    "Bicycle theft": [2, 1, 1, 2, 3, 0, 2, 3, 2, 2, 2, 2, 4],
-    "Burglary": [64, 55, 34, 45, 59, 60, 48, 30, 22, 37, 14, 18, 23],
-    "Criminal damage and arson": [82, 60, 80, 79, 46, 73, 62, 65, 76, 62, 71, 68, 56],
-    "Drugs": [17, 12, 19, 16, 18, 15, 17, 24, 29, 14, 12, 12, 17],
-    "Other crime": [16, 19, 10, 20, 12, 25, 22, 17, 23, 16, 16, 26, 21],
-    "Other theft": [44, 51, 67, 58, 53, 43, 54, 31, 72, 40, 45, 37, 47],
-    "Possession of weapons": [9, 4, 11, 2, 1, 3, 6, 3, 6, 4, 4, 6, 1],
-    "Public order": [28, 29, 32, 24, 20, 21, 19, 25, 29, 30, 33, 38, 11],
-    "Robbery": [7, 4, 5, 1, 2, 2, 3, 2, 1, 8, 4, 2, 2],
-    "Shoplifting": [54, 51, 53, 67, 57, 55, 34, 30, 30, 34, 27, 45, 55],
-    "Theft from the person": [0, 3, 5, 1, 1, 1, 3, 5, 2, 3, 3, 2, 1],
-    "Vehicle crime": [55, 50, 47, 49, 56, 43, 52, 43, 43, 51, 51, 47, 43],
-    "Violence and sexual offences": [
-        222,
-        253,
-        266,
-        234,
-        212,
-        217,
-        225,
-        195,
-        224,
-        192,
-        258,
-        228,
-        181,
-    ],
-}
+README = get_path("police_uk") / "README.md"
+COLLISIONS = "dft-road-casualty-statistics-collision-2023-sevenoaks.csv"
+
+
+def _readme_counts(path: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """Months and per-crime-type counts from the README's counts table."""
+    lines = [line for line in path.read_text().splitlines() if line.startswith("| crime type |")]
+    assert len(lines) == 1
+    start = path.read_text().splitlines().index(lines[0])
+    table = path.read_text().splitlines()[start:]
+    months = [c.strip() for c in table[0].strip("|").split("|")][1:-1]
+    counts = {}
+    for line in table[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        counts[cells[0]] = [int(c) for c in cells[1:-1]]
+    return months, counts
+
+
+MONTHS, EXPECTED = _readme_counts(README)
 
 
 @pytest.fixture(scope="module")
@@ -59,33 +40,45 @@ def shipped(wards):
     return load_incidents([get_path("police_uk")], wards=wards)
 
 
+def test_the_readme_table_covers_27_months_in_order():
+    assert len(MONTHS) == 27
+    assert sorted(MONTHS) == MONTHS
+    assert MONTHS[:3] == ["2018-10", "2019-01", "2019-02"]
+    assert [m for m in MONTHS if m.startswith("2022")] == [f"2022-{i:02d}" for i in range(1, 12)]
+    assert sum(EXPECTED["total"]) == 19153
+
+
 def test_every_shipped_row_is_accounted_for(shipped):
-    assert shipped.rows_in == 8530
-    assert len(shipped.accepted) == 8522
-    assert shipped.reasons == {"outside the district": 8}
-    assert [f.rows_in for f in shipped.files] == [
-        664,
-        656,
-        721,
-        691,
-        610,
-        629,
-        654,
-        597,
-        680,
-        644,
-        737,
-        691,
-        556,
-    ]
+    crime = [f for f in shipped.files if f.kind == "police.uk"]
+    assert [f.source_file[:7] for f in crime] == MONTHS
+    assert sum(f.rows_in for f in crime) == 19181
+    assert shipped.rows_in == 19181 + 270
+    assert len(shipped.accepted) == 19153 + 268
+    assert shipped.reasons == {"outside the district": 28 + 2}
+    assert crime[0].rows_in == 862  # 2018-10
+    assert crime[-1].rows_in == 556  # 2025-09
     assert all(f.error is None for f in shipped.files)
 
 
 def test_accepted_counts_match_the_independent_count(shipped):
-    acc = shipped.accepted
+    acc = shipped.accepted[shipped.accepted["category"] != "speeding"]
     table = pd.crosstab(acc["source_category"], acc["occurred"].dt.strftime("%Y-%m"))
     got = {label: [int(table.loc[label].get(m, 0)) for m in MONTHS] for label in table.index}
-    assert got == EXPECTED
+    expected = {k: v for k, v in EXPECTED.items() if k != "total"}
+    assert got == expected
+    assert [int(table[m].sum()) for m in MONTHS] == EXPECTED["total"]
+
+
+def test_the_collision_file_loads_with_its_readme_counts(shipped):
+    files = {f.source_file: f for f in shipped.files}
+    assert files[COLLISIONS].kind == "collision"
+    assert (files[COLLISIONS].rows_in, files[COLLISIONS].accepted) == (270, 268)
+    crashes = shipped.accepted[shipped.accepted["source"] == "collision"]
+    severity = crashes["evidence"].str.split().str[0].value_counts().to_dict()
+    assert severity == {"fatal": 4, "serious": 49, "slight": 215}
+    limits = crashes["speed_limit_mph"].astype(int).value_counts().sort_index().to_dict()
+    assert limits == {20: 8, 30: 109, 40: 30, 50: 15, 60: 54, 70: 52}
+    assert crashes["occurred"].dt.year.eq(2023).all()
 
 
 def test_every_incident_has_a_ward_and_ids_are_unique(shipped):
@@ -93,6 +86,6 @@ def test_every_incident_has_a_ward_and_ids_are_unique(shipped):
     assert acc["ward_code"].notna().all()
     assert acc["ward_code"].nunique() == 26
     assert acc["incident_id"].is_unique
-    busiest = acc["ward_name"].value_counts()
+    crime = acc[acc["category"] != "speeding"]
+    busiest = crime["ward_name"].value_counts()
     assert busiest.index[0] == "Sevenoaks Town and St John's"
-    assert busiest.iloc[0] == 779
