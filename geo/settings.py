@@ -61,6 +61,10 @@ class PublicMapRules:
             raise ValueError(msg)
 
 
+BASEMAPS: tuple[str, ...] = ("none", "online", "pmtiles")
+"""The basemap choices of `MapSettings`: offline (none), a tile server, a local PMTiles file."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapSettings:
     """
@@ -68,12 +72,21 @@ class MapSettings:
 
     Attributes
     ----------
+    basemap
+        ``"none"`` (default: no basemap, maps work fully offline with our own layers, ward
+        and place names), ``"online"`` (a tile server: OpenStreetMap's unless
+        `basemap_url` says otherwise; needs the internet) or ``"pmtiles"`` (a local
+        Protomaps PMTiles extract at `pmtiles_url`, drawn by protomaps-leaflet from the
+        app's ``static/`` folder, offline).
     basemap_url
-        A tile URL template (``https://{s}.tile.example/{z}/{x}/{y}.png``) for
-        networks that have one, or None (default) for no basemap: maps then work
-        fully offline, showing only our own layers.
+        A tile URL template (``https://{s}.tile.example/{z}/{x}/{y}.png``). Setting it
+        implies ``basemap="online"``.
     basemap_attribution
         The attribution the tile provider requires; needed with `basemap_url`.
+    pmtiles_url
+        Where the browser finds the PMTiles file: a URL under the app's static folder
+        (``/app/static/basemap/sevenoaks.pmtiles``) or, for a downloaded map page, a path
+        relative to the page. Needed with ``basemap="pmtiles"``.
     asset_url
         Where the browser finds the local Leaflet files (the app's ``static/``
         folder, served by Streamlit at ``/app/static``).
@@ -81,15 +94,28 @@ class MapSettings:
         What public maps may show; see `PublicMapRules`.
     """
 
+    basemap: str = "none"
     basemap_url: str | None = None
     basemap_attribution: str = ""
+    pmtiles_url: str | None = None
     asset_url: str = "/app/static"
     public: PublicMapRules = PublicMapRules()
 
     def __post_init__(self) -> None:
+        if self.basemap not in BASEMAPS:
+            msg = f"basemap must be one of {list(BASEMAPS)}, got {self.basemap!r}"
+            raise ValueError(msg)
         if self.basemap_url is not None and not self.basemap_attribution.strip():
             msg = "basemap_attribution is required with basemap_url (tile providers require it)"
             raise ValueError(msg)
+        if self.basemap == "pmtiles" and not self.pmtiles_url:
+            msg = "pmtiles_url is required with basemap='pmtiles' (where is the PMTiles file?)"
+            raise ValueError(msg)
+
+    @property
+    def basemap_kind(self) -> str:
+        """Return the basemap drawn: ``"online"`` whenever `basemap_url` is set."""
+        return "online" if self.basemap_url is not None else self.basemap
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
