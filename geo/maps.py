@@ -40,11 +40,25 @@ import xstatic.pkg.leaflet
 from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG, to_wgs84
+from geo.map_context import pmtiles_basemap
+from geo.safe_text import html_text
 from geo.settings import MapSettings
 from geo.taxonomy import LABELS
 
 _LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 _FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
+_SHIPPED_JS = Path(__file__).parent / "shipped" / "js"
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+"""OpenStreetMap's tile server, the ``basemap="online"`` default (its usage policy applies)."""
+
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+"""The attribution OpenStreetMap's tiles require."""
+
+POINT_CAP = 3_000
+"""Above this many incidents the internal map draws a heat layer only, never every point."""
 
 ASSET_FILES: Mapping[str, Path] = MappingProxyType(
     {
@@ -52,6 +66,9 @@ ASSET_FILES: Mapping[str, Path] = MappingProxyType(
         "leaflet/leaflet.css": _LEAFLET_DIR / "leaflet.css",
         **{f"leaflet/images/{p.name}": p for p in sorted((_LEAFLET_DIR / "images").glob("*.png"))},
         "leaflet-heat/leaflet_heat.min.js": _FOLIUM_TEMPLATES / "leaflet_heat.min.js",
+        "protomaps-leaflet/protomaps-leaflet.js": _SHIPPED_JS
+        / "protomaps-leaflet"
+        / "protomaps-leaflet.js",
     }
 )
 """Path under the app's ``static/`` folder -> the installed package file it copies."""
@@ -113,6 +130,17 @@ HOTSPOT_COLUMNS: tuple[str, ...] = (
 )
 """Columns `hotspot_layer` needs (the hotspot engine's output)."""
 
+POINT_STYLES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "police.uk": ("#08306b", "#08306b", "police.uk map point (anonymised)"),
+        "csu_log": ("#ff7f00", "#3f1f00", "CSU log location"),
+    }
+)
+"""Incident source -> (fill colour, ring colour, meaning in words)."""
+
+POINT_FIELDS: tuple[str, ...] = ("what", "when", "location", "source_words")
+"""The incident fields a point's tooltip shows."""
+
 DEFAULT_MAP_SETTINGS = MapSettings()
 """Map settings used when none are given: no basemap, Leaflet from ``/app/static``."""
 
@@ -139,8 +167,10 @@ def base_map(
     Returns
     -------
     folium.Map
-        With no tiles unless ``settings.basemap_url`` is set, and no asset
-        link other than Leaflet's JS and CSS under ``settings.asset_url``.
+        With no tiles unless ``settings.basemap`` asks for them (``"online"``: a tile
+        server, OpenStreetMap's by default; ``"pmtiles"``: a local PMTiles file drawn by
+        protomaps-leaflet), and no asset link other than Leaflet's JS and CSS (and
+        protomaps-leaflet for a PMTiles basemap) under ``settings.asset_url``.
 
     Examples
     --------
@@ -153,9 +183,17 @@ def base_map(
     m.default_js = [("leaflet", _asset(settings, "leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", _asset(settings, "leaflet/leaflet.css"))]
     _IconPath(_asset(settings, "leaflet/images/")).add_to(m)
-    if settings.basemap_url is not None:
-        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution).add_to(m)
-    m.fit_bounds(_latlon_bounds(bounds))
+    kind = settings.basemap_kind
+    if kind == "online":
+        url = settings.basemap_url or OSM_TILES
+        attribution = settings.basemap_attribution or OSM_ATTRIBUTION
+        folium.TileLayer(url, attr=attribution, name="Basemap", max_zoom=19).add_to(m)
+    elif kind == "pmtiles":
+        m.default_js.append(
+            ("protomaps_leaflet", _asset(settings, "protomaps-leaflet/protomaps-leaflet.js"))
+        )
+        pmtiles_basemap(str(settings.pmtiles_url)).add_to(m)
+    m.fit_bounds(_latlon_bounds(bounds), padding=(10, 10))
     return m
 
 
@@ -185,14 +223,19 @@ def _latlon_bounds(bounds: tuple[float, float, float, float]) -> list[list[float
 
 
 def _geojson_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
-    """Keep `columns` as JSON-safe text or numbers, in WGS84: what the browser receives."""
+    """
+    Keep `columns` as numbers or HTML-escaped text, in WGS84: what the browser receives.
+
+    folium's GeoJsonTooltip and GeoJsonPopup put property values into the page with
+    ``innerHTML``, so every text value is escaped here, where it is written.
+    """
     out = gdf[[*columns, "geometry"]].copy()
     for column in columns:
         values = out[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             out[column] = values.astype("Float64").astype(object).where(values.notna(), None)
         else:
-            out[column] = values.map(_as_text)
+            out[column] = values.map(lambda v: html_text(_as_text(v)))
     return to_wgs84(out)
 
 
@@ -227,7 +270,7 @@ def ward_layer(wards: gpd.GeoDataFrame, *, name: str = "Wards") -> folium.GeoJso
     check_gdf(wards, name="wards", columns=["ward_name"], geom_types={"Polygon", "MultiPolygon"})
     return folium.GeoJson(
         _geojson_frame(wards, ["ward_name"]),
-        name=name,
+        name=html_text(name),
         style_function=lambda _feature: dict(WARD_STYLE),
         tooltip=folium.GeoJsonTooltip(fields=["ward_name"], aliases=["Ward"]),
     )
@@ -256,21 +299,25 @@ def incident_heat_layer(
     check_gdf(incidents, name="incidents", geom_types={"Point"})
     points = to_wgs84(incidents[["geometry"]])
     latlon = np.column_stack([points.geometry.y, points.geometry.x]).tolist()
-    heat = folium.plugins.HeatMap(latlon, name=name, radius=12, blur=15, min_opacity=0.3)
+    heat = folium.plugins.HeatMap(latlon, name=html_text(name), radius=12, blur=15, min_opacity=0.3)
     heat.default_js = [("leaflet_heat", _asset(settings, "leaflet-heat/leaflet_heat.min.js"))]
     return heat
 
 
 def incident_points_layer(
     incidents: gpd.GeoDataFrame, *, name: str = "Incidents", show: bool = True
-) -> folium.GeoJson:
+) -> folium.FeatureGroup:
     """
     Return incidents as small circle markers with what, when and where (internal only).
+
+    police.uk map points are dark blue dots; CSU log locations are orange dots with a
+    dark ring (`POINT_STYLES`), in two sub-layers, so the two sources read apart.
 
     Parameters
     ----------
     incidents
-        The incidents table (``category``, ``occurred``, ``location``), EPSG:27700.
+        The incidents table (``category``, ``occurred``, ``location``; ``source`` of
+        ``"csu_log"`` marks the CSU's rows), EPSG:27700.
     name
         The layer's name.
     show
@@ -278,7 +325,7 @@ def incident_points_layer(
 
     Returns
     -------
-    folium.GeoJson
+    folium.FeatureGroup
     """
     check_gdf(
         incidents,
@@ -290,13 +337,23 @@ def incident_points_layer(
         what=incidents["category"].map(lambda c: LABELS.get(c, c)),
         when=pd.to_datetime(incidents["occurred"]).dt.strftime("%B %Y"),
     )
-    return folium.GeoJson(
-        _geojson_frame(shown, ["what", "when", "location"]),
-        name=name,
-        show=show,
-        marker=folium.CircleMarker(radius=3, weight=1, color="#08306b", fill_opacity=0.6),
-        tooltip=folium.GeoJsonTooltip(fields=["what", "when", "location"], aliases=["", "", ""]),
+    csu = (
+        shown["source"].eq("csu_log") if "source" in shown else pd.Series(False, index=shown.index)
     )
+    group = folium.FeatureGroup(name=html_text(name), show=show)
+    for is_csu, rows in shown.groupby(csu, sort=True):
+        colour, ring, words = POINT_STYLES["csu_log" if is_csu else "police.uk"]
+        folium.GeoJson(
+            _geojson_frame(rows.assign(source_words=words), list(POINT_FIELDS)),
+            marker=folium.CircleMarker(
+                radius=4 if is_csu else 3, weight=2 if is_csu else 1, color=ring,
+                fill=True, fill_color=colour, fill_opacity=0.8,
+            ),
+            tooltip=folium.GeoJsonTooltip(
+                fields=list(POINT_FIELDS), aliases=[""] * len(POINT_FIELDS)
+            ),
+        ).add_to(group)  # fmt: skip
+    return group
 
 
 def hotspot_layer(hotspots: gpd.GeoDataFrame, *, name: str = "Hotspots") -> folium.GeoJson:
@@ -350,7 +407,7 @@ def hotspot_layer(hotspots: gpd.GeoDataFrame, *, name: str = "Hotspots") -> foli
     ]
     return folium.GeoJson(
         _geojson_frame(shown, [*fields, "hotspot_id", "colour"]),
-        name=name,
+        name=html_text(name),
         style_function=lambda f: {
             "color": f["properties"]["colour"],
             "weight": 3,
@@ -367,54 +424,118 @@ def deployment_layer(
     """
     Return deployments as lettered symbols, one colour per resource type.
 
+    Symbols that share a place (a camera and a patrol at one hotspot) are spread on a
+    small ring around it, so each stays visible and clickable at every zoom.
+
     Parameters
     ----------
     deployments
         The planner's rows (`DEPLOYMENT_COLUMNS`), points in EPSG:27700;
-        ``resource`` is one of `RESOURCE_STYLES`.
+        ``resource`` is a registered resource kind (`resource_styles`).
     name
         The layer's name.
 
     Returns
     -------
     folium.FeatureGroup
-        One GeoJson sub-layer per resource type present, with the unit, site
-        and reason in a popup.
+        GeoJson sub-layers (one per resource type and ring position), with the unit,
+        site and reason in a popup and the kind and unit in a tooltip.
 
     Raises
     ------
     GeoInputError
-        If a resource type is not one of `RESOURCE_STYLES`.
+        If a resource type is not a known kind.
     """
     check_gdf(deployments, name="deployments", columns=DEPLOYMENT_COLUMNS, geom_types={"Point"})
-    unknown = sorted(set(deployments["resource"]) - set(RESOURCE_STYLES))
+    styles = resource_styles()
+    unknown = sorted(set(deployments["resource"]) - set(styles))
     if unknown:
-        msg = (
-            f"`deployments` has unknown resource types {unknown}; expected {list(RESOURCE_STYLES)}"
-        )
+        msg = f"`deployments` has unknown resource types {unknown}; expected {list(styles)}"
         raise GeoInputError(msg)
-    group = folium.FeatureGroup(name=name)
-    for resource, rows in deployments.groupby("resource", sort=False):
-        colour, letter, words = RESOURCE_STYLES[str(resource)]
+    offsets = spread_offsets(deployments)
+    group = folium.FeatureGroup(name=html_text(name))
+    keyed = deployments.assign(_dx=offsets[:, 0], _dy=offsets[:, 1])
+    for (resource, dx, dy), rows in keyed.groupby(["resource", "_dx", "_dy"], sort=False):
+        colour, letter, words = styles[str(resource)]
         folium.GeoJson(
             _geojson_frame(rows.assign(kind=words), ["kind", "unit", "site_name", "reason"]),
-            marker=folium.Marker(icon=_symbol(colour, letter)),
+            marker=folium.Marker(icon=_symbol(colour, letter, offset=(int(dx), int(dy)))),
             popup=folium.GeoJsonPopup(
                 fields=["kind", "unit", "site_name", "reason"],
                 aliases=["", "Unit", "Site", "Why"],
             ),
+            tooltip=folium.GeoJsonTooltip(fields=["kind", "unit"], aliases=["", ""]),
         ).add_to(group)
     return group
 
 
-def _symbol(colour: str, letter: str) -> folium.DivIcon:
+def resource_styles() -> dict[str, tuple[str, str, str]]:
+    """
+    Return resource kind -> (colour, letter, name in words), from the kind registry.
+
+    Falls back to `RESOURCE_STYLES` for the built-in kinds when no registry is present.
+
+    Examples
+    --------
+    >>> resource_styles()["cctv"][1]
+    'C'
+    """
+    styles = dict(RESOURCE_STYLES)
+    try:
+        from geo.schema import resource_kinds
+    except ImportError:  # pragma: no cover - the registry is optional
+        return styles
+    for kind in resource_kinds():
+        styles[kind.key] = (kind.colour, kind.letter, kind.label[:1].upper() + kind.label[1:])
+    return styles
+
+
+def spread_offsets(points: gpd.GeoDataFrame, *, radius_px: int = 14) -> np.ndarray:
+    """
+    Return a pixel offset per point, spreading points that share a place on a ring.
+
+    Parameters
+    ----------
+    points
+        Points in EPSG:27700; those within 1 m of each other share a place.
+    radius_px
+        The ring's radius in screen pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 2)`` integer offsets (x right, y down); ``(0, 0)`` for a point alone.
+
+    Examples
+    --------
+    >>> from geo.testing import make_incidents
+    >>> spread_offsets(make_incidents([(0, 0), (0, 0), (500, 0)])).tolist()
+    [[0, -14], [0, 14], [0, 0]]
+    """
+    key = pd.Series(
+        list(zip(points.geometry.x.round(0), points.geometry.y.round(0), strict=True)),
+        index=points.index,
+    )
+    slot = key.groupby(key).cumcount().to_numpy()
+    size = key.map(key.value_counts()).to_numpy()
+    angle = 2 * np.pi * slot / np.maximum(size, 1) - np.pi / 2
+    out = np.column_stack([np.cos(angle), np.sin(angle)]) * radius_px
+    out[size == 1] = 0
+    return np.rint(out).astype(int) + 0
+
+
+def _symbol(colour: str, letter: str, *, offset: tuple[int, int] = (0, 0)) -> folium.DivIcon:
+    if not re.fullmatch(r"#[0-9a-fA-F]{3,8}", colour):
+        msg = f"a symbol colour must be a hex colour, got {colour!r}"
+        raise GeoInputError(msg)
     html = (
         f'<div style="background:{colour};color:#fff;border:2px solid #fff;border-radius:50%;'
         "width:22px;height:22px;line-height:20px;text-align:center;font:bold 13px sans-serif;"
-        f'box-shadow:0 0 3px #000">{letter}</div>'
+        f'box-shadow:0 0 3px #000">{html_text(letter)}</div>'
     )
+    dx, dy = offset
     return folium.DivIcon(
-        html=html, icon_size=(22, 22), icon_anchor=(11, 11), class_name="geo-symbol"
+        html=html, icon_size=(22, 22), icon_anchor=(11 - dx, 11 - dy), class_name="geo-symbol"
     )
 
 
@@ -428,7 +549,7 @@ def hotspot_legend() -> list[tuple[str, str]]:
 
 def resource_legend() -> list[tuple[str, str]]:
     """Return (colour, "letter: name") pairs for deployment symbols."""
-    return [(colour, f"{letter}: {words}") for colour, letter, words in RESOURCE_STYLES.values()]
+    return [(colour, f"{letter}: {words}") for colour, letter, words in resource_styles().values()]
 
 
 _SCRIPT_LINK = re.compile(r'<script src="([^"]+)"></script>')
