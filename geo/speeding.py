@@ -29,7 +29,10 @@ found on the same machinery as crime. Rows are accounted for exactly as in
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,20 +216,144 @@ def bad_numbers(kind: str, fields: pd.DataFrame) -> np.ndarray:
     return bad
 
 
+def collision_road(rows: pd.DataFrame, header: list[str]) -> pd.Series:
+    """
+    Name the road of each STATS19 collision from ``first_road_class`` and ``first_road_number``.
+
+    Parameters
+    ----------
+    rows
+        The file's rows (text).
+    header
+        The file's column names.
+
+    Returns
+    -------
+    pandas.Series
+        ``"M25"``, ``"A21(M)"``, ``"A225"``, ``"B2027"``; ``"unclassified"`` for C and
+        unclassified roads (STATS19 gives them no number); ``""`` when the file has no
+        road columns or the class is missing.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"first_road_class": ["3", "1", "6", "-1"],
+    ...                      "first_road_number": ["225", "25", "0", "-1"]})
+    >>> collision_road(rows, list(rows.columns)).tolist()
+    ['A225', 'M25', 'unclassified', '']
+    """
+    cols = resolve_columns(header, _ROAD_FIELDS)
+    if len(cols) < len(_ROAD_FIELDS):
+        return pd.Series("", index=rows.index)
+    road_class = pd.to_numeric(rows[cols["road_class"]], errors="coerce")
+    number = pd.to_numeric(rows[cols["road_number"]], errors="coerce")
+    text = number.where(number > 0).astype("Int64").astype(str)
+    names = {1: "M" + text, 2: "A" + text + "(M)", 3: "A" + text, 4: "B" + text}
+    road = pd.Series("", index=rows.index, dtype=object)
+    for code, name in names.items():
+        pick = (road_class == code) & (number > 0)
+        road[pick] = name[pick]
+    road[road_class.isin([5, 6])] = "unclassified"
+    return road
+
+
+_ROAD_FIELDS = {"road_class": ("first_road_class",), "road_number": ("first_road_number",)}
+
+_NOT_STREETS = frozenset(
+    {"", "hospital", "parking area", "petrol station", "police station", "supermarket",
+     "shopping area", "pedestrian subway", "nightclub", "swanley police station"}
+)  # fmt: skip
+_ROAD_NUMBER = r"^(?:[ABM]\d+(?:\(M\))?)$"
+
+
+def street_points(folder: Path | None = None) -> pd.DataFrame:
+    """
+    Return the street names of the police.uk anonymised map points, for naming sites.
+
+    Parameters
+    ----------
+    folder
+        A folder of police.uk ``*-street.csv`` files; None reads the shipped months.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``x``, ``y`` (BNG) and ``street`` (``Location`` without "On or near "), one
+        row per distinct point; generic places ("Parking Area", "Supermarket") and
+        bare road numbers are left out.
+
+    Examples
+    --------
+    >>> streets = street_points()
+    >>> bool((streets["street"] == "High Street").any())
+    True
+    """
+    return _street_points(str(folder) if folder is not None else "").copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _street_points(folder: str) -> pd.DataFrame:
+    """Read `street_points` once per folder (given as text, for the cache)."""
+    from geo.crs import lonlat_to_bng
+    from geo.datasets import get_path
+
+    where = Path(folder) if folder else get_path("police_uk")
+    usecols = ["Longitude", "Latitude", "Location"]
+    frames = [pd.read_csv(f, usecols=usecols) for f in sorted(where.glob("*-street.csv"))]
+    if not frames:
+        return pd.DataFrame({"x": [], "y": [], "street": []})
+    pts = pd.concat(frames, ignore_index=True).dropna().drop_duplicates(ignore_index=True)
+    street = pts["Location"].astype(str).str.replace(r"^On or near ", "", regex=True)
+    street = street.str.replace(r"'S\b", "'s", regex=True).str.strip()
+    keep = ~street.str.lower().isin(_NOT_STREETS) & ~street.str.contains("/", regex=False)
+    keep &= ~street.str.match(_ROAD_NUMBER)
+    x, y = lonlat_to_bng(pts["Longitude"].to_numpy(float), pts["Latitude"].to_numpy(float))
+    return pd.DataFrame({"x": x, "y": y, "street": street})[keep.to_numpy()].reset_index(drop=True)
+
+
+def nearest_street(
+    x: np.ndarray, y: np.ndarray, streets: pd.DataFrame, *, within_m: float = 300.0
+) -> np.ndarray:
+    """
+    Name the street of the nearest police.uk map point to each point ("" if none within reach).
+
+    Examples
+    --------
+    >>> streets = pd.DataFrame({"x": [0.0, 500.0], "y": [0.0, 0.0], "street": ["A Rd", "B Rd"]})
+    >>> nearest_street(np.array([100.0, 480.0, 2000.0]), np.zeros(3), streets).tolist()
+    ['A Rd', 'B Rd', '']
+    """
+    if len(streets) == 0 or len(x) == 0:
+        return np.full(len(x), "", dtype=object)
+    from scipy.spatial import cKDTree
+
+    d, i = cKDTree(streets[["x", "y"]].to_numpy()).query(np.column_stack([x, y]))
+    names = streets["street"].to_numpy(dtype=object)[i]
+    return np.where(d <= within_m, names, "").astype(object)
+
+
 def speed_sites(
     evidence: pd.DataFrame,
     *,
     since: pd.Timestamp | None = None,
+    collision_years: int = 5,
+    max_limit_mph: float = 40.0,
     link_m: float = 400.0,
     attach_m: float = 250.0,
+    streets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """
     Score each stretch of road with speeding evidence, for choosing speed board sites.
 
     Evidence rows naming the same road within `link_m` of each other (chained) form
-    one site. Rows with no road (STATS19 collisions) join the nearest site within
-    `attach_m`, or form a site of their own. A site's score is the sum of its
-    evidence weights (see `evidence_weight`) since `since`.
+    one site. A STATS19 collision names its road by number (``A225``, see
+    `collision_road`); a collision on a C or unclassified road takes the street of
+    the nearest police.uk map point, so surveys, Speedwatch sessions and complaints
+    that name that street join it. Rows on roads over `max_limit_mph` never share a
+    site with rows at or under it, so a 60 mph stretch cannot make a 30 mph site
+    ineligible (nor the reverse). Rows with no road at all (collisions from files
+    without road columns) join the nearest site within `attach_m`, or form a site of
+    their own. A site's score is the sum of its evidence weights (see
+    `evidence_weight`).
 
     Parameters
     ----------
@@ -235,24 +362,41 @@ def speed_sites(
         on speeding files), with ``weight``, ``road``, ``speed_limit_mph``, ``source``
         and ``evidence`` columns, in EPSG:27700. Other categories are ignored.
     since
-        Only evidence on or after this date counts; None counts all.
+        Surveys, Speedwatch sessions and complaints count on or after this date; None
+        counts all.
+    collision_years
+        Collisions count from 1 January of ``since.year - collision_years`` (STATS19 is
+        published a year or more in arrears, so a collision older than the evidence
+        window still counts; its year is given in `site_reason`).
+    max_limit_mph
+        The highest limit a board may go on (sites are split at it, as above).
     link_m, attach_m
         Distances in metres, as above.
+    streets
+        Street names of map points (`street_points`); None reads the shipped months.
 
     Returns
     -------
     pandas.DataFrame
-        One row per site: ``site_id`` (``road|ward_code``), ``road``, ``ward_name``,
-        ``speed_limit_mph`` (the highest seen), ``score``, ``x``, ``y`` (the
-        weighted centre, BNG), counts ``n_surveys``, ``n_speedwatch``,
-        ``n_complaints``, ``n_collisions`` and ``latest_survey`` (text); sorted by
-        score, highest first, then by ``site_id``.
+        One row per site: ``site_id`` (``road|ward_code``, made unique), ``road``
+        (the road's name; for a numbered road with collisions, "A225 at High
+        Street"), ``ward_name``, ``speed_limit_mph`` (the highest seen), ``score``,
+        ``x``, ``y`` (the weighted centre, BNG), counts ``n_surveys``,
+        ``n_speedwatch``, ``n_complaints``, ``n_collisions``, ``latest_survey``
+        (text), ``n_fatal``, ``n_serious``, ``collision_years`` (``"2023"`` or
+        ``"2022-2023"``) and ``collision_m`` (the farthest collision from the centre);
+        sorted by score, highest first, then by ``site_id``.
     """
     rows = evidence[evidence["category"] == "speeding"]
     if since is not None:
-        rows = rows[rows["occurred"] >= since]
+        crash = rows["source"] == "collision"
+        crash_since = pd.Timestamp(year=since.year - collision_years, month=1, day=1)
+        rows = rows[
+            (~crash & (rows["occurred"] >= since)) | (crash & (rows["occurred"] >= crash_since))
+        ]
     if rows.empty:
         return pd.DataFrame(columns=SITE_COLUMNS)
+    streets = street_points() if streets is None else streets
     frame = pd.DataFrame(
         {
             "road": rows["road"].fillna("").astype(str).str.strip(),
@@ -264,32 +408,109 @@ def speed_sites(
             "y": rows.geometry.y,
             "source": rows["source"],
             "occurred": rows["occurred"],
-            "evidence": rows["evidence"],
+            "evidence": rows["evidence"].fillna("").astype(str),
         }
     ).reset_index(drop=True)
+    unclassified = frame["road"] == "unclassified"
+    frame.loc[unclassified, "road"] = nearest_street(
+        frame.loc[unclassified, "x"].to_numpy(), frame.loc[unclassified, "y"].to_numpy(), streets
+    )
+    frame["fast"] = _limit_side(frame, max_limit_mph)
     frame["site"] = _site_keys(frame, link_m=link_m, attach_m=attach_m)
-    sites = [_site_row(g) for _, g in frame.groupby("site", sort=True)]
-    table = pd.DataFrame(sites, columns=SITE_COLUMNS)
+    groups = [g for _, g in frame.groupby("site", sort=True)]
+    table = pd.DataFrame([_site_row(g) for g in groups], columns=SITE_COLUMNS)
+    near = nearest_street(table["x"].to_numpy(), table["y"].to_numpy(), streets)
+    table["road"] = [_site_name(g, street) for g, street in zip(groups, near, strict=True)]
+    table["site_id"] = table["road"] + "|" + table["site_id"]
+    dup = table.groupby("site_id").cumcount()
+    table["site_id"] = table["site_id"].where(
+        dup == 0, table["site_id"] + "|" + (dup + 1).astype(str)
+    )
     return table.sort_values(["score", "site_id"], ascending=[False, True], ignore_index=True)
 
 
 SITE_COLUMNS = [
     "site_id", "road", "ward_name", "speed_limit_mph", "score", "x", "y",
     "n_surveys", "n_speedwatch", "n_complaints", "n_collisions", "latest_survey",
+    "n_fatal", "n_serious", "collision_years", "collision_m",
 ]  # fmt: skip
 """Columns of `speed_sites`."""
 
 
+def site_reason(site: Mapping[str, object] | pd.Series) -> str:
+    """
+    Say in words what evidence a speeding site has.
+
+    Parameters
+    ----------
+    site
+        One row of `speed_sites`.
+
+    Returns
+    -------
+    str
+        Collisions (count, the fatal and serious among them, their years and spread),
+        the latest survey, Speedwatch sessions and complaints, then the limit.
+
+    Examples
+    --------
+    >>> site = {"n_collisions": 4, "n_fatal": 0, "n_serious": 1, "collision_years": "2023",
+    ...         "collision_m": 150, "latest_survey": "", "n_speedwatch": 2,
+    ...         "n_complaints": 0, "speed_limit_mph": 30.0}
+    >>> site_reason(site)
+    '4 collisions, 1 serious, in 2023 within 150 m; 2 Speedwatch sessions; 30 mph'
+    """
+    parts = []
+    n = int(site["n_collisions"])
+    if n:
+        severe = [(int(site["n_fatal"]), "fatal"), (int(site["n_serious"]), "serious")]
+        words = [f"{k} {word}" for k, word in severe if k] or (
+            ["slight"] if n == 1 else ["all slight"]
+        )
+        spread = f" within {int(site['collision_m'])} m" if n > 1 else ""
+        parts.append(
+            f"{n} collision{'s' if n != 1 else ''}, {', '.join(words)}, in "
+            f"{site['collision_years']}{spread}"
+        )
+    if site["latest_survey"]:
+        parts.append(f"latest survey: {site['latest_survey']}")
+    for count, word in (
+        (site["n_speedwatch"], "Speedwatch session"),
+        (site["n_complaints"], "complaint"),
+    ):
+        if int(count):
+            parts.append(f"{int(count)} {word}{'s' if int(count) != 1 else ''}")
+    limit = site["speed_limit_mph"]
+    parts.append(f"{float(limit):.0f} mph" if pd.notna(limit) else "limit unknown")
+    return "; ".join(parts)
+
+
+def _limit_side(frame: pd.DataFrame, max_limit_mph: float) -> np.ndarray:
+    """Flag rows over the limit; a row with no limit takes the side of its road's nearest row."""
+    fast = (frame["limit"] > max_limit_mph).to_numpy(dtype=bool, copy=True)
+    known = frame["limit"].notna().to_numpy()
+    for i in np.flatnonzero(~known & (frame["road"] != "").to_numpy()):
+        same = np.flatnonzero(known & (frame["road"] == frame.at[i, "road"]).to_numpy())
+        if len(same):
+            d = np.hypot(
+                frame["x"].to_numpy()[same] - frame.at[i, "x"],
+                frame["y"].to_numpy()[same] - frame.at[i, "y"],
+            )
+            fast[i] = fast[same[int(np.argmin(d))]]
+    return fast
+
+
 def _site_keys(frame: pd.DataFrame, *, link_m: float, attach_m: float) -> np.ndarray:
-    """Group rows into sites: same road chained within `link_m`; road-less rows attach."""
+    """Group rows into sites: same road and limit side chained within `link_m`; road-less attach."""
     from sklearn.cluster import DBSCAN
 
     keys = np.empty(len(frame), dtype=object)
     named = frame["road"] != ""
-    for road, group in frame[named].groupby("road", sort=True):
+    for (road, fast), group in frame[named].groupby(["road", "fast"], sort=True):
         xy = group[["x", "y"]].to_numpy()
         labels = DBSCAN(eps=link_m, min_samples=1).fit(xy).labels_
-        keys[group.index.to_numpy()] = [f"{road}#{label}" for label in labels]
+        side = "|over" if fast else ""
+        keys[group.index.to_numpy()] = [f"{road}{side}#{label}" for label in labels]
     anchors = frame[named]
     for i in np.flatnonzero(~named.to_numpy()):
         x, y = frame.at[i, "x"], frame.at[i, "y"]
@@ -303,19 +524,33 @@ def _site_keys(frame: pd.DataFrame, *, link_m: float, attach_m: float) -> np.nda
     return keys
 
 
+def _site_name(g: pd.DataFrame, street: str) -> str:
+    """Name a site: its road, "A225 at High Street" for a numbered road, else the street."""
+    named = g[g["road"] != ""]
+    if len(named):
+        road = str(named["road"].iloc[0])
+        numbered = bool(re.match(_ROAD_NUMBER, road))
+        return f"{road} at {street}" if numbered and street and street != road else road
+    return street or f"unnamed road in {g['ward_name'].iloc[0]}"
+
+
 def _site_row(g: pd.DataFrame) -> dict[str, object]:
-    """Summarise one site's evidence rows."""
+    """Summarise one site's evidence rows (``road`` and ``site_id`` are named afterwards)."""
     w = g["weight"].to_numpy()
     total = float(w.sum())
     cx = float((g["x"] * w).sum() / total) if total > 0 else float(g["x"].mean())
     cy = float((g["y"] * w).sum() / total) if total > 0 else float(g["y"].mean())
     named = g[g["road"] != ""]
-    road = named["road"].iloc[0] if len(named) else f"unnamed road in {g['ward_name'].iloc[0]}"
     ward = (named if len(named) else g)["ward_code"].mode().sort_values().iloc[0]
     surveys = g[g["source"] == "speed_survey"].sort_values("occurred", kind="stable")
+    crashes = g[g["source"] == "collision"]
+    severity = crashes["evidence"].str.split().str[0]
+    years = sorted(crashes["occurred"].dt.year.dropna().astype(int).unique())
+    span = "" if not years else str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    far = np.hypot(crashes["x"] - cx, crashes["y"] - cy).max() if len(crashes) else 0.0
     return {
-        "site_id": f"{road}|{ward}",
-        "road": road,
+        "site_id": ward,
+        "road": "",
         "ward_name": g.loc[g["ward_code"] == ward, "ward_name"].iloc[0],
         "speed_limit_mph": float(g["limit"].max()) if g["limit"].notna().any() else np.nan,
         "score": round(total, 2),
@@ -324,6 +559,10 @@ def _site_row(g: pd.DataFrame) -> dict[str, object]:
         "n_surveys": int((g["source"] == "speed_survey").sum()),
         "n_speedwatch": int((g["source"] == "speedwatch").sum()),
         "n_complaints": int((g["source"] == "complaint").sum()),
-        "n_collisions": int((g["source"] == "collision").sum()),
+        "n_collisions": len(crashes),
         "latest_survey": surveys["evidence"].iloc[-1] if len(surveys) else "",
+        "n_fatal": int((severity == "fatal").sum()),
+        "n_serious": int((severity == "serious").sum()),
+        "collision_years": span,
+        "collision_m": int(np.ceil(far / 10.0) * 10),
     }
