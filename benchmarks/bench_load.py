@@ -1,53 +1,93 @@
-"""Time loading police.uk files with the full validation, next to a plain pandas.read_csv.
+"""Time and peak memory of ``geo validate`` against a plain ``pandas.read_csv``, whole processes.
 
 Usage::
 
-    python benchmarks/bench_load.py ../shared/data/police_uk   # the 13 full Kent months
-    python benchmarks/bench_load.py data/                       # the shipped Sevenoaks months
+    python benchmarks/bench_load.py /work/shared/data/police_uk            # 13 Kent months
+    python benchmarks/bench_load.py /work/shared/data/police_uk --copies 10  # 1.97 M rows
 
-Prints the best of ``--repeat`` runs (default 3) for each, in seconds and rows per second.
+Each side runs as its own Python process (``geo validate FILES --json`` and a process
+that reads the same files with ``pandas.read_csv(dtype=str)``), ``--repeat`` times
+(default 3); the median wall time and the median peak resident memory (``ru_maxrss``
+of the finished child) are printed, with the ratio geo / pandas. ``--copies N`` makes N
+copies of every file in a temporary folder under /tmp first (removed afterwards).
+The parse cache is off (``GEO_HOME`` is a fresh temporary folder on every run).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+_PANDAS = (
+    "import sys, pandas as pd\n"
+    "n = sum(len(pd.read_csv(f, dtype=str)) for f in sys.argv[1:])\n"
+    "print(n)\n"
+)
 
-from geo.boundaries import read_wards
-from geo.datasets import get_path
-from geo.incidents import expand_paths, load_incidents
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run one child process; return (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, _, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if "Traceback" in err:
+        raise SystemExit(f"{cmd[:3]} failed:\n{err}")
+    return seconds, usage.ru_maxrss / 1024
 
 
-def _best(fn: object, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+def _median(cmd: list[str], repeat: int) -> tuple[float, float]:
+    times, peaks = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "GEO_HOME": home}
+            seconds, peak = _run(cmd, env)
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), statistics.median(peaks)
+
+
+def _copies(files: list[Path], n: int, folder: Path) -> list[Path]:
+    out = []
+    for i in range(n):
+        for f in files:
+            target = folder / f"{f.stem}-copy{i}{f.suffix}"
+            shutil.copyfile(f, target)
+            out.append(target)
+    return out
 
 
 def main() -> int:
+    """Run the benchmark; print medians and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1, help="read N copies of every file")
     args = parser.parse_args()
 
-    files = expand_paths([args.folder])
-    wards = read_wards(get_path("wards"))
-
-    t_pandas, frames = _best(lambda: [pd.read_csv(f, dtype=str) for f in files], args.repeat)
-    rows = sum(len(f) for f in frames)
-    t_geo, result = _best(lambda: load_incidents(files, wards=wards), args.repeat)
-
-    print(f"files: {len(files)}, rows: {rows:,}")
-    print(f"pandas.read_csv (no validation): {t_pandas:6.2f} s  {rows / t_pandas:>10,.0f} rows/s")
-    print(f"geo load_incidents (validated):  {t_geo:6.2f} s  {rows / t_geo:>10,.0f} rows/s")
-    accepted, rejected = len(result.accepted), len(result.rejected)
-    print(f"  accepted {accepted:,}, rejected {rejected:,}: {result.reasons}")
+    files = sorted(p for p in args.folder.iterdir() if p.suffix.lower() == ".csv")
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        if args.copies > 1:
+            files = _copies(files, args.copies, Path(tmp))
+        names = [str(f) for f in files]
+        geo_cmd = [sys.executable, "-m", "geo", "validate", *names, "--json"]
+        pandas_cmd = [sys.executable, "-c", _PANDAS, *names]
+        t_pd, m_pd = _median(pandas_cmd, args.repeat)
+        t_geo, m_geo = _median(geo_cmd, args.repeat)
+    print(f"files: {len(files)}  (copies: {args.copies}, median of {args.repeat})")
+    print(f"pandas.read_csv : {t_pd:7.2f} s  peak {m_pd:8.1f} MiB")
+    print(f"geo validate    : {t_geo:7.2f} s  peak {m_geo:8.1f} MiB")
+    print(f"ratio geo/pandas: time {t_geo / t_pd:5.2f}x  peak memory {m_geo / m_pd:5.2f}x")
     return 0
 
 

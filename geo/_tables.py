@@ -38,9 +38,10 @@ class RawTable:
         One row per well-formed data row, all values as ``str``, with a
         ``line`` column holding its line (CSV) or row number (XLSX) in the file.
     malformed
-        ``line`` and ``detail`` of every data row whose field count does not fit.
+        ``line``, ``reason`` (``malformed row``) and ``detail`` of every data row
+        that could not be split into the header's fields.
     encoding
-        The text encoding used (``utf-8``, ``utf-8-sig``, ``cp1252``), or ``xlsx``.
+        The text encoding used (``utf-8``, ``utf-8-sig``, ``cp1252``, ``utf-16``), or ``xlsx``.
     """
 
     source: str
@@ -86,12 +87,36 @@ def read_table(path: Path) -> RawTable:
     raise InputFileError(msg)
 
 
+def _looks_like_utf16(head: bytes) -> bool:
+    """Tell whether NUL bytes sit on every other byte, as in UTF-16 text with no BOM."""
+    sample = head[: len(head) - len(head) % 2]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    return max(even.count(0), odd.count(0)) >= 0.4 * half and min(
+        even.count(0), odd.count(0)
+    ) <= 0.05 * half
+
+
 def _decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM), else Windows-1252."""
+    """Decode bytes as UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            msg = f"{source}: not readable as UTF-16 text ({err.reason} at byte {err.start})"
+            raise InputFileError(msg) from err
     if not data.strip():
         msg = f"{source}: the file is empty"
         raise InputFileError(msg)
     if b"\x00" in data[:8192]:
+        if _looks_like_utf16(data[:8192]):
+            msg = (
+                f"{source}: UTF-16 without a byte-order mark; save it as UTF-8 "
+                "(or UTF-16 with a BOM)"
+            )
+            raise InputFileError(msg)
         msg = f"{source}: the file is binary, not CSV text"
         raise InputFileError(msg)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -104,6 +129,7 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
 
 def _read_csv(path: Path) -> RawTable:
     text, encoding = _decode(path.read_bytes(), path.name)
+    csv.field_size_limit(2**31 - 1)  # long fields are rejected per row, not per file
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     try:
@@ -166,18 +192,19 @@ def _to_table(records: list[tuple[int, list[str]]], *, source: str, encoding: st
     if not header:
         msg = f"{source}: the first row is not a header"
         raise InputFileError(msg)
+    check_unique_header(header, source)
     width = len(header)
     good_lines, good_rows, bad = [], [], []
     for line, row in records[1:]:
         fitted = _fit(row, width)
         if fitted is None:
-            bad.append((line, f"{len(row)} fields, expected {width}"))
+            bad.append((line, "malformed row", f"{len(row)} fields, expected {width}"))
         else:
             good_lines.append(line)
             good_rows.append(fitted)
     rows = pd.DataFrame(good_rows, columns=header, dtype=str)
     rows.insert(0, "line", pd.Series(good_lines, dtype="int64"))
-    malformed = pd.DataFrame(bad, columns=["line", "detail"]).astype({"line": "int64"})
+    malformed = pd.DataFrame(bad, columns=["line", "reason", "detail"]).astype({"line": "int64"})
     return RawTable(source=source, header=header, rows=rows, malformed=malformed, encoding=encoding)
 
 
@@ -195,6 +222,42 @@ def _fit(row: list[str], width: int) -> list[str] | None:
     if len(row) == width - 1:
         return [*row, ""]
     return None
+
+
+def check_unique_header(header: list[str], source: str) -> None:
+    """
+    Raise if two columns share a name (after case and spacing are folded).
+
+    Parameters
+    ----------
+    header
+        Column names.
+    source
+        The file's name, for the message.
+
+    Raises
+    ------
+    InputFileError
+        Naming the duplicated columns and their positions (1-based).
+
+    Examples
+    --------
+    >>> check_unique_header(["Month", "Location", "month"], "a.csv")
+    Traceback (most recent call last):
+    ...
+    geo._errors.InputFileError: a.csv: duplicate column names: 'Month' (columns 1 and 3)
+    """
+    seen: dict[str, list[int]] = {}
+    for number, name in enumerate(header, start=1):
+        seen.setdefault(normalise_header(name), []).append(number)
+    dups = [(header[cols[0] - 1], cols) for cols in seen.values() if len(cols) > 1]
+    if dups:
+        named = "; ".join(
+            f"{name!r} (columns {', '.join(map(str, cols[:-1]))} and {cols[-1]})"
+            for name, cols in dups
+        )
+        msg = f"{source}: duplicate column names: {named}"
+        raise InputFileError(msg)
 
 
 def normalise_header(name: str) -> str:

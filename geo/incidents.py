@@ -20,9 +20,20 @@ CSU incident log (CSV or XLSX)
     can be mapped with ``column_map``.
 
 Rejection reasons, checked in this order (the first that applies is given):
-``malformed row``, ``no date``, ``unparseable date``, ``date in the future``,
-``no category``, ``unknown category``, ``implausible numbers`` (speeding files), ``no coordinates``,
+``malformed row``, ``field too long``, ``text with control characters``, ``no date``,
+``unparseable date``, ``date out of range``, ``date in the future``, ``no category``,
+``unknown category``, ``implausible numbers`` (speeding files), ``no coordinates``,
 ``coordinates out of range``, ``unknown postcode``, ``outside the district``.
+
+Hostile text is refused per row, never per file, and only in the columns the loader
+reads (the others are dropped): a field longer than `MAX_FIELD_CHARS` (Excel's cell
+limit) is ``field too long``; a field holding a control character (C0 or C1, DEL,
+hence every ANSI escape sequence and NUL; tab and line breaks inside quotes are fine)
+is ``text with control characters``. Such rows are rejected rather than cleaned:
+a damaged row is shown to the analyst in the rejected table, and nothing the loader
+accepts can break an XLSX export or a terminal. ``date out of range`` is a date
+before `DATE_MIN` or after `DATE_MAX`; ``date in the future`` is a police.uk month
+after the current month, or a dated row more than ``future_tolerance_days`` after now.
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ from geo.settings import LoadSettings
 from geo.speeding import (
     SPEED_KINDS,
     bad_numbers,
+    collision_road,
     evidence_weight,
     location_columns,
     numeric,
@@ -76,6 +88,9 @@ REJECTED_COLUMNS: tuple[str, ...] = ("source_file", "line", "reason", "detail")
 POLICE_UK_REQUIRED: tuple[str, ...] = ("Month", "Longitude", "Latitude", "Crime type")
 """Columns a police.uk street-level file must have."""
 
+POLICE_UK_USED: tuple[str, ...] = (*POLICE_UK_REQUIRED, "Crime ID", "Location")
+"""Columns of a police.uk file that the loader reads (the others are dropped)."""
+
 CSU_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "incident_id": ("incident_id", "id", "reference", "ref", "log_number", "incident_number"),
     "date": ("date", "occurred", "incident_date", "date_occurred", "reported", "datetime"),
@@ -92,6 +107,16 @@ CSU_COLUMNS: Mapping[str, tuple[str, ...]] = {
 
 DEFAULT_LOAD = LoadSettings()
 """Load settings used when none are given."""
+
+MAX_FIELD_CHARS = 32_767
+"""Longest text field accepted (the most characters an Excel cell holds)."""
+
+DATE_MIN = pd.Timestamp("1900-01-01")
+DATE_MAX = pd.Timestamp("2100-12-31 23:59:59")
+"""Dates outside [DATE_MIN, DATE_MAX] are rejected as "date out of range"."""
+
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+"""Characters that make a text field unusable (regular expression class)."""
 
 _BNG_RANGE = ((0.0, 700_000.0), (0.0, 1_300_000.0))
 _DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%Y")
@@ -379,10 +404,43 @@ def _parse(
         msg = f"{table.source}: {err}"
         raise InputFileError(msg) from err
     if kind == "police.uk":
-        return _parse_police_uk(table)
-    if kind in SPEED_KINDS:
-        return _parse_speed(table, kind=kind, gazetteer=gazetteer, settings=settings, now=now)
-    return _parse_csu(table, column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
+        parsed = _parse_police_uk(table, now=now)
+        used = [c for c in POLICE_UK_USED if c in table.header]
+    elif kind in SPEED_KINDS:
+        parsed = _parse_speed(table, kind=kind, gazetteer=gazetteer, settings=settings, now=now)
+        used = [*resolve_columns(table.header, SPEED_KINDS[kind]).values()]
+        used += location_columns(table.header).values()
+    else:
+        parsed = _parse_csu(
+            table, column_map=column_map, gazetteer=gazetteer, settings=settings, now=now
+        )
+        used = list(_resolve_csu(table.header, column_map).values())
+    return _reject_hostile_text(parsed, table.rows, sorted(set(used)))
+
+
+def _reject_hostile_text(parsed: pd.DataFrame, rows: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+    """Override the reason of rows whose used text is too long or holds control characters."""
+    too_long = np.zeros(len(rows), dtype=bool)
+    control = np.zeros(len(rows), dtype=bool)
+    long_col = np.full(len(rows), "", dtype=object)
+    ctrl_col = np.full(len(rows), "", dtype=object)
+    for col in used:
+        text = rows[col]
+        hit_long = (text.str.len() > MAX_FIELD_CHARS).to_numpy(dtype=bool)
+        hit_ctrl = text.str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
+        long_col[hit_long & ~too_long] = col
+        ctrl_col[hit_ctrl & ~control] = col
+        too_long |= hit_long
+        control |= hit_ctrl
+    if not (too_long.any() or control.any()):
+        return parsed
+    reason = parsed["reason"].to_numpy(dtype=object).copy()
+    detail = parsed["detail"].to_numpy(dtype=object).copy()
+    reason[control] = "text with control characters"
+    detail[control] = "in " + ctrl_col[control].astype(str)
+    reason[too_long] = "field too long"
+    detail[too_long] = "over 32,767 characters in " + long_col[too_long].astype(str)
+    return parsed.assign(reason=reason, detail=detail)
 
 
 def _first_reason(checks: Sequence[tuple[np.ndarray, str]], n: int) -> np.ndarray:
@@ -401,16 +459,21 @@ def _lonlat_checks(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarr
     return missing, ~ok.to_numpy()
 
 
-def _parse_police_uk(table: RawTable) -> pd.DataFrame:
+def _parse_police_uk(table: RawTable, *, now: dt.datetime | None) -> pd.DataFrame:
     rows = table.rows
     label = rows["Crime type"].str.strip()
     category = label.map(POLICE_UK_CATEGORY)
     month = pd.to_datetime(rows["Month"].str.strip(), format="%Y-%m", errors="coerce")
+    this_month = pd.Timestamp(now or dt.datetime.now()).to_period("M").to_timestamp()
+    out_of_range = ((month < DATE_MIN) | (month > DATE_MAX)).to_numpy(dtype=bool)
+    future = (month > this_month).to_numpy(dtype=bool)
     lon_missing, lon_bad = _lonlat_checks(rows["Longitude"], rows["Latitude"])
     reason = _first_reason(
         [
             ((rows["Month"].str.strip() == "").to_numpy(), "no date"),
             (month.isna().to_numpy(), "unparseable date"),
+            (out_of_range, "date out of range"),
+            (future, "date in the future"),
             ((label == "").to_numpy(), "no category"),
             (category.isna().to_numpy(), "unknown category"),
             (lon_missing, "no coordinates"),
@@ -427,7 +490,8 @@ def _parse_police_uk(table: RawTable) -> pd.DataFrame:
         rows["Crime ID"].str.strip() if "Crime ID" in rows else pd.Series("", index=rows.index)
     )
     detail = np.where(reason == "unknown category", label, "")
-    detail = np.where(np.isin(reason, ["unparseable date"]), rows["Month"], detail)
+    dated = ["unparseable date", "date out of range", "date in the future"]
+    detail = np.where(np.isin(reason, dated), rows["Month"], detail)
     return pd.DataFrame(
         {
             "line": rows["line"],
@@ -435,7 +499,7 @@ def _parse_police_uk(table: RawTable) -> pd.DataFrame:
             "category": category,
             "source_category": label,
             "source": "police.uk",
-            "occurred": month,
+            "occurred": month.where(ok),
             "date_precision": "month",
             "location": rows.get("Location", pd.Series("", index=rows.index)).str.strip(),
             "x": x,
@@ -446,13 +510,18 @@ def _parse_police_uk(table: RawTable) -> pd.DataFrame:
     )
 
 
-def _parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd.Series]:
-    """Parse day dates with optional times; return (timestamps, precision)."""
+def _parse_dates(
+    date: pd.Series, time: pd.Series | None
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Parse day dates with optional times; return (timestamps, precision, out of range).
+
+    Timestamps outside [`DATE_MIN`, `DATE_MAX`] are NaT, flagged in the third value.
+    """
     text = date.str.strip()
     if time is not None:
         clock = time.str.strip()
         text = text.where(clock == "", text + " " + clock)
-    parsed = pd.Series(pd.NaT, index=date.index, dtype="datetime64[ns]")
+    parsed = pd.Series(pd.NaT, index=date.index, dtype="datetime64[us]")
     precision = pd.Series("", index=date.index, dtype=object)
     for day in _DAY_FORMATS:
         for fmt, prec in [(day + t, "minute") for t in _TIME_FORMATS] + [(day, "day")]:
@@ -461,9 +530,10 @@ def _parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd
                 break
             got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
             hit = got.notna()
-            parsed.loc[got.index[hit]] = got[hit].astype("datetime64[ns]")
+            parsed.loc[got.index[hit]] = got[hit].astype("datetime64[us]")
             precision.loc[got.index[hit]] = prec
-    return parsed, precision
+    out_of_range = ((parsed < DATE_MIN) | (parsed > DATE_MAX)).to_numpy(dtype=bool)
+    return parsed.where(~out_of_range).astype("datetime64[ns]"), precision, out_of_range
 
 
 def _csu_coordinates(
@@ -524,7 +594,7 @@ def _parse_csu(
     blank = pd.Series("", index=rows.index)
     label = rows[cols["category"]].str.strip()
     category = label.map(lambda s: category_for(s) if s else None)
-    occurred, precision = _parse_dates(
+    occurred, precision, out_of_range = _parse_dates(
         rows[cols["date"]], rows[cols["time"]] if "time" in cols else None
     )
     limit = pd.Timestamp(now or dt.datetime.now()) + pd.Timedelta(
@@ -535,7 +605,8 @@ def _parse_csu(
     reason = _first_reason(
         [
             ((date_text == "").to_numpy(), "no date"),
-            (occurred.isna().to_numpy(), "unparseable date"),
+            (occurred.isna().to_numpy() & ~out_of_range, "unparseable date"),
+            (out_of_range, "date out of range"),
             ((occurred > limit).to_numpy(), "date in the future"),
             ((label == "").to_numpy(), "no category"),
             (category.isna().to_numpy(), "unknown category"),
@@ -546,7 +617,7 @@ def _parse_csu(
     detail = np.select(
         [
             reason == "unknown category",
-            np.isin(reason, ["unparseable date", "date in the future"]),
+            np.isin(reason, ["unparseable date", "date out of range", "date in the future"]),
             reason == "unknown postcode",
         ],
         [label, date_text, rows.get(cols.get("postcode"), blank)],
@@ -600,7 +671,7 @@ def _parse_speed(
     rows = table.rows
     cols = resolve_columns(table.header, SPEED_KINDS[kind])
     blank = pd.Series("", index=rows.index)
-    occurred, precision = _parse_dates(rows[cols["date"]], None)
+    occurred, precision, out_of_range = _parse_dates(rows[cols["date"]], None)
     limit = pd.Timestamp(now or dt.datetime.now()) + pd.Timedelta(
         days=settings.future_tolerance_days
     )
@@ -610,7 +681,8 @@ def _parse_speed(
     reason = _first_reason(
         [
             ((date_text == "").to_numpy(), "no date"),
-            (occurred.isna().to_numpy(), "unparseable date"),
+            (occurred.isna().to_numpy() & ~out_of_range, "unparseable date"),
+            (out_of_range, "date out of range"),
             ((occurred > limit).to_numpy(), "date in the future"),
             (bad_numbers(kind, fields), "implausible numbers"),
             (where_reason != "", where_reason),
@@ -618,6 +690,8 @@ def _parse_speed(
         len(rows),
     )
     road = rows.get(cols.get("road"), blank).str.strip()
+    if kind == "collision":
+        road = collision_road(rows, table.header)
     site = rows.get(cols.get("site"), blank).str.strip()
     ids = rows.get(cols.get("id"), blank).str.strip()
     stem = Path(table.source).stem
@@ -634,7 +708,9 @@ def _parse_speed(
             "x": x,
             "y": y,
             "reason": reason,
-            "detail": np.where(reason == "unparseable date", date_text, ""),
+            "detail": np.where(
+                np.isin(reason, ["unparseable date", "date out of range"]), date_text, ""
+            ),
             "weight": evidence_weight(kind, fields),
             "road": road,
             "speed_limit_mph": fields.get("limit", np.nan),
@@ -699,7 +775,7 @@ def _finalise(
                 {
                     "source_file": table.source,
                     "line": table.malformed["line"],
-                    "reason": "malformed row",
+                    "reason": table.malformed["reason"],
                     "detail": table.malformed["detail"],
                 }
             ),
