@@ -327,3 +327,95 @@ def test_windows():
         "2025-09-15 to 2025-09-28",
         "2025-09-01 to 2025-09-14",
     )
+
+
+# --- Gi* without waiting (#13): the "confirm" path gives the bins of esda permuting every cell
+
+
+@pytest.fixture(scope="module")
+def shipped_counts(wards):
+    from geo.boundaries import district_outline
+    from geo.datasets import get_path
+    from geo.grid import count_in_cells
+    from geo.hotspots import _in_window
+    from geo.incidents import load_incidents
+
+    incidents = load_incidents([get_path("police_uk")], wards=wards).accepted
+    cells = make_grid(district_outline(wards), cell_m=HotspotParams().cell_m)
+    window = time_window("2025-09", months=3)
+    counts = {}
+    for cat in ("asb", "burglary", "criminal_damage"):
+        now = _in_window(incidents[incidents["category"] == cat], window)
+        counts[cat] = count_in_cells(now, cells)
+    return cells, counts
+
+
+@pytest.mark.parametrize("category", ["asb", "burglary", "criminal_damage"])
+def test_confirming_gives_the_bins_of_permuting_every_cell(shipped_counts, category):
+    cells, counts = shipped_counts
+    params = HotspotParams()
+    kwargs = {"cell_m": params.cell_m, "permutations": params.permutations, "seed": params.seed}
+    fast = gi_star_bins(counts[category], cells, **kwargs)
+    old = gi_star_bins(counts[category], cells, method="all", **kwargs)
+    assert (fast > 0).sum() >= 10  # real hot spots, not a vacuous all-zero match
+    np.testing.assert_array_equal(fast, old)
+
+
+def test_confirming_matches_esda_with_an_island_and_other_seeds():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    grid = make_grid(box(0, 0, 1500, 1500), cell_m=100)
+    island = gpd.GeoDataFrame(geometry=[box(3000, 3000, 3100, 3100)], crs=grid.crs)
+    cells = pd.concat([grid, island], ignore_index=True)
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(0.4, len(cells))
+    counts[[40, 41, 55, 56, 57]] += 6
+    counts[-1] = 5  # the island: no neighbours, esda simulates it as 0
+    for seed in (1, 12345):
+        fast = gi_star_bins(counts, cells, cell_m=100, permutations=199, seed=seed, fdr=False)
+        old = gi_star_bins(
+            counts, cells, cell_m=100, permutations=199, seed=seed, fdr=False, method="all"
+        )
+        np.testing.assert_array_equal(fast, old)
+        assert fast.max() == 3
+
+
+def test_neighbours_z_and_fdr_are_esdas():
+    import esda
+    from esda.getisord import G_Local
+    from libpysal.weights import DistanceBand
+
+    from geo.hotspots import fdr_cutoff, gi_neighbours, gi_star_z
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 2000, size=(300, 2))
+    ours = gi_neighbours(xy, 150.0)
+    y = rng.poisson(1.0, 300).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)  # scattered points: islands
+        theirs = DistanceBand(xy, threshold=150.0, binary=True, silence_warnings=True)
+        assert (ours != theirs.sparse).nnz == 0
+        g = G_Local(y, theirs, transform="B", permutations=0, star=True)
+    np.testing.assert_array_equal(gi_star_z(y, ours), g.Zs)
+    p = rng.uniform(0, 0.2, 500)
+    for alpha in (0.01, 0.05, 0.10):
+        assert fdr_cutoff(p, alpha) == esda.fdr(p, alpha)
+
+
+def test_unknown_gi_method_is_refused():
+    from geo._errors import GeoInputError
+
+    cells = make_grid(WARDS.union_all(), cell_m=500)
+    with pytest.raises(GeoInputError, match="method"):
+        gi_star_bins(np.ones(len(cells)), cells, cell_m=500, method="fast")
+
+
+def test_importing_hotspots_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = "import sys, geo.hotspots; print('sklearn' in sys.modules, 'esda' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
