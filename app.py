@@ -2,13 +2,16 @@
 
 ``GEO_PUBLIC=1 streamlit run app.py`` serves the public PACT page alone: the
 internal pages (incident points, CSU logs, uploads) are not in the navigation and
-cannot be reached.
+cannot be reached. Otherwise every internal page needs a signed-in user once
+``geo users add`` has set one up (`app_pages._auth`); with no users, the app serves
+this computer only.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
+from app_pages._auth import require_sign_in
 from app_pages._cache import public_mode
 
 st.set_page_config(
@@ -18,9 +21,14 @@ st.set_page_config(
 )
 
 pact = st.Page("app_pages/pact.py", title="PACT map", icon=":material/groups:", url_path="pact")
-if public_mode():
-    pages = [pact]
+if public_mode():  # the PACT page alone, at / and at /pact (its address in the internal app)
+    home = "app_pages/pact.py"
+    pages = [
+        st.Page(home, title="PACT map", icon=":material/groups:", url_path="home", default=True),
+        st.Page(home, title="PACT map", url_path="pact", visibility="hidden"),
+    ]
 else:
+    require_sign_in()  # stops here with the sign-in form until someone signs in
     pages = [
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True),
         st.Page("app_pages/week.py", title="This week", icon=":material/event:"),

@@ -1,46 +1,74 @@
-"""PACT page: a public-safe map and table of one panel's area (counts by area, never a point)."""
+"""PACT page: a public-safe map and table of one panel's area (rounded counts, never a point).
+
+Laid out for a 1024x768 projector: one row of controls, then the map titled with
+the area and quarter, its legend and credit; the numbers, chart and downloads
+follow below.
+"""
+
+import re
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-from app_pages import _cache
-from app_pages._ui import legend, month_bars, show_map
+from app_pages import _cache, _public
+from app_pages._ui import legend, month_bars
+from geo.pact import ROUNDING_BASE
+from geo.pact_map import CREDIT, count_legend, square_legend
+
+PROJECTOR_MAP_HEIGHT = 420
+"""Map height in pixels: with the controls above, it ends above the fold at 1024x768."""
 
 areas = {a.name: a for a in _cache.pact_areas()}
-months = _cache.months_of(_cache.police_uk_incidents())
-default_first, default_last = _cache.default_pact_period(months)
-
-left, middle, right = st.columns([2, 1, 1])
-area = areas[left.selectbox("PACT area", list(areas))]
-first = middle.selectbox("From", months, index=months.index(default_first))
-last = right.selectbox("To", months, index=months.index(default_last))
-if last < first:
-    st.error("The period ends before it starts: choose a later 'To' month.")
+offered = list(reversed(_public.periods()))  # latest first: the default is the latest quarter
+few = f"fewer than {_cache.min_count()}"
+if not offered:
+    st.warning(
+        "No whole calendar quarter of police.uk data is loaded, so there is nothing to show."
+    )
     st.stop()
 
-view = _cache.public_view(area, _cache.Period(first, last))
-few = f"fewer than {_cache.min_count()}"
+left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
+area = areas[left.selectbox("PACT area", list(areas))]
+period = middle.selectbox(
+    "Quarter",
+    offered,
+    format_func=lambda p: p.label,
+    help="Public figures are for whole calendar quarters only, so that no two can be "
+    "subtracted to reveal a small number.",
+)
+squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False)
 
+view = _public.view(area, period)
 st.subheader(f"{area.name}, {view.period.label}")
+st_folium(
+    _public.map_of(view, squares=squares),
+    key="pact-map",
+    height=PROJECTOR_MAP_HEIGHT,
+    use_container_width=True,
+    returned_objects=[],
+)
+legend("Incidents in the ward", count_legend(_cache.min_count()))
+if squares:
+    legend(
+        f"Incidents in the {_cache.cell_m():.0f} m square (blue, outlined)",
+        square_legend(_cache.min_count()),
+    )
+st.caption(
+    f"Counts by ward and by {_cache.cell_m():.0f} m square, rounded to the nearest "
+    f"{ROUNDING_BASE}; counts below {_cache.min_count()} read '{few}'. No incident's location "
+    f"is shown. {CREDIT}"
+)
+
 total, change = st.columns(2)
 total.metric("Recorded crime and ASB", view.total_shown)
-change.metric("Against the same months a year earlier", view.change)
+change.metric("Against the same quarter a year earlier", view.change)
 if view.top_issues:
     st.markdown("**Top issues:** " + "; ".join(view.top_issues))
-
-cells = st.toggle(f"Show {_cache.cell_m():.0f} m squares with {_cache.min_count()} or more", False)
-pact_map = _cache.pact_map(view, cells=cells)
-show_map(pact_map, key="pact-map")
-legend("Incidents in the period", _cache.count_legend(_cache.min_count()))
-st.caption(
-    f"Counts by ward and by {_cache.cell_m():.0f} m square from police.uk data; counts below "
-    f"{_cache.min_count()} read '{few}', and a count that would let one be worked out reads "
-    "'withheld'. No incident's location is shown."
-)
 
 st.dataframe(view.table, hide_index=True, width="stretch")
 
 st.subheader("By month")
-monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b"))
+monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b %Y"))
 month_bars(monthly, month="month_name", order="month", shown="shown")
 hidden = monthly[monthly["count"].isna()]
 if len(hidden):
@@ -49,15 +77,17 @@ if len(hidden):
         + "; ".join(f"{r.month_name} ({r.series}): {r.shown}" for r in hidden.itertuples())
     )
 
+stem = "pact-" + re.sub(r"[^a-z0-9]+", "-", area.name.lower()).strip("-")
+stem += f"-{view.period.first}-to-{view.period.last}"
 st.download_button(
     "Download this map as a web page (opens offline)",
-    _cache.standalone_html(_cache.pact_map(view, cells=cells), title=f"{area.name} PACT map"),
-    file_name=f"pact-{area.name.lower().replace(' ', '-')}-{first}-to-{last}.html",
+    _public.page_html(view, squares=squares),
+    file_name=f"{stem}.html",
     mime="text/html",
 )
 st.download_button(
     "Download the table (CSV)",
-    _cache.safe_csv(view.table),
-    file_name=f"pact-{area.name.lower().replace(' ', '-')}-{first}-to-{last}.csv",
+    _public.table_csv(view, squares=squares),
+    file_name=f"{stem}.csv",
     mime="text/csv",
 )

@@ -1,27 +1,39 @@
-"""Public-safe summaries for PACT panels: counts by ward and by cell, never a point.
+"""Public-safe summaries for PACT panels: counts by ward and by square, never a point.
 
 PACT (Partners and Communities Together) panels are public meetings, so
-everything this module returns may be shown to anyone:
+everything this module returns may be shown to anyone. The disclosure control
+is the one used for published official statistics on small areas (the ONS
+approach to small counts: fixed reporting periods, counts rounded to base 5,
+small cells suppressed):
 
-- counts are by ward and by square cells of at least 250 m
-  (`PublicMapRules.cell_m`), never by incident, and no geometry is a point;
-- a count below `PublicMapRules.min_count` (5) is never given as a number: it is
-  "fewer than 5" in every table, tooltip and chart, and its numeric column
-  holds a missing value;
-- where a table's total is shown, a suppressed count could be recovered by
-  subtraction (total minus the shown parts). So when the suppressed parts add
-  up to between 1 and 4, the smallest shown part is suppressed as well, until
-  they do not (secondary suppression, `suppressed_mask`); such a count reads
-  "withheld", not "fewer than 5", which would be untrue;
-- a trend is given only when both periods' counts are 5 or more, so a
-  percentage never reveals a small count;
-- cells with fewer than 5 incidents are not returned at all.
+- **fixed, non-overlapping periods.** A public view covers one whole calendar
+  quarter (January-March, April-June, July-September, October-December), and
+  only a quarter whose three months are all loaded (`public_periods`). No two
+  offered views nest or overlap, so no view can be subtracted from another
+  (Jan-Sep minus Jan-Aug is not offered: `period_refusal` says why);
+- **rounding to base 5.** Every count shown (ward, 500 m square, area total,
+  top issue, month, a year earlier) is rounded on its own to the nearest
+  multiple of 5 (`public_count`). The area total is rounded independently of
+  its wards, so the total minus the other wards never gives a ward's count:
+  every number that happens to be exact is a multiple of 5, so any sum or
+  difference of them is a multiple of 5 and never a count of 1 to 4;
+- **small-cell suppression.** A count below `PublicMapRules.min_count` (5) is
+  "fewer than 5", never a number; squares below it are not returned at all;
+- **trends from published numbers only.** A percentage change is computed from
+  the two rounded counts, so it reveals nothing the rounded counts do not.
 
-What is not protected: ward, cell and monthly counts are three partitions of the
-same incidents, and a determined reader who combines all three can narrow down a
-suppressed count in some cases. The totals involved are still counts of
-police.uk records whose points police.uk has already snapped to anonymous map
-points.
+Rounding is deterministic (the same incidents always give the same number), so
+the "a year earlier" column of one quarter repeats the other quarter's own
+figures rather than giving a second noisy reading of them. Each number carries
+whether it is exact (`PublicCount.exact`): the true count when the number shown
+is the true count, None when it is suppressed or rounded.
+
+What is not protected: rounding leaves intervals, and a reader who combines a
+quarter's ward, square, month and category tables can narrow a suppressed count
+to a range (never to one value by subtraction of exact figures). If the data
+behind a quarter change (a re-issued police.uk month, CSU logs switched on), the
+two versions differ by a rounded amount. CSU log rows are counted only when
+`PublicMapRules.include_csu_logs` is on (`public_rows`).
 
 Areas are sets of wards, read from ``pact_areas.toml`` (`read_pact_areas`).
 """
@@ -47,28 +59,33 @@ from geo.datasets import get_path
 from geo.settings import PublicMapRules
 from geo.taxonomy import LABELS
 
-"""The shipped PACT areas file."""
-
 NO_COMPARISON = "no comparison data"
 """What a trend says when the data do not cover the same period a year earlier."""
 
 TOO_FEW = "too few to compare"
 """What a trend says when either period has fewer than the threshold."""
 
-WITHHELD = "withheld"
-"""What a count hidden by secondary suppression says (it is not small, but would reveal one)."""
+ROUNDING_BASE = 5
+"""Public counts are rounded to the nearest multiple of this."""
+
+QUARTER_MONTHS = 3
+"""Public periods are whole calendar quarters of this many months."""
+
+CSU_SOURCES: frozenset[str] = frozenset({"csu_log"})
+"""Values of the incidents' ``source`` column that are CSU logs (not public data)."""
 
 PUBLIC_WARD_COLUMNS: tuple[str, ...] = (
     "ward_name",
     "count",
     "shown",
+    "exact",
     "last_year",
     "change",
     "geometry",
 )
 """Columns of the public ward table (`public_view().wards`)."""
 
-PUBLIC_CELL_COLUMNS: tuple[str, ...] = ("cell_id", "count", "shown", "geometry")
+PUBLIC_CELL_COLUMNS: tuple[str, ...] = ("cell_id", "count", "shown", "exact", "geometry")
 """Columns of the public cell table (`public_view().cells`)."""
 
 
@@ -143,31 +160,94 @@ class Period:
         return months.isin(self.months).to_numpy()
 
 
+@dataclass(frozen=True, slots=True)
+class PublicCount:
+    """
+    One number as a public page shows it.
+
+    Attributes
+    ----------
+    shown
+        The text displayed: a count rounded to the nearest 5 ("25"), or
+        "fewer than 5".
+    exact
+        The true count when the number shown is the true count; None when it
+        is suppressed or rounded to another number.
+    value
+        The number shown (for colours and charts), None when suppressed.
+    """
+
+    shown: str
+    exact: int | None
+    value: int | None
+
+    def as_json(self) -> dict[str, object]:
+        """Return ``{"shown", "exact"}``, as `geo pact --json` prints it."""
+        return {"shown": self.shown, "exact": self.exact}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicIssue:
+    """
+    One of the area's top issues: a category, its public count and its trend.
+
+    Attributes
+    ----------
+    category
+        The category code (e.g. ``"anti_social_behaviour"``).
+    label
+        The category in words.
+    count
+        The public count in the period.
+    change
+        The trend against the same quarter a year earlier, in words.
+    """
+
+    category: str
+    label: str
+    count: PublicCount
+    change: str
+
+    @property
+    def words(self) -> str:
+        """The issue in a sentence fragment, e.g. "Anti-social behaviour: 45 (up 12% ...)"."""
+        return f"{self.label}: {self.count.shown} ({self.change})"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class PublicView:
     """
-    Everything a PACT page shows for one area and period; all of it public-safe.
+    Everything a PACT page shows for one area and quarter; all of it public-safe.
 
     Attributes
     ----------
     area, period
-        What the view is of.
+        What the view is of (`period` is one of `public_periods`).
     wards
         One row per ward of the area (`PUBLIC_WARD_COLUMNS`), ward polygons in
-        EPSG:27700; ``count`` is missing where ``shown`` says "fewer than N"
-        or "withheld".
+        EPSG:27700. ``count`` is the rounded number shown (missing where
+        ``shown`` says "fewer than N"), ``exact`` the true count where the
+        number shown is the true count.
     cells
-        Square cells with at least the threshold count (`PUBLIC_CELL_COLUMNS`),
-        clipped to the area, EPSG:27700.
+        Squares with at least the threshold count (`PUBLIC_CELL_COLUMNS`),
+        clipped to the area, EPSG:27700; ``count`` and ``exact`` as for wards.
     monthly
-        ``month`` (first day), ``series`` ("this period" / "a year earlier"),
-        ``count`` (missing when suppressed or not covered), ``shown``.
-    total_shown
-        The area's count in words ("312", "fewer than 5").
+        ``month`` (first day of the month of this period), ``series`` ("this
+        period" / "a year earlier"), ``count`` (the rounded number, missing when
+        suppressed or not covered), ``shown``, ``exact``.
+    total
+        The area's count.
+    last_year
+        The area's count in the same quarter a year earlier, None when the data
+        do not cover it.
     change
-        The area's trend against the same months a year earlier, in words.
-    top_issues
-        The most common categories, in words with their counts and trends.
+        The area's trend against the same quarter a year earlier, in words.
+    issues
+        The most common categories with their counts and trends.
+    sources
+        Which sources were counted ("police.uk", and "CSU logs" when enabled).
+    rules
+        The rules the view was made with.
     """
 
     area: PactArea
@@ -175,9 +255,22 @@ class PublicView:
     wards: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
     monthly: pd.DataFrame
-    total_shown: str
+    total: PublicCount
+    last_year: PublicCount | None
     change: str
-    top_issues: tuple[str, ...]
+    issues: tuple[PublicIssue, ...]
+    sources: tuple[str, ...]
+    rules: PublicMapRules
+
+    @property
+    def total_shown(self) -> str:
+        """The area's count in words ("310", "fewer than 5")."""
+        return self.total.shown
+
+    @property
+    def top_issues(self) -> tuple[str, ...]:
+        """The top issues in words, e.g. "Anti-social behaviour: 45 (down 10% ...)"."""
+        return tuple(issue.words for issue in self.issues)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -283,68 +376,144 @@ def area_wards(wards: gpd.GeoDataFrame, area: PactArea) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(picked.reset_index(), geometry="geometry", crs=wards.crs)
 
 
+# --- periods -----------------------------------------------------------------------------------
+
+
+def quarter_of(month: str) -> Period:
+    """
+    Return the calendar quarter that contains `month` (``"YYYY-MM"``).
+
+    Examples
+    --------
+    >>> quarter_of("2025-08").label
+    'July to September 2025'
+    """
+    start = pd.Period(Period(month, month).first, "M")
+    first = pd.Period(year=start.year, month=(start.month - 1) // 3 * 3 + 1, freq="M")
+    return Period(first.strftime("%Y-%m"), (first + QUARTER_MONTHS - 1).strftime("%Y-%m"))
+
+
+def public_periods(covered: Iterable[pd.Period]) -> tuple[Period, ...]:
+    """
+    Return the periods a public view offers: whole calendar quarters fully covered.
+
+    A quarter is offered only when all three of its months are loaded, so a
+    quarter shown while its data are partial can never later be differenced
+    against the same quarter complete.
+
+    Parameters
+    ----------
+    covered
+        The months the data cover (`public_months`).
+
+    Returns
+    -------
+    tuple of Period
+        Oldest first; no two overlap.
+
+    Examples
+    --------
+    >>> months = pd.period_range("2025-01", "2025-08", freq="M")
+    >>> [p.label for p in public_periods(months)]
+    ['January to March 2025', 'April to June 2025']
+    """
+    have = {pd.Period(m, "M") for m in covered}
+    quarters = {quarter_of(m.strftime("%Y-%m")) for m in have}
+    full = [q for q in quarters if set(q.months) <= have]
+    return tuple(sorted(full, key=lambda q: q.first))
+
+
+def period_refusal(period: Period, covered: Iterable[pd.Period]) -> str | None:
+    """
+    Say why a public view of `period` is not offered, or None when it is.
+
+    Parameters
+    ----------
+    period
+        The period asked for.
+    covered
+        The months the data cover.
+
+    Returns
+    -------
+    str or None
+        The reason in words.
+
+    Examples
+    --------
+    >>> months = pd.period_range("2025-01", "2025-09", freq="M")
+    >>> period_refusal(Period("2025-07", "2025-09"), months) is None
+    True
+    >>> period_refusal(Period("2025-01", "2025-08"), months)[:62]
+    'public periods are whole calendar quarters that never overlap '
+    """
+    covered = list(covered)
+    if quarter_of(period.first) != period:
+        offered = ", ".join(f"{q.first}..{q.last}" for q in public_periods(covered)) or "none"
+        return (
+            "public periods are whole calendar quarters that never overlap "
+            "(January-March, April-June, July-September, October-December), so that "
+            f"no view can be subtracted from another; offered: {offered}"
+        )
+    have = {pd.Period(m, "M") for m in covered}
+    missing = [m.strftime("%Y-%m") for m in period.months if m not in have]
+    if missing:
+        return f"the data do not cover {', '.join(missing)}, so the quarter is not complete"
+    return None
+
+
 # --- small-number rules ------------------------------------------------------------------------
+
+
+def public_count(count: int, rules: PublicMapRules) -> PublicCount:
+    """
+    Return a count as a public page shows it: rounded to base 5, or suppressed.
+
+    A count below ``rules.min_count`` reads "fewer than N". Any other count is
+    rounded to the nearest multiple of `ROUNDING_BASE` (halves up), and never
+    below the threshold.
+
+    Examples
+    --------
+    >>> rules = PublicMapRules()
+    >>> [public_count(c, rules).shown for c in (0, 4, 5, 7, 8, 25, 1234)]
+    ['fewer than 5', 'fewer than 5', '5', '5', '10', '25', '1,235']
+    >>> public_count(25, rules).exact, public_count(27, rules).exact
+    (25, None)
+    """
+    count = int(count)
+    if count < rules.min_count:
+        return PublicCount(f"fewer than {rules.min_count}", None, None)
+    floor = -(-rules.min_count // ROUNDING_BASE) * ROUNDING_BASE
+    shown = max(floor, (count + ROUNDING_BASE // 2) // ROUNDING_BASE * ROUNDING_BASE)
+    return PublicCount(f"{shown:,}", count if shown == count else None, shown)
 
 
 def show_count(count: int, rules: PublicMapRules) -> str:
     """
-    Return a count as public text: the number, or "fewer than N" below the threshold.
+    Return a count as public text (`public_count`'s ``shown``).
 
     Examples
     --------
     >>> rules = PublicMapRules()
     >>> show_count(12, rules), show_count(4, rules), show_count(0, rules)
-    ('12', 'fewer than 5', 'fewer than 5')
+    ('10', 'fewer than 5', 'fewer than 5')
     """
-    return str(int(count)) if count >= rules.min_count else f"fewer than {rules.min_count}"
+    return public_count(count, rules).shown
 
 
-def suppressed_mask(counts: Sequence[int], rules: PublicMapRules) -> np.ndarray:
+def change_words(now: int | None, before: int | None, rules: PublicMapRules) -> str:
     """
-    Say which counts of a table with a shown total must be hidden.
+    Describe the change from `before` to `now`, given the numbers shown.
 
-    Counts below the threshold are hidden (primary suppression). If the hidden
-    counts then add up to between 1 and threshold - 1, the total minus the shown
-    counts would reveal a small number, so the smallest shown counts are hidden
-    too until the hidden sum reaches the threshold (secondary suppression).
-
-    Parameters
-    ----------
-    counts
-        The parts of one total.
-    rules
-        The threshold.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        True where a count must be shown as "fewer than N" or hidden.
-
-    Examples
-    --------
-    >>> suppressed_mask([12, 3, 40], PublicMapRules()).tolist()
-    [True, True, False]
-    >>> suppressed_mask([12, 0, 40], PublicMapRules()).tolist()
-    [False, True, False]
-    """
-    values = np.asarray(counts, dtype=np.int64)
-    hidden = values < rules.min_count
-    for i in np.argsort(values, kind="stable"):
-        if not 0 < values[hidden].sum() < rules.min_count:
-            break
-        hidden[i] = True
-    return hidden
-
-
-def change_words(now: int, before: int | None, rules: PublicMapRules) -> str:
-    """
-    Describe the change from `before` to `now` without revealing a small count.
+    Pass the rounded numbers a page shows (`PublicCount.value`), so the
+    percentage reveals nothing they do not.
 
     Parameters
     ----------
     now, before
-        Counts for the period and the same months a year earlier; `before` is
-        None when the data do not cover the earlier months.
+        The numbers shown for the period and the same months a year earlier;
+        None when suppressed.
     rules
         The threshold: below it in either period there is no percentage.
 
@@ -352,22 +521,26 @@ def change_words(now: int, before: int | None, rules: PublicMapRules) -> str:
     -------
     str
         "up 20% on a year earlier", "down 8% ...", "about the same as a year
-        earlier" (within 5%), `TOO_FEW` or `NO_COMPARISON`.
+        earlier" (within 5%), or `TOO_FEW`.
 
     Examples
     --------
     >>> rules = PublicMapRules()
-    >>> change_words(60, 50, rules), change_words(4, 50, rules), change_words(60, None, rules)
-    ('up 20% on a year earlier', 'too few to compare', 'no comparison data')
+    >>> change_words(60, 50, rules), change_words(None, 50, rules)
+    ('up 20% on a year earlier', 'too few to compare')
     """
-    if before is None:
-        return NO_COMPARISON
-    if now < rules.min_count or before < rules.min_count:
+    if now is None or before is None or now < rules.min_count or before < rules.min_count:
         return TOO_FEW
     pct = round(100 * (now - before) / before)
     if abs(pct) < 5:
         return "about the same as a year earlier"
     return f"{'up' if pct > 0 else 'down'} {abs(pct)}% on a year earlier"
+
+
+def _trend(now: PublicCount, before: PublicCount | None, rules: PublicMapRules) -> str:
+    if before is None:
+        return NO_COMPARISON
+    return change_words(now.value, before.value, rules)
 
 
 # --- the public view ---------------------------------------------------------------------------
@@ -376,6 +549,41 @@ def change_words(now: int, before: int | None, rules: PublicMapRules) -> str:
 def months_covered(incidents: pd.DataFrame) -> frozenset[pd.Period]:
     """Return the months that have at least one incident: the months the data cover."""
     return frozenset(pd.to_datetime(incidents["occurred"]).dt.to_period("M").unique())
+
+
+def public_months(incidents: pd.DataFrame) -> frozenset[pd.Period]:
+    """
+    Return the months a public view may cover: those with police.uk records.
+
+    A month with only CSU log rows is not a police.uk month, and a quarter
+    built on it would be incomplete.
+    """
+    if "source" not in incidents.columns:
+        return months_covered(incidents)
+    return months_covered(incidents[incidents["source"] == "police.uk"])
+
+
+def public_rows(incidents: gpd.GeoDataFrame, rules: PublicMapRules) -> gpd.GeoDataFrame:
+    """
+    Keep the rows a public view may count.
+
+    police.uk records always; CSU log rows only when ``rules.include_csu_logs``
+    is on (they then go through the same rounding and suppression); other
+    sources (speeding data) never.
+
+    Examples
+    --------
+    >>> from geo.testing import make_incidents
+    >>> rows = make_incidents([(0, 0)] * 3).assign(source=["police.uk", "csu_log", "speed"])
+    >>> len(public_rows(rows, PublicMapRules()))
+    1
+    >>> len(public_rows(rows, PublicMapRules(include_csu_logs=True)))
+    2
+    """
+    if "source" not in incidents.columns:
+        return incidents
+    allowed = {"police.uk", *(CSU_SOURCES if rules.include_csu_logs else ())}
+    return incidents[incidents["source"].isin(allowed)]
 
 
 def public_view(
@@ -388,28 +596,33 @@ def public_view(
     covered: Iterable[pd.Period] | None = None,
 ) -> PublicView:
     """
-    Summarise the incidents of one PACT area and period for a public audience.
+    Summarise the incidents of one PACT area and quarter for a public audience.
 
     Parameters
     ----------
     incidents
         Incidents with ``category``, ``occurred`` and ``ward_name`` (the
-        incidents table of `geo.incidents`), EPSG:27700. Pass police.uk records
-        for a public page.
+        incidents table of `geo.incidents`), EPSG:27700. Rows that are not
+        police.uk (or CSU logs, when ``rules.include_csu_logs``) are left out.
     wards
         All wards, EPSG:27700.
     area, period
-        What to summarise.
+        What to summarise; `period` must be one of `public_periods`.
     rules
-        Cell size and small-count threshold.
+        Cell size, small-count threshold, whether CSU logs count.
     covered
-        The months the data cover; defaults to the months `incidents` has any
-        row in. A comparison is made only if every month a year earlier is covered.
+        The months the data cover; defaults to `public_months`. A comparison
+        is made only if every month a year earlier is covered.
 
     Returns
     -------
     PublicView
-        Ward and cell counts, monthly series, total, trend and top issues.
+        Ward and square counts, monthly series, total, trend and top issues.
+
+    Raises
+    ------
+    GeoInputError
+        If `period` is not offered (`period_refusal`).
 
     Examples
     --------
@@ -418,33 +631,42 @@ def public_view(
     >>> from geo.incidents import load_incidents
     >>> wards = read_wards(get_path("wards"))
     >>> months = [get_path("police_uk") / f"{y}-0{m}-sevenoaks-street.csv"
-    ...           for y in (2024, 2025) for m in (1, 2)]
+    ...           for y in (2024, 2025) for m in (1, 2, 3)]
     >>> incidents = load_incidents(months, wards=wards).accepted
     >>> swanley = read_pact_areas(wards=wards)[0]
-    >>> view = public_view(incidents, wards, area=swanley, period=Period("2025-01", "2025-02"),
+    >>> view = public_view(incidents, wards, area=swanley, period=Period("2025-01", "2025-03"),
     ...                    rules=PublicMapRules())
     >>> view.total_shown, view.change
-    ('315', 'down 6% on a year earlier')
+    ('460', 'down 11% on a year earlier')
     """
     check_gdf(incidents, name="incidents", columns=["category", "occurred", "ward_name"])
-    covered = months_covered(incidents) if covered is None else frozenset(covered)
+    covered = public_months(incidents) if covered is None else frozenset(covered)
+    refusal = period_refusal(period, covered)
+    if refusal is not None:
+        msg = f"{period.first}..{period.last}: {refusal}"
+        raise GeoInputError(msg)
+    rows = public_rows(incidents, rules)
     before = period.year_before()
     comparable = set(before.months) <= covered
-    local = incidents[incidents["ward_name"].isin(area.wards)]
+    local = rows[rows["ward_name"].isin(area.wards)]
     now_rows = local[period.contains(local["occurred"])]
     before_rows = local[before.contains(local["occurred"])] if comparable else None
     shapes = area_wards(wards, area)
+    total = public_count(len(now_rows), rules)
+    last_year = None if before_rows is None else public_count(len(before_rows), rules)
+    sources = ("police.uk", "CSU logs") if rules.include_csu_logs else ("police.uk",)
     return PublicView(
         area=area,
         period=period,
         wards=_ward_counts(shapes, now_rows, before_rows, rules),
         cells=public_cells(now_rows, outline=shapes.union_all(), rules=rules),
         monthly=_monthly(local, period, covered, rules),
-        total_shown=show_count(len(now_rows), rules),
-        change=change_words(
-            len(now_rows), None if before_rows is None else len(before_rows), rules
-        ),
-        top_issues=_top_issues(now_rows, before_rows, rules),
+        total=total,
+        last_year=last_year,
+        change=_trend(total, last_year, rules),
+        issues=_top_issues(now_rows, before_rows, rules),
+        sources=sources,
+        rules=rules,
     )
 
 
@@ -455,38 +677,31 @@ def _ward_counts(
     rules: PublicMapRules,
 ) -> gpd.GeoDataFrame:
     names = shapes["ward_name"]
-    now = now_rows["ward_name"].value_counts().reindex(names, fill_value=0).to_numpy()
-    hide_now = suppressed_mask(now, rules)
+    now = [
+        public_count(c, rules)
+        for c in now_rows["ward_name"].value_counts().reindex(names, fill_value=0)
+    ]
     if before_rows is None:
-        last_year = [NO_COMPARISON] * len(names)
-        change = [NO_COMPARISON] * len(names)
+        before: list[PublicCount | None] = [None] * len(names)
     else:
-        before = before_rows["ward_name"].value_counts().reindex(names, fill_value=0).to_numpy()
-        hide_before = suppressed_mask(before, rules)
-        last_year = _shown_series(before, hide_before, rules)
-        change = [
-            TOO_FEW if hn or hb else change_words(int(n), int(b), rules)
-            for n, b, hn, hb in zip(now, before, hide_now, hide_before, strict=True)
-        ]
+        counts = before_rows["ward_name"].value_counts().reindex(names, fill_value=0)
+        before = [public_count(c, rules) for c in counts]
     return gpd.GeoDataFrame(
         {
             "ward_name": names.to_numpy(),
-            "count": pd.array(np.where(hide_now, pd.NA, now), dtype="Int64"),
-            "shown": _shown_series(now, hide_now, rules),
-            "last_year": last_year,
-            "change": change,
+            "count": _int_array([c.value for c in now]),
+            "shown": [c.shown for c in now],
+            "exact": _int_array([c.exact for c in now]),
+            "last_year": [NO_COMPARISON if b is None else b.shown for b in before],
+            "change": [_trend(n, b, rules) for n, b in zip(now, before, strict=True)],
         },
         geometry=shapes.geometry.to_numpy(),
         crs=shapes.crs,
     )
 
 
-def _shown_series(counts: np.ndarray, hidden: np.ndarray, rules: PublicMapRules) -> list[str]:
-    """Put counts in words: small ones "fewer than N", secondary-suppressed ones `WITHHELD`."""
-    return [
-        WITHHELD if h and c >= rules.min_count else show_count(int(c), rules)
-        for c, h in zip(counts, hidden, strict=True)
-    ]
+def _int_array(values: Sequence[int | None]) -> pd.arrays.IntegerArray:
+    return pd.array([pd.NA if v is None else int(v) for v in values], dtype="Int64")
 
 
 def public_cells(
@@ -497,7 +712,8 @@ def public_cells(
 
     Cells are aligned to the British National Grid (corners at multiples of
     ``rules.cell_m``), so the same cell has the same id in every period, and are
-    clipped to `outline` so no cell reaches outside the area.
+    clipped to `outline` so no cell reaches outside the area. Counts are
+    rounded like every public count (`public_count`).
 
     Parameters
     ----------
@@ -520,7 +736,7 @@ def public_cells(
     >>> points = make_incidents([(10, 10)] * 6 + [(900, 900)] * 2)
     >>> cells = public_cells(points, outline=shapely.box(0, 0, 7e5, 7e5), rules=PublicMapRules())
     >>> cells[["cell_id", "shown"]].to_dict("records")
-    [{'cell_id': 'E552500N155000', 'shown': '6'}]
+    [{'cell_id': 'E552500N155000', 'shown': '5'}]
     """
     size = rules.cell_m
     ix = np.floor(incidents.geometry.x.to_numpy() / size).astype(np.int64)
@@ -530,11 +746,13 @@ def public_cells(
     cx = counts.index.get_level_values(0).to_numpy() if len(counts) else np.array([], np.int64)
     cy = counts.index.get_level_values(1).to_numpy() if len(counts) else np.array([], np.int64)
     boxes = shapely.box(cx * size, cy * size, (cx + 1) * size, (cy + 1) * size)
+    shown = [public_count(c, rules) for c in counts]
     cells = gpd.GeoDataFrame(
         {
             "cell_id": [f"E{x * size:.0f}N{y * size:.0f}" for x, y in zip(cx, cy, strict=True)],
-            "count": pd.array(counts.to_numpy(), dtype="Int64"),
-            "shown": [show_count(int(c), rules) for c in counts],
+            "count": _int_array([c.value for c in shown]),
+            "shown": [c.shown for c in shown],
+            "exact": _int_array([c.exact for c in shown]),
         },
         geometry=shapely.intersection(boxes, outline),
         crs=BNG,
@@ -548,16 +766,22 @@ def _monthly(
     months = pd.to_datetime(local["occurred"]).dt.to_period("M").value_counts()
     parts = []
     for series, span in (("this period", period), ("a year earlier", period.year_before())):
-        counts = months.reindex(span.months, fill_value=0).to_numpy()
-        hidden = suppressed_mask(counts, rules)
-        absent = ~np.isin(span.months, list(covered))
+        counts = [public_count(c, rules) for c in months.reindex(span.months, fill_value=0)]
+        absent = [m not in covered for m in span.months]
         parts.append(
             pd.DataFrame(
                 {
                     "month": period.months.to_timestamp(),
                     "series": series,
-                    "count": pd.array(np.where(hidden | absent, pd.NA, counts), dtype="Int64"),
-                    "shown": np.where(absent, "no data", _shown_series(counts, hidden, rules)),
+                    "count": _int_array(
+                        [None if a else c.value for c, a in zip(counts, absent, strict=True)]
+                    ),
+                    "shown": [
+                        "no data" if a else c.shown for c, a in zip(counts, absent, strict=True)
+                    ],
+                    "exact": _int_array(
+                        [None if a else c.exact for c, a in zip(counts, absent, strict=True)]
+                    ),
                 }
             )
         )
@@ -566,16 +790,18 @@ def _monthly(
 
 def _top_issues(
     now_rows: pd.DataFrame, before_rows: pd.DataFrame | None, rules: PublicMapRules, n: int = 3
-) -> tuple[str, ...]:
+) -> tuple[PublicIssue, ...]:
     now = now_rows["category"].value_counts()
     before = None if before_rows is None else before_rows["category"].value_counts()
     issues = []
-    for category, count in now[now >= rules.min_count].head(n).items():
-        earlier = None if before is None else int(before.get(category, 0))
-        issues.append(
-            f"{LABELS.get(category, category)}: {count} ({change_words(count, earlier, rules)})"
-        )
-    return tuple(issues)
+    for category, count in now[now >= rules.min_count].items():
+        shown = public_count(int(count), rules)
+        earlier = None if before is None else public_count(int(before.get(category, 0)), rules)
+        label = LABELS.get(str(category), str(category))
+        issues.append(PublicIssue(str(category), label, shown, _trend(shown, earlier, rules)))
+    # order by the number shown (then by name), so the order reveals nothing the numbers do not
+    issues.sort(key=lambda issue: (-(issue.count.value or 0), issue.label))
+    return tuple(issues[:n])
 
 
 def check_public(frame: pd.DataFrame, rules: PublicMapRules, *, name: str = "frame") -> None:
@@ -609,3 +835,86 @@ def check_public(frame: pd.DataFrame, rules: PublicMapRules, *, name: str = "fra
     if problems:
         msg = f"`{name}` is not public-safe: " + "; ".join(problems)
         raise GeoInputError(msg)
+
+
+# --- the view as data --------------------------------------------------------------------------
+
+
+def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
+    """
+    Return a public view as plain data, as `geo pact --json` prints it.
+
+    Parameters
+    ----------
+    view
+        From `public_view`.
+    squares
+        Whether to list the squares (the page shows them when asked).
+
+    Returns
+    -------
+    dict
+        ``area``, ``period`` (``from``, ``to``), ``total``, ``wards``,
+        ``squares``, ``top_issues`` and ``trend``; every number is a
+        ``{"shown", "exact"}`` pair where ``exact`` is the true count when the
+        number shown is the true count, and None when it is suppressed or rounded.
+    """
+    wards = [
+        {
+            "ward": str(w.ward_name),
+            "shown": str(w.shown),
+            "exact": _int_or_none(w.exact),
+            "a_year_earlier": str(w.last_year),
+            "change": str(w.change),
+        }
+        for w in view.wards.itertuples()
+    ]
+    cells = view.cells if squares else view.cells.iloc[0:0]
+    return {
+        "area": view.area.name,
+        "period": {"from": view.period.first, "to": view.period.last},
+        "sources": list(view.sources),
+        "total": view.total.as_json(),
+        "wards": wards,
+        "squares": [
+            {"square": str(c.cell_id), "shown": str(c.shown), "exact": _int_or_none(c.exact)}
+            for c in cells.itertuples()
+        ],
+        "top_issues": [
+            {"category": i.category, "label": i.label, **i.count.as_json(), "change": i.change}
+            for i in view.issues
+        ],
+        "trend": {
+            "change": view.change,
+            "a_year_earlier": None if view.last_year is None else view.last_year.as_json(),
+            "months": _months_json(view.monthly),
+        },
+    }
+
+
+def _months_json(monthly: pd.DataFrame) -> list[dict[str, object]]:
+    def pair(row: pd.Series) -> dict[str, object]:
+        return {"shown": str(row["shown"]), "exact": _int_or_none(row["exact"])}
+
+    now = monthly[monthly["series"] == "this period"].reset_index(drop=True)
+    before = monthly[monthly["series"] == "a year earlier"].reset_index(drop=True)
+    return [
+        {"month": n["month"].strftime("%Y-%m"), **pair(n), "a_year_earlier": pair(b)}
+        for (_, n), (_, b) in zip(now.iterrows(), before.iterrows(), strict=True)
+    ]
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def refused_json(period: Period, reason: str) -> dict[str, object]:
+    """
+    Return a period the public view does not offer, as `geo pact --json` prints it.
+
+    Examples
+    --------
+    >>> refused_json(Period("2025-01", "2025-08"), "not a quarter")
+    {'period': {'from': '2025-01', 'to': '2025-08'}, 'refused': 'not a quarter'}
+    """
+    return {"period": {"from": period.first, "to": period.last}, "refused": reason}

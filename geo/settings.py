@@ -46,11 +46,18 @@ class PublicMapRules:
         250 m, so a cell never narrows a count down to a street corner. Default 500.
     min_count
         Counts below this are shown as "fewer than N", never as a number. At least
-        5 (the team's disclosure rule), default 5.
+        5 (the team's disclosure rule), default 5. Counts at or above it are
+        rounded to the nearest 5 (`geo.pact.public_count`).
+    include_csu_logs
+        Whether public views count CSU log rows (council ASB reports,
+        fly-tipping) as well as police.uk records. Off by default: CSU logs are
+        not public data, and reach a public page only through the same rounding,
+        suppression and fixed quarters as police.uk counts.
     """
 
     cell_m: float = 500.0
     min_count: int = 5
+    include_csu_logs: bool = False
 
     def __post_init__(self) -> None:
         if not self.cell_m >= 250:
@@ -233,6 +240,32 @@ class ForecastParams:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlanSettings:
+    """
+    The spans of time the weekly plan reads.
+
+    Attributes
+    ----------
+    evidence_months
+        Months of incidents the hotspots and reasons count over (3: the last quarter).
+    demand_months
+        Months of incidents whose map points locate next month's forecast harm (12):
+        a camera site needs a place where incidents happen, not only happened lately.
+    history_weeks
+        Weeks of approved plans read for board rests and EVA recency (26).
+    """
+
+    evidence_months: int = 3
+    demand_months: int = 12
+    history_weeks: int = 26
+
+    def __post_init__(self) -> None:
+        if min(self.evidence_months, self.demand_months, self.history_weeks) < 1:
+            msg = f"plan spans must be at least 1: {self}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """
     Everything a run needs to know, passed explicitly to each stage.
@@ -247,12 +280,15 @@ class Settings:
         How hotspots are found; see `HotspotParams`.
     forecast
         How risk is forecast; see `ForecastParams`.
+    plan
+        The spans the weekly plan reads; see `PlanSettings`.
     """
 
     load: LoadSettings = LoadSettings()
     maps: MapSettings = MapSettings()
     hotspots: HotspotParams = HotspotParams()
     forecast: ForecastParams = ForecastParams()
+    plan: PlanSettings = PlanSettings()
 
 
 DEFAULT_SETTINGS = Settings()

@@ -20,10 +20,14 @@ from geo.pact import (
     PactArea,
     Period,
     check_public,
+    period_refusal,
     public_cells,
+    public_count,
+    public_months,
+    public_periods,
     public_view,
+    quarter_of,
     read_pact_areas,
-    suppressed_mask,
 )
 from geo.pact_map import count_legend, public_map
 from geo.settings import PublicMapRules
@@ -78,14 +82,14 @@ def test_period_rejects_bad_months():
 def test_swanley_jan_to_apr_2025_matches_an_independent_count(jan_apr, wards):
     swanley = read_pact_areas(wards=wards)[0]
     view = public_view(
-        jan_apr, wards, area=swanley, period=Period("2025-01", "2025-04"), rules=RULES
+        jan_apr, wards, area=swanley, period=Period("2025-01", "2025-03"), rules=RULES
     )
 
     # independent count: police.uk rows joined to the raw ward file with a plain sjoin
     raw = gpd.read_file(get_path("wards"))
     frames = []
     for year in (2024, 2025):
-        for month in range(1, 5):
+        for month in range(1, 4):
             df = pd.read_csv(get_path("police_uk") / f"{year}-0{month}-sevenoaks-street.csv")
             frames.append(df.dropna(subset=["Longitude"]))
     rows = pd.concat(frames)
@@ -97,12 +101,15 @@ def test_swanley_jan_to_apr_2025_matches_an_independent_count(jan_apr, wards):
     now = int(local["Month"].str.startswith("2025").sum())
     before = int(local["Month"].str.startswith("2024").sum())
 
-    assert view.total_shown == str(now)
-    pct = round(100 * (now - before) / before)
+    assert view.total_shown == public_count(now, RULES).shown
+    rounded_now, rounded_before = (public_count(c, RULES).value for c in (now, before))
+    pct = round(100 * (rounded_now - rounded_before) / rounded_before)
     assert view.change == f"{'up' if pct > 0 else 'down'} {abs(pct)}% on a year earlier"
     by_ward = local[local["Month"].str.startswith("2025")]["WD20NM"].value_counts()
-    shown = dict(zip(view.wards["ward_name"], view.wards["count"], strict=True))
-    assert {w: int(c) for w, c in shown.items()} == {w: int(by_ward[w]) for w in swanley.wards}
+    shown = dict(zip(view.wards["ward_name"], view.wards["shown"], strict=True))
+    assert shown == {w: public_count(int(by_ward[w]), RULES).shown for w in swanley.wards}
+    for w, exact in zip(view.wards["ward_name"], view.wards["exact"], strict=True):
+        assert exact == by_ward[w] if by_ward[w] % 5 == 0 else exact is pd.NA
     assert len(view.top_issues) == 3
     assert view.top_issues[0].startswith("Anti-social behaviour: ") or view.top_issues[
         0
@@ -112,7 +119,7 @@ def test_swanley_jan_to_apr_2025_matches_an_independent_count(jan_apr, wards):
 def test_a_period_without_last_year_says_no_comparison_data(jan_apr, wards):
     edenbridge = read_pact_areas(wards=wards)[1]
     view = public_view(
-        jan_apr, wards, area=edenbridge, period=Period("2024-01", "2024-04"), rules=RULES
+        jan_apr, wards, area=edenbridge, period=Period("2024-01", "2024-03"), rules=RULES
     )
 
     assert view.change == NO_COMPARISON
@@ -123,36 +130,106 @@ def test_a_period_without_last_year_says_no_comparison_data(jan_apr, wards):
     assert earlier["count"].isna().all()
 
 
-def test_small_ward_counts_are_words_and_missing_numbers():
+def test_small_ward_counts_are_words_and_others_are_rounded():
     wards = make_ward_grid(3, 1)
     offsets = [(100, 100)] * 12 + [(1100, 100)] * 3 + [(2100, 100)] * 40
-    incidents = make_incidents(offsets, occurred="2025-02-01")
+    incidents = make_incidents(offsets, occurred="2025-02-01").assign(source="police.uk")
     incidents["ward_name"] = ["Test ward T01"] * 12 + ["Test ward T02"] * 3 + ["Test ward T03"] * 40
     area = PactArea("Test", ("Test ward T01", "Test ward T02", "Test ward T03"))
 
     view = public_view(
-        incidents, wards, area=area, period=Period("2025-01", "2025-03"), rules=RULES
+        incidents,
+        wards,
+        area=area,
+        period=Period("2025-01", "2025-03"),
+        rules=RULES,
+        covered=pd.period_range("2025-01", "2025-03", freq="M"),
     )
 
-    # 3 is primary-suppressed; 12 is withheld too, or total 55 - 40 would give the 3 away
-    assert view.wards["shown"].tolist() == ["withheld", "fewer than 5", "40"]
-    assert view.wards["count"].isna().tolist() == [True, True, False]
-    assert view.total_shown == "55"
+    assert view.wards["shown"].tolist() == ["10", "fewer than 5", "40"]
+    assert view.wards["count"].tolist()[0::2] == [10, 40]
+    assert view.wards["exact"].isna().tolist() == [True, True, False]
+    # the total is rounded on its own: 55 - 40 - 10 = 5, not the hidden 3
+    assert (view.total.shown, view.total.exact) == ("55", 55)
     assert "3" not in view.table.to_string().split()
+    assert "12" not in view.table.to_string().split()
 
 
 @pytest.mark.parametrize(
-    ("counts", "hidden"),
+    ("count", "shown", "exact"),
     [
-        ([10, 20, 30], [False, False, False]),
-        ([4, 20, 30], [True, True, False]),
-        ([0, 0, 30], [True, True, False]),
-        ([2, 3, 30], [True, True, False]),
-        ([1, 1, 1], [True, True, True]),
+        (0, "fewer than 5", None),
+        (4, "fewer than 5", None),
+        (5, "5", 5),
+        (7, "5", None),
+        (8, "10", None),
+        (12, "10", None),
+        (13, "15", None),
+        (25, "25", 25),
+        (1232, "1,230", None),
     ],
 )
-def test_suppressed_mask(counts, hidden):
-    assert suppressed_mask(counts, RULES).tolist() == hidden
+def test_public_count_rounds_to_base_5_and_suppresses_small_counts(count, shown, exact):
+    result = public_count(count, RULES)
+    assert (result.shown, result.exact) == (shown, exact)
+
+
+def test_a_higher_threshold_is_never_rounded_below_itself():
+    rules = PublicMapRules(min_count=7)
+    assert public_count(6, rules).shown == "fewer than 7"
+    assert public_count(7, rules).shown == "10"  # not 5, which would read as a small count
+
+
+def test_public_periods_are_whole_quarters_fully_loaded():
+    months = [pd.Period(m, "M") for m in ["2024-01", "2024-02", "2024-03", "2024-04", "2025-07"]]
+
+    assert public_periods(months) == (Period("2024-01", "2024-03"),)
+    assert quarter_of("2024-11") == Period("2024-10", "2024-12")
+    assert period_refusal(Period("2024-01", "2024-03"), months) is None
+    assert "whole calendar quarters" in period_refusal(Period("2024-01", "2024-04"), months)
+    assert "whole calendar quarters" in period_refusal(Period("2024-02", "2024-04"), months)
+    assert "do not cover 2024-05, 2024-06" in period_refusal(Period("2024-04", "2024-06"), months)
+
+
+def test_a_period_not_offered_is_refused_by_the_view(jan_apr, wards):
+    swanley = read_pact_areas(wards=wards)[0]
+    with pytest.raises(GeoInputError, match="whole calendar quarters"):
+        public_view(jan_apr, wards, area=swanley, period=Period("2025-01", "2025-04"), rules=RULES)
+
+
+def test_csu_logs_count_only_when_the_setting_is_on():
+    wards = make_ward_grid(2, 1)
+    incidents = make_incidents([(100, 100)] * 20 + [(1100, 100)] * 9, occurred="2025-01-15")
+    incidents["ward_name"] = ["Test ward T01"] * 20 + ["Test ward T02"] * 9
+    incidents["source"] = ["police.uk"] * 20 + ["csu_log"] * 6 + ["speeding"] * 3
+    area = PactArea("Test", tuple(wards["ward_name"]))
+    covered = [pd.Period(m, "M") for m in ("2025-01", "2025-02", "2025-03")]
+
+    def view(rules):
+        return public_view(
+            incidents,
+            wards,
+            area=area,
+            period=Period("2025-01", "2025-03"),
+            rules=rules,
+            covered=covered,
+        )
+
+    off, on = view(RULES), view(PublicMapRules(include_csu_logs=True))
+    assert off.wards["shown"].tolist() == ["20", "fewer than 5"]
+    assert off.sources == ("police.uk",)
+    assert on.wards["shown"].tolist() == ["20", "5"]  # 6 CSU rows, rounded; speeding never
+    assert on.wards["exact"].isna().tolist() == [False, True]
+    assert (on.total.shown, on.total.exact) == ("25", None)  # 26
+    assert on.sources == ("police.uk", "CSU logs")
+
+
+def test_a_month_with_only_csu_rows_does_not_complete_a_quarter():
+    incidents = make_incidents([(0, 0)] * 3)
+    incidents["occurred"] = pd.to_datetime(["2025-01-05", "2025-02-05", "2025-03-05"])
+    incidents["source"] = ["police.uk", "police.uk", "csu_log"]
+
+    assert public_periods(public_months(incidents)) == ()
 
 
 def test_cells_are_grid_aligned_squares_with_only_large_counts():
@@ -162,6 +239,7 @@ def test_cells_are_grid_aligned_squares_with_only_large_counts():
     cells = public_cells(incidents, outline=shapely.box(0, 0, 7e5, 7e5), rules=rules)
 
     assert cells["count"].tolist() == [5]
+    assert cells["exact"].tolist() == [5]
     assert cells.geometry.iloc[0].area == pytest.approx(250 * 250)
     x0, y0 = ORIGIN
     assert cells["cell_id"].tolist() == [f"E{x0:.0f}N{y0 // 250 * 250:.0f}"]
@@ -187,7 +265,8 @@ def test_check_public_refuses_points_and_small_numbers():
 offsets = st.tuples(
     st.integers(0, 2999).map(lambda v: v + 0.37), st.integers(0, 1999).map(lambda v: v + 0.61)
 )
-months = st.sampled_from(["2024-01-01", "2024-02-01", "2025-01-01", "2025-02-01"])
+months = st.sampled_from(["2024-01-01", "2024-03-01", "2025-01-01", "2025-03-01"])
+Q1S = [pd.Period(f"{y}-0{m}", "M") for y in (2024, 2025) for m in (1, 2, 3)]
 
 
 @settings(max_examples=40, deadline=None)
@@ -200,13 +279,14 @@ def test_public_outputs_never_show_a_small_count_or_an_incident_location(points,
     rules = PublicMapRules(cell_m=cell_m, min_count=min_count)
     wards = make_ward_grid(3, 2)
     incidents = make_incidents([p for p, _ in points], category="burglary")
+    incidents["source"] = "police.uk"
     incidents["occurred"] = pd.to_datetime([m for _, m in points])
     joined = incidents.drop(columns="ward_name").sjoin(wards[["ward_name", "geometry"]])
     incidents["ward_name"] = joined["ward_name"].groupby(level=0).first().reindex(incidents.index)
     area = PactArea("Test", tuple(wards["ward_name"]))
 
     view = public_view(
-        incidents, wards, area=area, period=Period("2025-01", "2025-02"), rules=rules
+        incidents, wards, area=area, period=Period("2025-01", "2025-03"), rules=rules, covered=Q1S
     )
     settings_ = replace(DEFAULT_MAP_SETTINGS, public=rules)
     html = public_map(view.wards, view.cells, settings=settings_).get_root().render()
@@ -222,8 +302,11 @@ def test_public_outputs_never_show_a_small_count_or_an_incident_location(points,
         *(re.match(r".+: (\d+) \(", issue).group(1) for issue in view.top_issues),
     ]
     for text in shown:
-        words = {f"fewer than {min_count}", "withheld", "no data", NO_COMPARISON}
-        assert text in words or int(text) >= min_count, text
+        words = {f"fewer than {min_count}", "no data", NO_COMPARISON}
+        assert text in words or int(text.replace(",", "")) >= min_count, text
+        assert text in words or int(text.replace(",", "")) % 5 == 0, text
+    exact = [*view.wards["exact"], *view.cells["exact"], *view.monthly["exact"], view.total.exact]
+    assert all(e % 5 == 0 for e in exact if e is not None and e is not pd.NA)
     assert '"type": "Point"' not in html
     assert "circleMarker" not in html
     assert "L.marker" not in html
@@ -245,11 +328,16 @@ def test_public_outputs_never_show_a_small_count_or_an_incident_location(points,
 def test_public_map_shows_counts_in_words_and_no_points():
     wards = make_ward_grid(3, 1)
     offsets = [(100, 100)] * 30 + [(1200, 100)] * 3 + [(2200, 100)] * 12
-    incidents = make_incidents(offsets, occurred="2025-01-01")
+    incidents = make_incidents(offsets, occurred="2025-01-01").assign(source="police.uk")
     incidents["ward_name"] = ["Test ward T01"] * 30 + ["Test ward T02"] * 3 + ["Test ward T03"] * 12
     area = PactArea("Test", tuple(wards["ward_name"]))
     view = public_view(
-        incidents, wards, area=area, period=Period("2025-01", "2025-01"), rules=PublicMapRules()
+        incidents,
+        wards,
+        area=area,
+        period=Period("2025-01", "2025-03"),
+        rules=PublicMapRules(),
+        covered=pd.period_range("2025-01", "2025-03", freq="M"),
     )
 
     m = public_map(view.wards, view.cells)
@@ -261,7 +349,7 @@ def test_public_map_shows_counts_in_words_and_no_points():
     assert [f["properties"]["shown"] for f in data[0]["features"]] == [
         "30",
         "fewer than 5",
-        "withheld",
+        "10",
     ]
     assert set(data[0]["features"][0]["properties"]) == {"ward_name", "count", "shown", "change"}
     assert "https://" not in html

@@ -1,0 +1,62 @@
+"""Cached helpers for the public PACT page (the lead's `_cache` stays the internal pages' one)."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import streamlit as st
+
+from app_pages import _cache
+from geo import pact, pact_map
+from geo.settings import Settings
+
+
+def public_paths() -> list[str]:
+    """Return the files a public view reads: shipped police.uk, plus uploads if CSU logs count."""
+    if _cache.SETTINGS.maps.public.include_csu_logs:
+        return _cache.running_on()
+    return _cache.shipped_files()
+
+
+def public_incidents() -> gpd.GeoDataFrame:
+    """Return the rows a public view may count (`geo.pact.public_rows`)."""
+    return pact.public_rows(_cache.load(public_paths()).accepted, _cache.SETTINGS.maps.public)
+
+
+def periods() -> tuple[pact.Period, ...]:
+    """Return the periods the public page offers: whole calendar quarters fully loaded."""
+    return pact.public_periods(pact.public_months(public_incidents()))
+
+
+@st.cache_data(max_entries=64, show_spinner="Counting...")
+def _view(
+    area: pact.PactArea,
+    period: pact.Period,
+    paths: tuple[str, ...],  # noqa: ARG001
+    stamps: tuple[int, ...],  # noqa: ARG001
+    settings: Settings,
+) -> pact.PublicView:
+    return pact.public_view(
+        public_incidents(), _cache.wards(), area=area, period=period, rules=settings.maps.public
+    )
+
+
+def view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
+    """Return the public view of one area and quarter (cached on the files and settings)."""
+    paths = tuple(public_paths())
+    return _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+
+
+def map_of(chosen: pact.PublicView, *, squares: bool) -> folium.Map:
+    """Return the public map of a view."""
+    return pact_map.view_map(chosen, squares=squares, settings=_cache.SETTINGS.maps)
+
+
+def page_html(chosen: pact.PublicView, *, squares: bool) -> str:
+    """Return the offline page of a view: the same map with title, legend and credit."""
+    return pact_map.offline_page(chosen, squares=squares, settings=_cache.SETTINGS.maps)
+
+
+def table_csv(chosen: pact.PublicView, *, squares: bool) -> bytes:
+    """Return the view's table as formula-safe CSV with its about text."""
+    return pact_map.public_csv(chosen, squares=squares)

@@ -1,0 +1,244 @@
+"""``geo pact``: exactly what the public PACT page shows, as text, JSON, an offline map or CSV.
+
+::
+
+    geo pact [PATH ...] --area NAME --period YYYY-MM..YYYY-MM [--period ...]
+             [--squares] [--json] [--out FILE.html|FILE.csv]
+
+With no PATH it reads the shipped police.uk files. Each ``--period`` must be a
+public period: one whole calendar quarter whose months are all loaded (see
+`geo.pact` for the disclosure control). A period the public view does not offer
+is refused: in ``--json`` output as ``{"period": {...}, "refused": reason}``,
+otherwise as a line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo._errors import GeoInputError
+from geo.boundaries import read_wards
+from geo.datasets import get_path
+from geo.incidents import load_incidents
+from geo.maps import DEFAULT_MAP_SETTINGS
+from geo.pact import (
+    PactArea,
+    Period,
+    PublicView,
+    period_refusal,
+    public_months,
+    public_view,
+    read_pact_areas,
+    refused_json,
+    view_json,
+)
+from geo.pact_map import map_title, offline_page, public_csv
+from geo.settings import MapSettings
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """
+    Add ``geo pact`` to the ``geo`` subcommands.
+
+    Parameters
+    ----------
+    sub
+        The ``geo`` parser's subparsers.
+    """
+    p = sub.add_parser(
+        "pact",
+        help="the public PACT view of one area: rounded counts for whole calendar quarters",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="police.uk CSVs or folders; default: the shipped data"
+    )
+    p.add_argument("--area", required=True, help="the PACT area's name, as in pact_areas.toml")
+    p.add_argument(
+        "--period",
+        action="append",
+        required=True,
+        metavar="YYYY-MM..YYYY-MM",
+        help="a whole calendar quarter, e.g. 2025-07..2025-09; repeat for more",
+    )
+    p.add_argument("--squares", action="store_true", help="include the squares' counts")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per period")
+    p.add_argument("--out", type=Path, help="write the map (.html) or the table (.csv)")
+    p.add_argument("--boundaries", type=Path, help="ward boundaries; default: the shipped wards")
+    p.add_argument("--areas", type=Path, help="PACT areas TOML; default: the shipped one")
+    p.add_argument(
+        "--include-csu-logs",
+        action="store_true",
+        help="count CSU log rows too (through the same rounding and suppression)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``geo pact``.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        0 when every period was shown (or, with ``--json``, answered), 2 when
+        an input cannot be used or (without ``--json``) a period is refused.
+    """
+    try:
+        return _run(args)
+    except GeoInputError as err:
+        print(f"geo pact: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    periods = [parse_period(text) for text in args.period]
+    if args.out is not None and (len(periods) != 1 or args.out.suffix not in {".html", ".csv"}):
+        msg = f"{args.out}: --out writes one period's map (.html) or table (.csv)"
+        raise GeoInputError(msg)
+    wards = read_wards(args.boundaries or get_path("wards"))
+    area = find_area(read_pact_areas(args.areas, wards=wards), args.area)
+    settings = dataclasses.replace(
+        DEFAULT_MAP_SETTINGS,
+        public=dataclasses.replace(
+            DEFAULT_MAP_SETTINGS.public,
+            include_csu_logs=args.include_csu_logs or DEFAULT_MAP_SETTINGS.public.include_csu_logs,
+        ),
+    )
+    incidents = load_incidents(args.paths or [get_path("police_uk")], wards=wards).accepted
+    answers = pact_answers(incidents, wards, area=area, periods=periods, settings=settings)
+    if args.json:
+        print(
+            json.dumps(
+                [a if isinstance(a, dict) else view_json(a, squares=args.squares) for a in answers],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for answer in answers:
+            _print(answer, squares=args.squares)
+    views = [a for a in answers if isinstance(a, PublicView)]
+    if args.out is not None and views:
+        _write(args.out, views[0], squares=args.squares, settings=settings)
+    refused = [a for a in answers if isinstance(a, dict)]
+    return EXIT_BAD_INPUT if refused and not args.json else EXIT_OK
+
+
+def parse_period(text: str) -> Period:
+    """
+    Read ``YYYY-MM..YYYY-MM`` (or one month ``YYYY-MM``).
+
+    Examples
+    --------
+    >>> parse_period("2025-07..2025-09")
+    Period(first='2025-07', last='2025-09')
+    """
+    match = re.fullmatch(r"\s*(\d{4}-\d{2})\s*(?:\.\.\s*(\d{4}-\d{2}))?\s*", text)
+    if match is None:
+        msg = f"--period {text!r}: write it YYYY-MM..YYYY-MM, e.g. 2025-07..2025-09"
+        raise GeoInputError(msg)
+    return Period(match.group(1), match.group(2) or match.group(1))
+
+
+def find_area(areas: tuple[PactArea, ...], name: str) -> PactArea:
+    """Return the area called `name` (case-insensitive), or refuse naming the known ones."""
+    for area in areas:
+        if area.name.casefold() == name.strip().casefold():
+            return area
+    msg = f"--area {name!r}: no such PACT area; known: {', '.join(a.name for a in areas)}"
+    raise GeoInputError(msg)
+
+
+def pact_answers(
+    incidents: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    area: PactArea,
+    periods: list[Period],
+    settings: MapSettings = DEFAULT_MAP_SETTINGS,
+) -> list[PublicView | dict[str, object]]:
+    """
+    Answer each period: its public view, or a refusal (`geo.pact.refused_json`).
+
+    Parameters
+    ----------
+    incidents
+        The loaded incidents.
+    wards
+        All wards.
+    area
+        The PACT area.
+    periods
+        The periods asked for.
+    settings
+        Map settings; their ``public`` rules apply.
+
+    Returns
+    -------
+    list
+        One entry per period, in order.
+    """
+    covered = public_months(incidents)
+    answers: list[PublicView | dict[str, object]] = []
+    for period in periods:
+        reason = period_refusal(period, covered)
+        if reason is not None:
+            answers.append(refused_json(period, reason))
+            continue
+        answers.append(
+            public_view(
+                incidents, wards, area=area, period=period, rules=settings.public, covered=covered
+            )
+        )
+    return answers
+
+
+def _term(text: object) -> str:
+    """Make a value from data safe for a terminal: control characters are shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
+    if isinstance(answer, dict):
+        period = answer["period"]
+        print(
+            f"geo pact: {period['from']}..{period['to']}: refused: {answer['refused']}",
+            file=sys.stderr,
+        )
+        return
+    print(_term(map_title(answer)))
+    print(_term(f"  Total: {answer.total.shown} ({answer.change})"))
+    for ward in answer.wards.itertuples():
+        print(_term(f"  {ward.ward_name}: {ward.shown} ({ward.change})"))
+    if answer.top_issues:
+        print(_term("  Top issues: " + "; ".join(answer.top_issues)))
+    if squares:
+        for cell in answer.cells.itertuples():
+            print(_term(f"  Square {cell.cell_id}: {cell.shown}"))
+
+
+def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:
+    try:
+        if path.suffix == ".html":
+            path.write_text(offline_page(view, squares=squares, settings=settings), "utf-8")
+        else:
+            path.write_bytes(public_csv(view, squares=squares))
+    except OSError as err:
+        msg = f"{path}: cannot write ({err.strerror})"
+        raise GeoInputError(msg) from err
