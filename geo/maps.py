@@ -585,7 +585,7 @@ def standalone_html(m: folium.Map, *, title: str = "Map") -> str:
     >>> "<script src=" in page, "Leaflet 1.9.3" in page
     (False, True)
     """
-    m.get_root().title = title
+    m.get_root().title = html_text(title)
     html = m.get_root().render()
     html = _SCRIPT_LINK.sub(lambda g: f"<script>{_read_asset(g.group(1))}</script>", html)
     return _CSS_LINK.sub(
