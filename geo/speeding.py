@@ -263,6 +263,7 @@ _NOT_STREETS = frozenset(
      "shopping area", "pedestrian subway", "nightclub", "swanley police station"}
 )  # fmt: skip
 _ROAD_NUMBER = r"^(?:[ABM]\d+(?:\(M\))?)$"
+_MOTORWAY = r"^(?:M\d+|A\d+\(M\))$"
 
 
 def street_points(folder: Path | None = None) -> pd.DataFrame:
@@ -350,9 +351,9 @@ def speed_sites(
     the nearest police.uk map point, so surveys, Speedwatch sessions and complaints
     that name that street join it. Rows on roads over `max_limit_mph` never share a
     site with rows at or under it, so a 60 mph stretch cannot make a 30 mph site
-    ineligible (nor the reverse). Rows with no road at all (collisions from files
-    without road columns) join the nearest site within `attach_m`, or form a site of
-    their own. A site's score is the sum of its evidence weights (see
+    ineligible (nor the reverse); motorway rows count as over it. Rows with no road
+    at all (collisions from files without road columns) join the nearest site within
+    `attach_m`, or form a site of their own. A site's score is the sum of its evidence weights (see
     `evidence_weight`).
 
     Parameters
@@ -384,8 +385,10 @@ def speed_sites(
         ``x``, ``y`` (the weighted centre, BNG), counts ``n_surveys``,
         ``n_speedwatch``, ``n_complaints``, ``n_collisions``, ``latest_survey``
         (text), ``n_fatal``, ``n_serious``, ``collision_years`` (``"2023"`` or
-        ``"2022-2023"``) and ``collision_m`` (the farthest collision from the centre);
-        sorted by score, highest first, then by ``site_id``.
+        ``"2022-2023"``), ``collision_m`` (the farthest collision from the centre) and
+        ``motorway`` (never a board site, whatever its limit: a motorway's 40 mph
+        roadworks or junction stretch is still a motorway); sorted by score, highest
+        first, then by ``site_id``.
     """
     rows = evidence[evidence["category"] == "speeding"]
     if since is not None:
@@ -415,6 +418,7 @@ def speed_sites(
     frame.loc[unclassified, "road"] = nearest_street(
         frame.loc[unclassified, "x"].to_numpy(), frame.loc[unclassified, "y"].to_numpy(), streets
     )
+    frame["road"] = _join_collision_roads(frame, streets, attach_m=attach_m)
     frame["fast"] = _limit_side(frame, max_limit_mph)
     frame["site"] = _site_keys(frame, link_m=link_m, attach_m=attach_m)
     groups = [g for _, g in frame.groupby("site", sort=True)]
@@ -432,7 +436,7 @@ def speed_sites(
 SITE_COLUMNS = [
     "site_id", "road", "ward_name", "speed_limit_mph", "score", "x", "y",
     "n_surveys", "n_speedwatch", "n_complaints", "n_collisions", "latest_survey",
-    "n_fatal", "n_serious", "collision_years", "collision_m",
+    "n_fatal", "n_serious", "collision_years", "collision_m", "motorway",
 ]  # fmt: skip
 """Columns of `speed_sites`."""
 
@@ -485,9 +489,38 @@ def site_reason(site: Mapping[str, object] | pd.Series) -> str:
     return "; ".join(parts)
 
 
+def _join_collision_roads(
+    frame: pd.DataFrame, streets: pd.DataFrame, *, attach_m: float
+) -> pd.Series:
+    """
+    Give a survey, session or complaint the road number of collisions on its road.
+
+    A row naming "High Street" (or "A225 High Street") within `attach_m` of a
+    collision on the A225 whose nearest police.uk street is High Street is
+    relabelled "A225", so that it adds to the collisions' site.
+    """
+    road = frame["road"].copy()
+    crash = (frame["source"] == "collision").to_numpy() & road.str.match(_ROAD_NUMBER).to_numpy()
+    if not crash.any():
+        return road
+    cx, cy = frame["x"].to_numpy()[crash], frame["y"].to_numpy()[crash]
+    numbers = road.to_numpy()[crash]
+    near = np.char.lower(nearest_street(cx, cy, streets).astype(str))
+    others = np.flatnonzero(~(frame["source"] == "collision").to_numpy() & (road != "").to_numpy())
+    for i in others:
+        text = str(road.iat[i])
+        d = np.hypot(cx - frame["x"].iat[i], cy - frame["y"].iat[i])
+        words = set(text.upper().replace(",", " ").split())
+        match = (d <= attach_m) & (np.isin(numbers, list(words)) | (near == text.lower()))
+        if match.any():
+            road.iat[i] = numbers[np.flatnonzero(match)[np.argmin(d[match])]]
+    return road
+
+
 def _limit_side(frame: pd.DataFrame, max_limit_mph: float) -> np.ndarray:
     """Flag rows over the limit; a row with no limit takes the side of its road's nearest row."""
     fast = (frame["limit"] > max_limit_mph).to_numpy(dtype=bool, copy=True)
+    fast |= frame["road"].str.match(_MOTORWAY).to_numpy(dtype=bool)  # at any limit
     known = frame["limit"].notna().to_numpy()
     for i in np.flatnonzero(~known & (frame["road"] != "").to_numpy()):
         same = np.flatnonzero(known & (frame["road"] == frame.at[i, "road"]).to_numpy())
@@ -565,4 +598,5 @@ def _site_row(g: pd.DataFrame) -> dict[str, object]:
         "n_serious": int((severity == "serious").sum()),
         "collision_years": span,
         "collision_m": int(np.ceil(far / 10.0) * 10),
+        "motorway": bool(named["road"].str.match(_MOTORWAY).any()),
     }
