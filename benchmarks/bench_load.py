@@ -42,7 +42,8 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     if proc.stderr:
         proc.stderr.close()
     if "Traceback" in err:
-        raise SystemExit(f"{cmd[:3]} failed:\n{err}")
+        msg = f"{cmd[:3]} failed:\n{err}"
+        raise SystemExit(msg)
     return seconds, usage.ru_maxrss / 1024
 
 

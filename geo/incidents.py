@@ -5,19 +5,9 @@ EPSG:27700 with its ward) or rejected with its source file, line and a reason in
 words. Counts in = accepted + rejected, for each file and in total; `LoadResult`
 and `FileReport` check it when they are made.
 
-Two input kinds are recognised from the header:
-
-police.uk street-level CSV
-    ``Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location,
-    LSOA code, LSOA name, Crime type, Last outcome category, Context``. Months
-    only (``date_precision = "month"``, ``occurred`` = the first of the month);
-    points are anonymised "map points" shared by many incidents; ASB rows have
-    no Crime ID and identical ASB rows are separate incidents, never merged.
-CSU incident log (CSV or XLSX)
-    A date (to the day, with a time where known), a category and a location as
-    longitude/latitude, easting/northing or a postcode (geocoded offline with
-    `geo.gazetteer`). Accepted column names are in `CSU_COLUMNS`; other headers
-    can be mapped with ``column_map``.
+The kind of each file is recognised from its header by the source registry in
+`geo.sources` (police.uk street-level CSVs, the speeding layouts, CSU logs as CSV or
+XLSX), and parsed by that source's module.
 
 Rejection reasons, checked in this order (the first that applies is given):
 ``malformed row``, ``field too long``, ``text with control characters``, ``no date``,
@@ -51,20 +41,19 @@ import shapely
 from geo._errors import InputFileError
 from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table
 from geo._validate import check_gdf
-from geo.crs import BNG, lonlat_to_bng
-from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.crs import BNG
+from geo.gazetteer import Gazetteer
 from geo.settings import LoadSettings
-from geo.speeding import (
-    SPEED_KINDS,
-    bad_numbers,
-    collision_road,
-    evidence_weight,
-    location_columns,
-    numeric,
-    resolve_columns,
-    speed_kind,
+from geo.sources import ParseContext, detect_source, parse_table
+from geo.sources._common import (  # noqa: F401 - re-exported for callers of geo.incidents
+    CONTROL_CHARACTERS,
+    DATE_MAX,
+    DATE_MIN,
+    MAX_FIELD_CHARS,
 )
-from geo.taxonomy import POLICE_UK_CATEGORY, category_for
+from geo.sources.csu_log import CSU_COLUMNS  # noqa: F401 - re-exported
+from geo.sources.police_uk import REQUIRED as POLICE_UK_REQUIRED  # noqa: F401 - re-exported
+from geo.speeding import speed_kind
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "incident_id",
@@ -85,43 +74,8 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 REJECTED_COLUMNS: tuple[str, ...] = ("source_file", "line", "reason", "detail")
 """Columns of the rejected-rows table."""
 
-POLICE_UK_REQUIRED: tuple[str, ...] = ("Month", "Longitude", "Latitude", "Crime type")
-"""Columns a police.uk street-level file must have."""
-
-POLICE_UK_USED: tuple[str, ...] = (*POLICE_UK_REQUIRED, "Crime ID", "Location")
-"""Columns of a police.uk file that the loader reads (the others are dropped)."""
-
-CSU_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "incident_id": ("incident_id", "id", "reference", "ref", "log_number", "incident_number"),
-    "date": ("date", "occurred", "incident_date", "date_occurred", "reported", "datetime"),
-    "time": ("time", "incident_time", "time_occurred"),
-    "category": ("category", "type", "incident_type", "crime_type", "offence"),
-    "longitude": ("longitude", "lon", "lng", "long"),
-    "latitude": ("latitude", "lat"),
-    "easting": ("easting", "eastings", "x"),
-    "northing": ("northing", "northings", "y"),
-    "postcode": ("postcode", "post_code", "postal_code"),
-    "location": ("location", "address", "street", "place", "description"),
-}
-"""CSU log fields and the header names accepted for each (case and spacing ignored)."""
-
 DEFAULT_LOAD = LoadSettings()
 """Load settings used when none are given."""
-
-MAX_FIELD_CHARS = 32_767
-"""Longest text field accepted (the most characters an Excel cell holds)."""
-
-DATE_MIN = pd.Timestamp("1900-01-01")
-DATE_MAX = pd.Timestamp("2100-12-31 23:59:59")
-"""Dates outside [DATE_MIN, DATE_MAX] are rejected as "date out of range"."""
-
-CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-"""Characters that make a text field unusable (regular expression class)."""
-
-_BNG_RANGE = ((0.0, 700_000.0), (0.0, 1_300_000.0))
-_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%Y")
-_TIME_FORMATS = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M")
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FileReport:
@@ -298,13 +252,12 @@ def load_incidents(
     True
     """
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
+    context = ParseContext(column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
     accepted, rejected, reports = [], [], []
     for path in expand_paths(paths):
         try:
             table = read_table(path)
-            parsed = _parse(
-                table, column_map=column_map, gazetteer=gazetteer, settings=settings, now=now
-            )
+            parsed = parse_table(table, context)
         except InputFileError as err:
             if strict:
                 raise
@@ -353,398 +306,15 @@ def empty_incidents() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
 
 
-# --- recognising and parsing each kind of file -------------------------------------------------
+# --- recognising each kind of file -------------------------------------------------------------
 
 
 def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
-    """Tell which kind of file a header belongs to, or raise with what is missing."""
-    if all(c in header for c in POLICE_UK_REQUIRED):
-        return "police.uk"
-    speed = speed_kind(header)
-    if speed is not None:
-        return speed
-    resolved = _resolve_csu(header, column_map)
-    has_place = (
-        ({"longitude", "latitude"} <= resolved.keys())
-        or ({"easting", "northing"} <= resolved.keys())
-        or ("postcode" in resolved)
-    )
-    if {"date", "category"} <= resolved.keys() and has_place:
-        return "csu_log"
-    msg = (
-        f"wrong columns {header[:12]}: expected a police.uk street-level file "
-        f"({', '.join(POLICE_UK_REQUIRED)}), a CSU log (date, category and "
-        "longitude/latitude, easting/northing or postcode) or a speeding file "
-        "(speed survey, Speedwatch, complaint or STATS19 collision; see geo.speeding)"
-    )
-    raise InputFileError(msg)
-
-
-def _resolve_csu(header: list[str], column_map: Mapping[str, str] | None) -> dict[str, str]:
-    """Map CSU fields to the file's headers, by `column_map` first, then by known names."""
-    resolved = resolve_columns(header, CSU_COLUMNS)
-    for key, wanted in (column_map or {}).items():
-        if key in CSU_COLUMNS and wanted in header:
-            resolved[key] = wanted
-    return resolved
-
-
-def _parse(
-    table: RawTable,
-    *,
-    column_map: Mapping[str, str] | None,
-    gazetteer: Gazetteer | None,
-    settings: LoadSettings,
-    now: dt.datetime | None,
-) -> pd.DataFrame:
-    """Turn a raw table into parsed rows with a ``reason`` ("" if the row is fine)."""
-    try:
-        kind = _kind(table.header, column_map)
-    except InputFileError as err:
-        msg = f"{table.source}: {err}"
-        raise InputFileError(msg) from err
-    if kind == "police.uk":
-        parsed = _parse_police_uk(table, now=now)
-        used = [c for c in POLICE_UK_USED if c in table.header]
-    elif kind in SPEED_KINDS:
-        parsed = _parse_speed(table, kind=kind, gazetteer=gazetteer, settings=settings, now=now)
-        used = [*resolve_columns(table.header, SPEED_KINDS[kind]).values()]
-        used += location_columns(table.header).values()
-    else:
-        parsed = _parse_csu(
-            table, column_map=column_map, gazetteer=gazetteer, settings=settings, now=now
-        )
-        used = list(_resolve_csu(table.header, column_map).values())
-    return _reject_hostile_text(parsed, table.rows, sorted(set(used)))
-
-
-def _reject_hostile_text(parsed: pd.DataFrame, rows: pd.DataFrame, used: list[str]) -> pd.DataFrame:
-    """Override the reason of rows whose used text is too long or holds control characters."""
-    too_long = np.zeros(len(rows), dtype=bool)
-    control = np.zeros(len(rows), dtype=bool)
-    long_col = np.full(len(rows), "", dtype=object)
-    ctrl_col = np.full(len(rows), "", dtype=object)
-    for col in used:
-        text = rows[col]
-        hit_long = (text.str.len() > MAX_FIELD_CHARS).to_numpy(dtype=bool)
-        hit_ctrl = text.str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
-        long_col[hit_long & ~too_long] = col
-        ctrl_col[hit_ctrl & ~control] = col
-        too_long |= hit_long
-        control |= hit_ctrl
-    if not (too_long.any() or control.any()):
-        return parsed
-    reason = parsed["reason"].to_numpy(dtype=object).copy()
-    detail = parsed["detail"].to_numpy(dtype=object).copy()
-    reason[control] = "text with control characters"
-    detail[control] = "in " + ctrl_col[control].astype(str)
-    reason[too_long] = "field too long"
-    detail[too_long] = "over 32,767 characters in " + long_col[too_long].astype(str)
-    return parsed.assign(reason=reason, detail=detail)
-
-
-def _first_reason(checks: Sequence[tuple[np.ndarray, str]], n: int) -> np.ndarray:
-    """Return the first failing check's reason per row, or "" where all pass."""
-    if n == 0:
-        return np.array([], dtype=object)
-    return np.select([c for c, _ in checks], [r for _, r in checks], default="").astype(object)
-
-
-def _lonlat_checks(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(missing, out of range) masks for text longitude/latitude columns."""
-    lon_v = pd.to_numeric(lon, errors="coerce")
-    lat_v = pd.to_numeric(lat, errors="coerce")
-    missing = (lon.str.strip() == "").to_numpy() | (lat.str.strip() == "").to_numpy()
-    ok = np.isfinite(lon_v) & np.isfinite(lat_v) & lon_v.between(-180, 180) & lat_v.between(-90, 90)
-    return missing, ~ok.to_numpy()
-
-
-def _parse_police_uk(table: RawTable, *, now: dt.datetime | None) -> pd.DataFrame:
-    rows = table.rows
-    label = rows["Crime type"].str.strip()
-    category = label.map(POLICE_UK_CATEGORY)
-    month = pd.to_datetime(rows["Month"].str.strip(), format="%Y-%m", errors="coerce")
-    this_month = pd.Timestamp(now or dt.datetime.now()).to_period("M").to_timestamp()
-    out_of_range = ((month < DATE_MIN) | (month > DATE_MAX)).to_numpy(dtype=bool)
-    future = (month > this_month).to_numpy(dtype=bool)
-    lon_missing, lon_bad = _lonlat_checks(rows["Longitude"], rows["Latitude"])
-    reason = _first_reason(
-        [
-            ((rows["Month"].str.strip() == "").to_numpy(), "no date"),
-            (month.isna().to_numpy(), "unparseable date"),
-            (out_of_range, "date out of range"),
-            (future, "date in the future"),
-            ((label == "").to_numpy(), "no category"),
-            (category.isna().to_numpy(), "unknown category"),
-            (lon_missing, "no coordinates"),
-            (lon_bad, "coordinates out of range"),
-        ],
-        len(rows),
-    )
-    ok = reason == ""
-    lon = pd.to_numeric(rows["Longitude"], errors="coerce").where(ok)
-    lat = pd.to_numeric(rows["Latitude"], errors="coerce").where(ok)
-    x, y = lonlat_to_bng(lon.to_numpy(), lat.to_numpy())
-    stem = Path(table.source).stem
-    crime_id = (
-        rows["Crime ID"].str.strip() if "Crime ID" in rows else pd.Series("", index=rows.index)
-    )
-    detail = np.where(reason == "unknown category", label, "")
-    dated = ["unparseable date", "date out of range", "date in the future"]
-    detail = np.where(np.isin(reason, dated), rows["Month"], detail)
-    return pd.DataFrame(
-        {
-            "line": rows["line"],
-            "incident_id": crime_id.where(crime_id != "", stem + ":" + rows["line"].astype(str)),
-            "category": category,
-            "source_category": label,
-            "source": "police.uk",
-            "occurred": month.where(ok),
-            "date_precision": "month",
-            "location": rows.get("Location", pd.Series("", index=rows.index)).str.strip(),
-            "x": x,
-            "y": y,
-            "reason": reason,
-            "detail": detail,
-        }
-    )
-
-
-def _parse_dates(
-    date: pd.Series, time: pd.Series | None
-) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Parse day dates with optional times; return (timestamps, precision, out of range).
-
-    Timestamps outside [`DATE_MIN`, `DATE_MAX`] are NaT, flagged in the third value.
-    """
-    text = date.str.strip()
-    if time is not None:
-        clock = time.str.strip()
-        text = text.where(clock == "", text + " " + clock)
-    parsed = pd.Series(pd.NaT, index=date.index, dtype="datetime64[us]")
-    precision = pd.Series("", index=date.index, dtype=object)
-    for day in _DAY_FORMATS:
-        for fmt, prec in [(day + t, "minute") for t in _TIME_FORMATS] + [(day, "day")]:
-            todo = parsed.isna()
-            if not todo.any():
-                break
-            got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-            hit = got.notna()
-            parsed.loc[got.index[hit]] = got[hit].astype("datetime64[us]")
-            precision.loc[got.index[hit]] = prec
-    out_of_range = ((parsed < DATE_MIN) | (parsed > DATE_MAX)).to_numpy(dtype=bool)
-    return parsed.where(~out_of_range).astype("datetime64[ns]"), precision, out_of_range
-
-
-def _csu_coordinates(
-    rows: pd.DataFrame, cols: dict[str, str], gazetteer: Gazetteer | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return eastings, northings and a coordinate reason per CSU row.
-
-    Tried in order: longitude/latitude, easting/northing, postcode.
-    """
-    n = len(rows)
-    blank = pd.Series("", index=rows.index)
-    lon, lat = rows.get(cols.get("longitude"), blank), rows.get(cols.get("latitude"), blank)
-    east, north = rows.get(cols.get("easting"), blank), rows.get(cols.get("northing"), blank)
-    post = rows.get(cols.get("postcode"), blank).str.strip()
-    has_ll = ((lon.str.strip() != "") & (lat.str.strip() != "")).to_numpy()
-    has_en = ((east.str.strip() != "") & (north.str.strip() != "")).to_numpy() & ~has_ll
-    has_pc = (post != "").to_numpy() & ~has_ll & ~has_en
-    x, y = np.full(n, np.nan), np.full(n, np.nan)
-    reason = np.where(has_ll | has_en | has_pc, "", "no coordinates").astype(object)
-
-    _, ll_bad = _lonlat_checks(lon, lat)
-    ll_x, ll_y = lonlat_to_bng(
-        pd.to_numeric(lon, errors="coerce").to_numpy(),
-        pd.to_numeric(lat, errors="coerce").to_numpy(),
-    )
-    use = has_ll & ~ll_bad
-    x[use], y[use] = ll_x[use], ll_y[use]
-    reason[has_ll & ll_bad] = "coordinates out of range"
-
-    e = pd.to_numeric(east, errors="coerce").to_numpy(dtype=float)
-    nn = pd.to_numeric(north, errors="coerce").to_numpy(dtype=float)
-    (x0, x1), (y0, y1) = _BNG_RANGE
-    en_ok = np.isfinite(e) & np.isfinite(nn) & (e >= x0) & (e <= x1) & (nn >= y0) & (nn <= y1)
-    use = has_en & en_ok
-    x[use], y[use] = e[use], nn[use]
-    reason[has_en & ~en_ok] = "coordinates out of range"
-
-    if has_pc.any():
-        gaz = gazetteer or load_gazetteer()
-        px, py = gaz.lookup(post[has_pc])
-        idx = np.flatnonzero(has_pc)
-        known = np.isfinite(px) & np.isfinite(py)
-        x[idx[known]], y[idx[known]] = px[known], py[known]
-        reason[idx[~known]] = "unknown postcode"
-    return x, y, reason
-
-
-def _parse_csu(
-    table: RawTable,
-    *,
-    column_map: Mapping[str, str] | None,
-    gazetteer: Gazetteer | None,
-    settings: LoadSettings,
-    now: dt.datetime | None,
-) -> pd.DataFrame:
-    rows = table.rows
-    cols = _resolve_csu(table.header, column_map)
-    blank = pd.Series("", index=rows.index)
-    label = rows[cols["category"]].str.strip()
-    category = label.map(lambda s: category_for(s) if s else None)
-    occurred, precision, out_of_range = _parse_dates(
-        rows[cols["date"]], rows[cols["time"]] if "time" in cols else None
-    )
-    limit = pd.Timestamp(now or dt.datetime.now()) + pd.Timedelta(
-        days=settings.future_tolerance_days
-    )
-    x, y, where_reason = _csu_coordinates(rows, cols, gazetteer)
-    date_text = rows[cols["date"]].str.strip()
-    reason = _first_reason(
-        [
-            ((date_text == "").to_numpy(), "no date"),
-            (occurred.isna().to_numpy() & ~out_of_range, "unparseable date"),
-            (out_of_range, "date out of range"),
-            ((occurred > limit).to_numpy(), "date in the future"),
-            ((label == "").to_numpy(), "no category"),
-            (category.isna().to_numpy(), "unknown category"),
-            (where_reason != "", where_reason),
-        ],
-        len(rows),
-    )
-    detail = np.select(
-        [
-            reason == "unknown category",
-            np.isin(reason, ["unparseable date", "date out of range", "date in the future"]),
-            reason == "unknown postcode",
-        ],
-        [label, date_text, rows.get(cols.get("postcode"), blank)],
-        default="",
-    )
-    stem = Path(table.source).stem
-    ids = rows.get(cols.get("incident_id"), blank).str.strip()
-    location = rows.get(cols.get("location"), blank).str.strip()
-    postcode = rows.get(cols.get("postcode"), blank).str.strip()
-    return pd.DataFrame(
-        {
-            "line": rows["line"],
-            "incident_id": ids.where(ids != "", stem + ":" + rows["line"].astype(str)),
-            "category": category,
-            "source_category": label,
-            "source": "csu_log",
-            "occurred": occurred,
-            "date_precision": precision,
-            "location": location.where(location != "", postcode),
-            "x": x,
-            "y": y,
-            "reason": reason,
-            "detail": detail,
-        }
-    )
-
-
-_SPEED_LABELS = {
-    "speed_survey": "Speed survey",
-    "speedwatch": "Community Speedwatch session",
-    "complaint": "Speeding complaint",
-    "collision": "Road traffic collision",
-}
-_SPEED_NUMBERS = {
-    "speed_survey": ("limit", "vehicles", "p85", "pct_over"),
-    "speedwatch": ("limit", "checked", "reported"),
-    "complaint": (),
-    "collision": ("limit", "severity"),
-}
-
-
-def _parse_speed(
-    table: RawTable,
-    *,
-    kind: str,
-    gazetteer: Gazetteer | None,
-    settings: LoadSettings,
-    now: dt.datetime | None,
-) -> pd.DataFrame:
-    """Parse one speeding evidence file (see `geo.speeding`) into incident rows with a weight."""
-    rows = table.rows
-    cols = resolve_columns(table.header, SPEED_KINDS[kind])
-    blank = pd.Series("", index=rows.index)
-    occurred, precision, out_of_range = _parse_dates(rows[cols["date"]], None)
-    limit = pd.Timestamp(now or dt.datetime.now()) + pd.Timedelta(
-        days=settings.future_tolerance_days
-    )
-    x, y, where_reason = _csu_coordinates(rows, location_columns(table.header), gazetteer)
-    fields = numeric(rows, cols, _SPEED_NUMBERS[kind])
-    date_text = rows[cols["date"]].str.strip()
-    reason = _first_reason(
-        [
-            ((date_text == "").to_numpy(), "no date"),
-            (occurred.isna().to_numpy() & ~out_of_range, "unparseable date"),
-            (out_of_range, "date out of range"),
-            ((occurred > limit).to_numpy(), "date in the future"),
-            (bad_numbers(kind, fields), "implausible numbers"),
-            (where_reason != "", where_reason),
-        ],
-        len(rows),
-    )
-    road = rows.get(cols.get("road"), blank).str.strip()
-    if kind == "collision":
-        road = collision_road(rows, table.header)
-    site = rows.get(cols.get("site"), blank).str.strip()
-    ids = rows.get(cols.get("id"), blank).str.strip()
-    stem = Path(table.source).stem
-    return pd.DataFrame(
-        {
-            "line": rows["line"],
-            "incident_id": ids.where(ids != "", stem + ":" + rows["line"].astype(str)),
-            "category": "speeding",
-            "source_category": _SPEED_LABELS[kind],
-            "source": kind,
-            "occurred": occurred,
-            "date_precision": precision,
-            "location": site.where(site != "", road),
-            "x": x,
-            "y": y,
-            "reason": reason,
-            "detail": np.where(
-                np.isin(reason, ["unparseable date", "date out of range"]), date_text, ""
-            ),
-            "weight": evidence_weight(kind, fields),
-            "road": road,
-            "speed_limit_mph": fields.get("limit", np.nan),
-            "evidence": _evidence_text(kind, fields, rows, cols),
-        }
-    )
-
-
-def _evidence_text(
-    kind: str, f: pd.DataFrame, rows: pd.DataFrame, cols: dict[str, str]
-) -> pd.Series:
-    """Say in words what each speeding row shows, for reasons and tables."""
-
-    def num(col: str) -> pd.Series:
-        return f[col].round(0).astype("Int64").astype(str)
-
-    if kind == "speed_survey":
-        return (
-            num("vehicles")
-            + " vehicles, 85th percentile "
-            + num("p85")
-            + " mph in a "
-            + num("limit")
-            + " limit, "
-            + num("pct_over")
-            + " % over the limit"
-        )
-    if kind == "speedwatch":
-        return num("reported") + " of " + num("checked") + " vehicles reported by Speedwatch"
-    if kind == "collision":
-        return f["severity"].map({1: "fatal", 2: "serious", 3: "slight"}).fillna("unknown") + (
-            " collision"
-        )
-    return "complaint: " + rows[cols["text"]].str.strip().str.slice(0, 120)
+    """Name the kind of a file with no data rows to tell it (the source's ``NAME``)."""
+    source = detect_source(header, column_map)
+    if source.NAME == "speeding":
+        return speed_kind(header) or source.NAME
+    return source.NAME
 
 
 # --- wards, and the split into accepted and rejected --------------------------------------------

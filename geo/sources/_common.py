@@ -1,0 +1,185 @@
+"""What every input source shares: the parse context and the vectorised row checks.
+
+Rejection reasons, checked in this order (the first that applies is given):
+``malformed row`` (the reader), ``field too long``, ``text with control characters``,
+``no date``, ``unparseable date``, ``date out of range``, ``date in the future``,
+``no category``, ``unknown category``, ``implausible numbers`` (speeding files),
+``no coordinates``, ``coordinates out of range``, ``unknown postcode``, ``outside the
+district`` (the ward join in `geo.incidents`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo.crs import lonlat_to_bng
+from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.settings import LoadSettings
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParseContext:
+    """
+    Everything a source's ``parse`` needs besides the table.
+
+    Attributes
+    ----------
+    column_map
+        CSU field -> the file's header, for CSU logs with other headers.
+    gazetteer
+        Postcode centroids; None loads the shipped one when a postcode is met.
+    settings
+        Load settings (future tolerance, ...).
+    now
+        The time used to reject future dates; None means the real clock.
+    """
+
+    column_map: Mapping[str, str] | None = None
+    gazetteer: Gazetteer | None = None
+    settings: LoadSettings = field(default_factory=LoadSettings)
+    now: dt.datetime | None = None
+
+    def clock(self) -> pd.Timestamp:
+        """
+        Return `now`, or the current time if it is None.
+
+        Returns
+        -------
+        pandas.Timestamp
+            The time future dates are measured from.
+        """
+        return pd.Timestamp(self.now or dt.datetime.now())
+
+
+DEFAULT_CONTEXT = ParseContext()
+"""A context with no column map, the shipped gazetteer, default settings and the real clock."""
+
+
+MAX_FIELD_CHARS = 32_767
+"""Longest text field accepted (the most characters an Excel cell holds)."""
+
+DATE_MIN = pd.Timestamp("1900-01-01")
+DATE_MAX = pd.Timestamp("2100-12-31 23:59:59")
+"""Dates outside [DATE_MIN, DATE_MAX] are rejected as "date out of range"."""
+
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+"""Characters that make a text field unusable (regular expression class)."""
+
+_BNG_RANGE = ((0.0, 700_000.0), (0.0, 1_300_000.0))
+_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%Y")
+_TIME_FORMATS = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M")
+
+
+def first_reason(checks: Sequence[tuple[np.ndarray, str]], n: int) -> np.ndarray:
+    """Return the first failing check's reason per row, or "" where all pass."""
+    if n == 0:
+        return np.array([], dtype=object)
+    return np.select([c for c, _ in checks], [r for _, r in checks], default="").astype(object)
+
+
+def lonlat_checks(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(missing, out of range) masks for text longitude/latitude columns."""
+    lon_v = pd.to_numeric(lon, errors="coerce")
+    lat_v = pd.to_numeric(lat, errors="coerce")
+    missing = (lon.str.strip() == "").to_numpy() | (lat.str.strip() == "").to_numpy()
+    ok = np.isfinite(lon_v) & np.isfinite(lat_v) & lon_v.between(-180, 180) & lat_v.between(-90, 90)
+    return missing, ~ok.to_numpy()
+
+
+def parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Parse day dates with optional times; return (timestamps, precision, out of range).
+
+    Timestamps outside [`DATE_MIN`, `DATE_MAX`] are NaT, flagged in the third value.
+    """
+    text = date.str.strip()
+    if time is not None:
+        clock = time.str.strip()
+        text = text.where(clock == "", text + " " + clock)
+    parsed = pd.Series(pd.NaT, index=date.index, dtype="datetime64[us]")
+    precision = pd.Series("", index=date.index, dtype=object)
+    for day in _DAY_FORMATS:
+        for fmt, prec in [(day + t, "minute") for t in _TIME_FORMATS] + [(day, "day")]:
+            todo = parsed.isna()
+            if not todo.any():
+                break
+            got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            hit = got.notna()
+            parsed.loc[got.index[hit]] = got[hit].astype("datetime64[us]")
+            precision.loc[got.index[hit]] = prec
+    out_of_range = ((parsed < DATE_MIN) | (parsed > DATE_MAX)).to_numpy(dtype=bool)
+    return parsed.where(~out_of_range).astype("datetime64[ns]"), precision, out_of_range
+
+
+def coordinates(
+    rows: pd.DataFrame, cols: dict[str, str], gazetteer: Gazetteer | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return eastings, northings and a coordinate reason per CSU row.
+
+    Tried in order: longitude/latitude, easting/northing, postcode.
+    """
+    n = len(rows)
+    blank = pd.Series("", index=rows.index)
+    lon, lat = rows.get(cols.get("longitude"), blank), rows.get(cols.get("latitude"), blank)
+    east, north = rows.get(cols.get("easting"), blank), rows.get(cols.get("northing"), blank)
+    post = rows.get(cols.get("postcode"), blank).str.strip()
+    has_ll = ((lon.str.strip() != "") & (lat.str.strip() != "")).to_numpy()
+    has_en = ((east.str.strip() != "") & (north.str.strip() != "")).to_numpy() & ~has_ll
+    has_pc = (post != "").to_numpy() & ~has_ll & ~has_en
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    reason = np.where(has_ll | has_en | has_pc, "", "no coordinates").astype(object)
+
+    _, ll_bad = lonlat_checks(lon, lat)
+    ll_x, ll_y = lonlat_to_bng(
+        pd.to_numeric(lon, errors="coerce").to_numpy(),
+        pd.to_numeric(lat, errors="coerce").to_numpy(),
+    )
+    use = has_ll & ~ll_bad
+    x[use], y[use] = ll_x[use], ll_y[use]
+    reason[has_ll & ll_bad] = "coordinates out of range"
+
+    e = pd.to_numeric(east, errors="coerce").to_numpy(dtype=float)
+    nn = pd.to_numeric(north, errors="coerce").to_numpy(dtype=float)
+    (x0, x1), (y0, y1) = _BNG_RANGE
+    en_ok = np.isfinite(e) & np.isfinite(nn) & (e >= x0) & (e <= x1) & (nn >= y0) & (nn <= y1)
+    use = has_en & en_ok
+    x[use], y[use] = e[use], nn[use]
+    reason[has_en & ~en_ok] = "coordinates out of range"
+
+    if has_pc.any():
+        gaz = gazetteer or load_gazetteer()
+        px, py = gaz.lookup(post[has_pc])
+        idx = np.flatnonzero(has_pc)
+        known = np.isfinite(px) & np.isfinite(py)
+        x[idx[known]], y[idx[known]] = px[known], py[known]
+        reason[idx[~known]] = "unknown postcode"
+    return x, y, reason
+
+
+def reject_hostile_text(parsed: pd.DataFrame, rows: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+    """Override the reason of rows whose used text is too long or holds control characters."""
+    too_long = np.zeros(len(rows), dtype=bool)
+    control = np.zeros(len(rows), dtype=bool)
+    long_col = np.full(len(rows), "", dtype=object)
+    ctrl_col = np.full(len(rows), "", dtype=object)
+    for col in used:
+        text = rows[col]
+        hit_long = (text.str.len() > MAX_FIELD_CHARS).to_numpy(dtype=bool)
+        hit_ctrl = text.str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
+        long_col[hit_long & ~too_long] = col
+        ctrl_col[hit_ctrl & ~control] = col
+        too_long |= hit_long
+        control |= hit_ctrl
+    if not (too_long.any() or control.any()):
+        return parsed
+    reason = parsed["reason"].to_numpy(dtype=object).copy()
+    detail = parsed["detail"].to_numpy(dtype=object).copy()
+    reason[control] = "text with control characters"
+    detail[control] = "in " + ctrl_col[control].astype(str)
+    reason[too_long] = "field too long"
+    detail[too_long] = "over 32,767 characters in " + long_col[too_long].astype(str)
+    return parsed.assign(reason=reason, detail=detail)
