@@ -3,7 +3,9 @@
 import streamlit as st
 
 from app_pages import _cache
-from app_pages._ui import legend, month_bars, show_map
+from app_pages._ui import month_bars, show_map
+from geo.internal_map import internal_map
+from geo.maps import POINT_CAP
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
@@ -39,20 +41,27 @@ st.caption(
     "anonymised map points or CSU log locations. Not for public display: use the PACT page."
 )
 run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents), _cache.WeekOverrides())
+too_many = points and len(shown) > POINT_CAP
 show_map(
-    _cache.internal_map(
+    internal_map(
         shown_wards, shown, heat=heat, points=points,
         hotspots=run.hotspots if show_hotspots else None,
         deployments=run.plan.deployments if show_plan else None,
+        settings=_cache.SETTINGS.maps,
     ),
     key="incident-map",
 )  # fmt: skip
+if too_many:
+    st.caption(
+        f"{len(shown):,} incidents are too many to draw one by one (more than {POINT_CAP:,}): "
+        "they are shown as heat. Choose fewer months, categories or wards to see points."
+    )
 if show_plan:
     st.caption(f"Plan for the week of {run.week:%d %B %Y}: see This week for the reasons.")
-    legend("Deployments", _cache.resource_legend())
-if show_hotspots:
-    legend("Hotspot significance (Getis-Ord Gi\\*)", _cache.hotspot_legend())
-legend("Layers", [("#3c3c3c", "ward outline"), ("#08306b", "incident (one dot per record)")])
+st.caption(
+    "Ward and place names are always shown; street names (from police.uk locations) appear "
+    "when you zoom in to street level. Legends are on the map. Place names: GeoNames (CC BY 4.0)."
+)
 
 st.subheader("By month, against the same months a year earlier")
 monthly = _cache.monthly_comparison(incidents, chosen)
