@@ -41,6 +41,7 @@ Areas are sets of wards, read from ``pact_areas.toml`` (`read_pact_areas`).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -130,7 +131,7 @@ class Period:
         if not all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)) for m in (self.first, self.last)):
             msg = f"months must be written YYYY-MM, got {self.first!r} and {self.last!r}"
             raise GeoInputError(msg)
-        if pd.Period(self.last, "M") < pd.Period(self.first, "M"):
+        if self.last < self.first:  # YYYY-MM strings sort as the months do
             msg = f"the period ends ({self.last}) before it starts ({self.first})"
             raise GeoInputError(msg)
 
@@ -388,9 +389,9 @@ def quarter_of(month: str) -> Period:
     >>> quarter_of("2025-08").label
     'July to September 2025'
     """
-    start = pd.Period(Period(month, month).first, "M")
-    first = pd.Period(year=start.year, month=(start.month - 1) // 3 * 3 + 1, freq="M")
-    return Period(first.strftime("%Y-%m"), (first + QUARTER_MONTHS - 1).strftime("%Y-%m"))
+    year, number = int(str(month)[:4]), int(Period(month, month).first[5:])
+    first = (number - 1) // QUARTER_MONTHS * QUARTER_MONTHS + 1
+    return Period(f"{year}-{first:02d}", f"{year}-{first + QUARTER_MONTHS - 1:02d}")
 
 
 def public_periods(covered: Iterable[pd.Period]) -> tuple[Period, ...]:
@@ -417,7 +418,11 @@ def public_periods(covered: Iterable[pd.Period]) -> tuple[Period, ...]:
     >>> [p.label for p in public_periods(months)]
     ['January to March 2025', 'April to June 2025']
     """
-    have = {pd.Period(m, "M") for m in covered}
+    return _full_quarters(frozenset(pd.Period(m, "M") for m in covered))
+
+
+@functools.lru_cache(maxsize=16)
+def _full_quarters(have: frozenset[pd.Period]) -> tuple[Period, ...]:
     quarters = {quarter_of(m.strftime("%Y-%m")) for m in have}
     full = [q for q in quarters if set(q.months) <= have]
     return tuple(sorted(full, key=lambda q: q.first))
