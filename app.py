@@ -28,7 +28,6 @@ if public_mode():  # the PACT page alone, at / and at /pact (its address in the 
         st.Page(home, title="PACT map", url_path="pact", visibility="hidden"),
     ]
 else:
-    require_sign_in()  # stops here with the sign-in form until someone signs in
     pages = [
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True),
         st.Page("app_pages/week.py", title="This week", icon=":material/event:"),
@@ -36,6 +35,7 @@ else:
         pact,
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
     ]
+    require_sign_in(pages)  # stops here with the sign-in form until someone signs in
 
 page = st.navigation(pages)
 st.title(page.title)

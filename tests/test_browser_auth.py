@@ -1,0 +1,239 @@
+"""Sign-in in a real Chromium: internal pages unreachable before sign-in and after a wrong
+password, reachable after the right one; with no users, this computer only.
+
+Same set-up as tests/test_browser.py (Debian's /usr/bin/chromium, skipped without it).
+The AppTest checks at the end need no browser.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from geo.users import User, add_user, audit_log, can
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-proxy-server",
+]
+PASSWORD = "correct horse battery"
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def outside_address() -> str | None:
+    """This machine's address on a non-loopback interface, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        except OSError:
+            return None
+        address = s.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"streamlit did not become healthy at {url}")
+
+
+def start_app(home: Path, log: Path, *, address: str = "127.0.0.1"):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"GEO_PUBLIC", "GEO_PLAN_DB"}}
+    env["GEO_HOME"] = str(home)
+    out = log.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+            "--server.headless", "true", "--server.port", str(port),
+            "--server.address", address, "--browser.gatherUsageStats", "false",
+        ],
+        cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/_stcore/health", process, log)
+    return process, out, port
+
+
+def stop_app(process, out) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    out.close()
+
+
+@pytest.fixture(scope="module")
+def home_with_users(tmp_path_factory):
+    home = tmp_path_factory.mktemp("geo_home_auth")
+    add_user(home / "plans.sqlite", "J Smith", "sergeant", PASSWORD)
+    add_user(home / "plans.sqlite", "PCSO Viewer", "viewer", PASSWORD)
+    return home
+
+
+@pytest.fixture(scope="module")
+def app_with_users(home_with_users, tmp_path_factory):
+    log = tmp_path_factory.mktemp("streamlit_auth") / "server.log"
+    process, out, port = start_app(home_with_users, log)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_app(process, out)
+
+
+def browser_page(p):
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    return browser, page
+
+
+def internal_page_reached(page) -> bool:
+    """True if any internal page's navigation or content is in the page."""
+    return (
+        page.get_by_role("link", name="This week").count() > 0
+        or page.get_by_role("link", name="Data").count() > 0
+        or page.locator(".leaflet-container").count() > 0
+        or page.get_by_text("Signed in as").count() > 0
+    )
+
+
+def sign_in_form_only(page) -> None:
+    for field in (
+        page.get_by_label("Username", exact=True),
+        page.get_by_label("Password", exact=True),
+        page.get_by_role("button", name="Sign in"),
+    ):
+        field.wait_for(timeout=60_000)  # one each (wait_for fails on more than one)
+    page.wait_for_timeout(1500)  # give any page that would leak time to draw
+    assert not internal_page_reached(page)
+
+
+def sign_in(page, name: str, password: str) -> None:
+    page.get_by_label("Username", exact=True).fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@needs_chromium
+def test_internal_pages_need_a_sign_in(app_with_users, home_with_users):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        for path in ("", "/week", "/data", "/hotspots"):
+            page.goto(app_with_users + path, wait_until="domcontentloaded")
+            sign_in_form_only(page)
+
+        sign_in(page, "J Smith", PASSWORD + "!")
+        page.get_by_text("Wrong username or password.").wait_for(timeout=60_000)
+        sign_in_form_only(page)
+        sign_in(page, "Nobody", PASSWORD)
+        page.get_by_text("Wrong username or password.").wait_for(timeout=60_000)
+        sign_in_form_only(page)
+
+        sign_in(page, "J Smith", PASSWORD)
+        page.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
+        page.get_by_role("link", name="This week").wait_for(timeout=60_000)
+        assert page.get_by_role("link", name="Data").count() == 1
+        page.get_by_label("Password", exact=True).wait_for(state="detached", timeout=60_000)
+
+        page.get_by_role("button", name="Sign out").click()
+        sign_in_form_only(page)
+        browser.close()
+
+    log = audit_log(home_with_users / "plans.sqlite")
+    assert log[["who", "action"]].values.tolist()[-3:] == [
+        ["J Smith", "sign in failed"],
+        ["Nobody", "sign in failed"],
+        ["J Smith", "sign in"],
+    ]
+
+
+@needs_chromium
+def test_without_users_the_app_serves_this_computer_only(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    outside = outside_address()
+    if outside is None:
+        pytest.skip("no non-loopback address to connect from")
+    home = tmp_path / "home"
+    home.mkdir()
+    process, out, port = start_app(home, tmp_path / "server.log", address="0.0.0.0")
+    try:
+        with sync_playwright() as p:
+            browser, page = browser_page(p)
+            page.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
+            page.get_by_text("No users set up: open to this computer only.").wait_for(
+                timeout=60_000
+            )
+            page.get_by_role("link", name="This week").wait_for(timeout=60_000)
+
+            page.goto(f"http://{outside}:{port}/week", wait_until="domcontentloaded")
+            page.get_by_text("This app has no users set up, so it only serves").wait_for(
+                timeout=60_000
+            )
+            page.wait_for_timeout(1500)
+            assert not internal_page_reached(page)
+            browser.close()
+    finally:
+        stop_app(process, out)
+
+
+# --- roles in the app (AppTest, no browser) ----------------------------------------------------
+
+
+def test_a_viewer_may_not_approve_upload_or_export():
+    viewer = User("PCSO Viewer", "viewer", "")
+    assert can(viewer, "view")
+    assert not any(can(viewer, a) for a in ("approve", "upload", "export"))
+    assert can(User("J Smith", "sergeant", ""), "approve")
+
+
+def test_the_frame_shows_the_form_then_the_signed_in_user(home_with_users, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GEO_HOME", str(home_with_users))
+    monkeypatch.delenv("GEO_PLAN_DB", raising=False)
+    monkeypatch.delenv("GEO_PUBLIC", raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.switch_page("app_pages/pact.py")  # the lightest internal page
+    at.run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.exception
+
+    at.text_input[0].input("PCSO Viewer")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "Signed in as PCSO Viewer (viewer)" in [t.value for t in at.sidebar.text]
