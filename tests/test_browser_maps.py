@@ -206,3 +206,129 @@ def make_deployments(x0, y0):
         geometry=[shapely.Point(x0, y0), shapely.Point(x0, y0)],  # one place: spread apart
         crs="EPSG:27700",
     )
+
+
+# --- a local PMTiles basemap, drawn by the vendored protomaps-leaflet (#12) -------------------
+
+
+def build_pmtiles(path: Path, *, zooms=range(6, 13)) -> None:
+    """A tiny vector archive over the district: earth everywhere, one road across each tile."""
+    import gzip
+    import math
+
+    mapbox_vector_tile = pytest.importorskip("mapbox_vector_tile")
+    pmtiles_tile = pytest.importorskip("pmtiles.tile")
+    from pmtiles.writer import Writer
+
+    west, south, east, north = 0.03, 51.13, 0.35, 51.45
+
+    def tile_xy(lon, lat, z):
+        n = 2**z
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return x, y
+
+    layers = [
+        {"name": "earth", "features": [{"geometry": "POLYGON ((0 0, 4096 0, 4096 4096, "
+                                        "0 4096, 0 0))", "properties": {"kind": "earth"}}]},
+        {"name": "roads", "features": [{"geometry": "LINESTRING (0 2048, 4096 2048)",
+                                        "properties": {"kind": "major_road",
+                                                       "name": "Test Road"}}]},
+    ]  # fmt: skip
+    data = gzip.compress(mapbox_vector_tile.encode(layers), mtime=0)
+    with path.open("wb") as f:
+        writer = Writer(f)
+        ids = []
+        for z in zooms:
+            x0, y0 = tile_xy(west, north, z)
+            x1, y1 = tile_xy(east, south, z)
+            ids += [pmtiles_tile.zxy_to_tileid(z, x, y)
+                    for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]  # fmt: skip
+        for tile_id in sorted(ids):
+            writer.write_tile(tile_id, data)
+        writer.finalize(
+            {
+                "tile_type": pmtiles_tile.TileType.MVT,
+                "tile_compression": pmtiles_tile.Compression.GZIP,
+                "min_lon_e7": int(west * 1e7), "min_lat_e7": int(south * 1e7),
+                "max_lon_e7": int(east * 1e7), "max_lat_e7": int(north * 1e7),
+                "center_zoom": 10, "center_lon_e7": int(0.19e7), "center_lat_e7": int(51.29e7),
+            },
+            {"vector_layers": [{"id": "earth", "fields": {}}, {"id": "roads", "fields": {}}]},
+        )  # fmt: skip
+
+
+# Colours down the middle column of each basemap tile: earth and the road across it give
+# two or more; a tile with no features (an unreadable archive) gives only the background.
+COUNT_PAINTED = """
+() => {
+  let canvases = 0, mixed = 0;
+  document.querySelectorAll(".leaflet-tile-pane canvas").forEach(c => {
+    canvases += 1;
+    const x = Math.floor(c.width / 2);
+    const d = c.getContext("2d").getImageData(x, 0, 1, c.height).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) { colours.add(d.slice(i, i + 4).join(",")); }
+    if (colours.size >= 2) { mixed += 1; }
+  });
+  return {canvases, mixed};
+}
+"""
+
+
+def test_pmtiles_basemap_draws_from_a_local_archive(tmp_path):
+    from dataclasses import replace
+
+    from playwright.sync_api import sync_playwright
+
+    from geo.maps import DEFAULT_MAP_SETTINGS, base_map, ward_layer
+
+    archive = tmp_path / "sevenoaks.pmtiles"
+    build_pmtiles(archive)
+    wards = read_wards(get_path("wards"))
+    settings = replace(DEFAULT_MAP_SETTINGS, basemap="pmtiles", pmtiles_url="sevenoaks.pmtiles")
+    m = base_map(tuple(wards.total_bounds), settings=settings)
+    ward_layer(wards).add_to(m)
+    page_html = standalone_html(m, title="PMTiles")
+    blob = archive.read_bytes()
+    served, outside = [], []
+
+    def serve(route):  # an HTTP server in the page's own origin, with byte ranges
+        url = route.request.url
+        if url == "http://geo.test/map.html":
+            route.fulfill(status=200, body=page_html, content_type="text/html")
+        elif url == "http://geo.test/sevenoaks.pmtiles":
+            first, last = route.request.headers["range"].removeprefix("bytes=").split("-")
+            first, last = int(first), min(int(last), len(blob) - 1)
+            served.append((first, last))
+            route.fulfill(
+                status=206,
+                body=blob[first : last + 1],
+                headers={"Content-Range": f"bytes {first}-{last}/{len(blob)}",
+                         "Content-Type": "application/octet-stream"},
+            )  # fmt: skip
+        else:
+            outside.append(url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 768})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.route("**/*", serve)
+            page.goto("http://geo.test/map.html")
+            page.wait_for_function(
+                "document.querySelectorAll('.leaflet-tile-pane canvas').length > 0"
+            )
+            page.wait_for_timeout(1500)
+            drawn = page.evaluate(COUNT_PAINTED)
+        finally:
+            browser.close()
+
+    assert errors == []
+    assert outside == []
+    assert served  # the archive was read with byte-range requests
+    assert drawn["canvases"] > 0
+    assert drawn["mixed"] > 0  # the tiles were painted from the archive's features
