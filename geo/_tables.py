@@ -12,12 +12,20 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
 
 from geo._errors import InputFileError
+
+Select = Callable[[list[str]], list[str]]
+"""Given a file's header, the columns to keep."""
 
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -56,7 +64,7 @@ class RawTable:
         return len(self.rows) + len(self.malformed)
 
 
-def read_table(path: Path) -> RawTable:
+def read_table(path: Path, select: Select | None = None) -> RawTable:
     """
     Read a CSV or XLSX file into a `RawTable`.
 
@@ -64,6 +72,9 @@ def read_table(path: Path) -> RawTable:
     ----------
     path
         A ``.csv``/``.txt`` or ``.xlsx``/``.xlsm`` file.
+    select
+        Given the header, return the columns to keep (CSV only; blank rows and
+        malformed rows are still judged on every column). None keeps them all.
 
     Returns
     -------
@@ -82,7 +93,7 @@ def read_table(path: Path) -> RawTable:
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path)
+        return _read_csv(path, select)
     msg = f"{path.name}: not a CSV or XLSX file (suffix {path.suffix or 'none'!r})"
     raise InputFileError(msg)
 
@@ -94,19 +105,14 @@ def _looks_like_utf16(head: bytes) -> bool:
         return False
     even, odd = sample[0::2], sample[1::2]
     half = len(sample) // 2
-    return max(even.count(0), odd.count(0)) >= 0.4 * half and min(
-        even.count(0), odd.count(0)
-    ) <= 0.05 * half
+    return (
+        max(even.count(0), odd.count(0)) >= 0.4 * half
+        and min(even.count(0), odd.count(0)) <= 0.05 * half
+    )
 
 
-def _decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode bytes as UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as err:
-            msg = f"{source}: not readable as UTF-16 text ({err.reason} at byte {err.start})"
-            raise InputFileError(msg) from err
+def _sniff(data: bytes, source: str) -> None:
+    """Raise if the bytes are empty, binary or UTF-16 without a BOM."""
     if not data.strip():
         msg = f"{source}: the file is empty"
         raise InputFileError(msg)
@@ -119,6 +125,17 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
             raise InputFileError(msg)
         msg = f"{source}: the file is binary, not CSV text"
         raise InputFileError(msg)
+
+
+def _decode(data: bytes, source: str) -> tuple[str, str]:
+    """Decode bytes as UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            msg = f"{source}: not readable as UTF-16 text ({err.reason} at byte {err.start})"
+            raise InputFileError(msg) from err
+    _sniff(data, source)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
@@ -127,7 +144,7 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv_python(path: Path) -> RawTable:
     text, encoding = _decode(path.read_bytes(), path.name)
     csv.field_size_limit(2**31 - 1)  # long fields are rejected per row, not per file
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -270,3 +287,197 @@ def normalise_header(name: str) -> str:
     'speed_limit_mph'
     """
     return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+# --- the columnar CSV reader -------------------------------------------------------------------
+
+
+def _to_utf8(data: bytes, source: str) -> tuple[bytes, str]:
+    """Return the file's bytes as UTF-8 (BOM removed) and the encoding it was in.
+
+    UTF-8 is checked by the CSV reader itself; a file that fails is re-read as
+    Windows-1252 (`_cp1252`).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, encoding = _decode(data, source)
+        return text.encode("utf-8"), encoding
+    _sniff(data, source)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:], "utf-8-sig"
+    return data, "utf-8"
+
+
+def _cp1252(data: bytes, encoding: str) -> tuple[bytes, str]:
+    """Re-encode bytes that are not valid UTF-8 (a BOM file keeps UTF-8, with replacements)."""
+    if encoding == "utf-8-sig":
+        return data.decode("utf-8", errors="replace").encode("utf-8"), encoding
+    return data.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+
+
+def _header(data: bytes, source: str) -> tuple[list[str], int]:
+    """Return the raw header cells and the physical line it ends on (blank lines skipped)."""
+    head = data[: 1 << 20].decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(head, newline=""))
+    try:
+        for row in reader:
+            if not _is_blank(row):
+                return row, reader.line_num
+    except csv.Error as err:
+        msg = f"{source}: not readable as CSV near line {reader.line_num} ({err})"
+        raise InputFileError(msg) from err
+    msg = f"{source}: the file is empty"
+    raise InputFileError(msg)
+
+
+def _nonempty_lines(data: bytes, after: int) -> np.ndarray:
+    """1-based numbers of the non-empty physical lines after line `after`."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(arr == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(arr)]])
+    cr = np.zeros(len(ends), dtype=bool)
+    has = ends > starts
+    cr[has] = arr[ends[has] - 1] == 13
+    length = ends - starts - cr
+    numbers = np.flatnonzero(length > 0) + 1
+    return numbers[numbers > after]
+
+
+def _record_lines(nonempty: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Return the physical line each record ends on, given how many lines each spans.
+
+    A record's line is where it ends, as the ``csv`` module counts it, so a row with a
+    line break inside quotes is reported at its last line.
+    """
+    if len(nonempty) == len(spans):
+        return nonempty
+    out = np.empty(len(spans), dtype=np.int64)
+    p, n = 0, len(nonempty)
+    for k, span in enumerate(spans.tolist()):
+        start = int(nonempty[min(p, n - 1)]) if n else k + 1
+        end = start + span - 1
+        out[k] = end
+        while p < n and nonempty[p] <= end:
+            p += 1
+    return out
+
+
+def _arrow_read(data: bytes, names: list[str], skip: int) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Read every column as text; return the table and (record number, text) of bad rows."""
+    bad: list[tuple[int, str]] = []
+
+    def handler(row: pa_csv.InvalidRow) -> str:
+        bad.append((int(row.number) - skip, row.text))
+        return "skip"
+
+    table = pa_csv.read_csv(
+        pa.BufferReader(pa.py_buffer(data)),
+        read_options=pa_csv.ReadOptions(
+            use_threads=False,
+            skip_rows=skip,
+            column_names=names,
+            block_size=max(1 << 20, min(len(data) + 1, (1 << 31) - 1)),
+        ),
+        parse_options=pa_csv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=handler
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table, bad
+
+
+def _blank_mask(columns: list[pa.ChunkedArray]) -> np.ndarray:
+    """Flag the rows where every given column is empty after stripping spaces."""
+    if not columns:
+        return np.zeros(0, dtype=bool)
+    blank = None
+    for col in columns:
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    return blank.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _read_csv(path: Path, select: Select | None = None) -> RawTable:
+    """Read a CSV with pyarrow's reader, keeping `RawTable`'s row accounting."""
+    source = path.name
+    data, encoding = _to_utf8(path.read_bytes(), source)
+    raw_header, header_end = _header(data, source)
+    names = [f"f{i}" for i in range(len(raw_header))]
+    try:
+        table, bad = _arrow_read(data, names, header_end)
+    except pa.ArrowInvalid as err:
+        if "UTF8" not in str(err) and "utf8" not in str(err).lower():
+            msg = f"{source}: not readable as CSV ({str(err).splitlines()[0]})"
+            raise InputFileError(msg) from err
+        data, encoding = _cp1252(data, encoding)
+        raw_header, header_end = _header(data, source)
+        table, bad = _arrow_read(data, names, header_end)
+    header = [cell.strip() for cell in raw_header]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        msg = f"{source}: the first row is not a header"
+        raise InputFileError(msg)
+    check_unique_header(header, source)
+    width = len(header)
+    records = table.num_rows + len(bad)
+    bad_k = np.array([k for k, _ in bad], dtype=np.int64)
+    good_k = np.setdiff1d(np.arange(1, records + 1), bad_k, assume_unique=True)
+    nonempty = _nonempty_lines(data, header_end)
+    if len(nonempty) == records:
+        line_of = nonempty
+    else:
+        spans = np.ones(records, dtype=np.int64)
+        newlines = np.zeros(table.num_rows, dtype=np.int64)
+        for col in table.columns:
+            newlines += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+        spans[good_k - 1] += newlines
+        spans[bad_k - 1] += np.array([text.count("\n") for _, text in bad], dtype=np.int64)
+        line_of = _record_lines(nonempty, spans)
+    good_lines = line_of[good_k - 1] if records else np.zeros(0, dtype=np.int64)
+
+    blank = _blank_mask(table.columns)
+    extra = np.zeros(table.num_rows, dtype=bool)
+    if len(raw_header) > width:
+        extra = ~_blank_mask(table.columns[width:]) & ~blank
+    keep = ~blank & ~extra
+    malformed = [
+        (int(line), "malformed row", f"{len(raw_header)} fields, expected {width}")
+        for line in good_lines[extra]
+    ]
+    fitted: list[tuple[int, list[str]]] = []
+    for k, text in bad:
+        line = int(line_of[k - 1])
+        row = next(csv.reader(io.StringIO(text, newline="")), [])
+        if _is_blank(row):
+            continue
+        fit = _fit(row, width)
+        if fit is None:
+            malformed.append((line, "malformed row", f"{len(row)} fields, expected {width}"))
+        else:
+            fitted.append((line, fit))
+
+    wanted = header if select is None else select(header)
+    index = {name: i for i, name in enumerate(header)}
+    kept = table.filter(pa.array(keep))
+    rows = pd.DataFrame(
+        {"line": pd.Series(good_lines[keep], dtype="int64")}
+        | {name: _text(kept.column(index[name])) for name in wanted}
+    )
+    if fitted:
+        more = pd.DataFrame([r for _, r in fitted], columns=header, dtype=str)[wanted]
+        more.insert(0, "line", pd.Series([line for line, _ in fitted], dtype="int64"))
+        rows = pd.concat([rows, more], ignore_index=True)
+        rows = rows.sort_values("line", kind="stable", ignore_index=True)
+    bad_rows = pd.DataFrame(malformed, columns=["line", "reason", "detail"])
+    bad_rows = bad_rows.astype({"line": "int64"}).sort_values("line", ignore_index=True)
+    return RawTable(source=source, header=header, rows=rows, malformed=bad_rows, encoding=encoding)
+
+
+def _text(column: pa.ChunkedArray) -> pd.Series:
+    """Convert a pyarrow text column to a pandas string column."""
+    return column.to_pandas().astype(str)

@@ -29,7 +29,7 @@ after the current month, or a dated row more than ``future_tolerance_days`` afte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,7 +256,7 @@ def load_incidents(
     accepted, rejected, reports = [], [], []
     for path in expand_paths(paths):
         try:
-            table = read_table(path)
+            table = read_table(path, select=_used_columns(path.name, context))
             parsed = parse_table(table, context)
         except InputFileError as err:
             if strict:
@@ -275,6 +275,19 @@ def load_incidents(
         rows_in=sum(r.rows_in for r in reports),
         files=tuple(reports),
     )
+
+
+def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
+    """Return the reader's column selector: the columns the file's source parses."""
+
+    def select(header: list[str]) -> list[str]:
+        try:
+            return detect_source(header, context.column_map).used_columns(header, context)
+        except InputFileError as err:
+            msg = f"{source}: {err}"
+            raise InputFileError(msg) from err
+
+    return select
 
 
 def _concat_accepted(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
