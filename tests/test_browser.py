@@ -131,7 +131,7 @@ def test_pages_draw_offline_and_the_pact_page_downloads(app_url, tmp_path):
         page.screenshot(path=str(SHOTS / "map.png"))
 
         page.get_by_role("link", name="PACT map").click()
-        page.get_by_text("Swanley, January to April 2025").wait_for(timeout=60_000)
+        page.get_by_text("Swanley, July to September 2025").wait_for(timeout=60_000)
         frame, _ = leaflet_frame(page, min_shapes=5)  # Swanley's five wards
         assert frame.locator(".leaflet-marker-icon").count() == 0
         page.wait_for_timeout(1500)
@@ -148,8 +148,10 @@ def test_pages_draw_offline_and_the_pact_page_downloads(app_url, tmp_path):
         browser.close()
 
     page_html = saved.read_text(encoding="utf-8")
-    assert saved.name == "pact-swanley-2025-01-to-2025-04.html"
-    assert "<title>Swanley PACT map</title>" in page_html
+    assert saved.name == "pact-swanley-2025-07-to-2025-09.html"
+    assert "<title>Swanley PACT area: recorded crime and ASB, July to September 2025</title>" in (
+        page_html
+    )
     assert "<script src=" not in page_html
     assert "Swanley St Mary" in page_html
     outside = sorted(
