@@ -69,7 +69,7 @@ COLUMN_NAMES: MappingProxyType[str, str] = MappingProxyType(
         "latitude": "Latitude (WGS84)",
         "easting": "Easting (British National Grid, m)",
         "northing": "Northing (British National Grid, m)",
-        "wkt_bng": "Outline (WKT, British National Grid)",
+        "wkt_bng": "Shape (WKT, British National Grid)",
     }
 )
 """Internal column name -> its heading in pages and exports."""
