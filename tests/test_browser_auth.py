@@ -237,3 +237,49 @@ def test_the_frame_shows_the_form_then_the_signed_in_user(home_with_users, monke
     at.run()
     assert not at.exception
     assert "Signed in as PCSO Viewer (viewer)" in [t.value for t in at.sidebar.text]
+
+
+def _gate_script():
+    import streamlit as st
+
+    from app_pages._auth import current_user, may, require_sign_in
+
+    require_sign_in()
+    user = current_user()
+    st.write(f"user={user.name if user else None}")
+    st.write(f"approve={may('approve')} export={may('export')} view={may('view')}")
+
+
+def signed_in_as(name: str | None) -> list[str]:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_gate_script, default_timeout=60)
+    at.run()
+    if name is not None:
+        at.text_input[0].input(name)
+        at.text_input[1].input(PASSWORD)
+        at.button[0].click()
+        at.run()
+    assert not at.exception
+    return [m.value for m in at.markdown]
+
+
+def test_pages_ask_may_what_the_signed_in_role_allows(home_with_users, monkeypatch):
+    monkeypatch.setenv("GEO_HOME", str(home_with_users))
+    monkeypatch.delenv("GEO_PLAN_DB", raising=False)
+    assert signed_in_as("PCSO Viewer") == [
+        "user=PCSO Viewer",
+        "approve=False export=False view=True",
+    ]
+    assert signed_in_as("J Smith") == ["user=J Smith", "approve=True export=True view=True"]
+    assert signed_in_as(None) == []  # the form only: the page never ran
+
+
+def test_with_no_users_the_local_user_may_do_everything(tmp_path, monkeypatch):
+    from app_pages import _auth
+
+    monkeypatch.setenv("GEO_HOME", str(tmp_path))
+    monkeypatch.delenv("GEO_PLAN_DB", raising=False)
+    # AppTest's connection has a mock address; the real check is the Chromium test above
+    monkeypatch.setattr(_auth, "_is_local", lambda: True)
+    assert signed_in_as(None) == ["user=None", "approve=True export=True view=True"]
