@@ -10,7 +10,7 @@ Examples
 --------
 >>> column_words("n_prior"), category_words("asb+criminal_damage")
 ('Incidents in the previous period', 'ASB and criminal damage')
->>> significance_words(3), trend_words("emerging")
+>>> significance_words(3), pattern_words("emerging")
 ('hot spot, 99 % confidence', 'Emerging')
 """
 
@@ -166,26 +166,26 @@ def significance_words(value: object) -> str:
         return "not tested"
 
 
-def trend_words(code: object) -> str:
+def pattern_words(code: object) -> str:
     """
     Return a pattern code as a word ("emerging" -> "Emerging").
 
     Examples
     --------
-    >>> trend_words("persistent"), trend_words(None)
+    >>> pattern_words("persistent"), pattern_words(None)
     ('Persistent', '')
     """
     key = "" if code is None or (isinstance(code, float) and math.isnan(code)) else str(code)
     return TREND_CLASSES.get(key, (key.capitalize(), ""))[0]
 
 
-def trend_sentence(code: str) -> str:
+def pattern_sentence(code: str) -> str:
     """
     Explain a pattern in a sentence.
 
     Examples
     --------
-    >>> trend_sentence("new")
+    >>> pattern_sentence("new")
     'None in the previous period, some now.'
     """
     return TREND_CLASSES.get(code, ("", ""))[1]
@@ -263,7 +263,7 @@ def display_frame(frame: pd.DataFrame, kind: str = "hotspots") -> pd.DataFrame:
         raise ValueError(msg)
     out = pd.DataFrame(frame).drop(columns=[c for c in frame.columns if c in HIDDEN_COLUMNS])
     converters = {"category": category_words, "gi_bin": significance_words,
-                  "trend_class": trend_words, "resource": resource_words,
+                  "trend_class": pattern_words, "resource": resource_words,
                   "date_precision": lambda v: PRECISION.get(v, v)}  # fmt: skip
     for col, convert in converters.items():
         if col in out.columns:
