@@ -159,6 +159,11 @@ class PlanConflictError(GeoInputError):
             f"{terminal_text(saved_by) or 'someone'} at {_utc_minutes(saved_at)}{since}; "
             "reload it before saving"
         )
+        if not version:
+            msg = (
+                f"week {week.isoformat()} has no saved version, but this plan started from "
+                f"version {base_version}; reload it before saving"
+            )
         super().__init__(msg)
 
     def __reduce__(self) -> tuple[object, ...]:

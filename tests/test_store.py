@@ -270,6 +270,8 @@ def test_the_conflict_names_who_saved_which_version_when(tmp_path):
     assert isinstance(err, GeoInputError)
     with pytest.raises(PlanConflictError, match="since you loaded version 5"):
         save(db, base=5)
+    with pytest.raises(PlanConflictError, match="week 2025-10-13 has no saved version, but"):
+        save(db, week=WEEK2, base=1)
     assert plan_history(db)["version"].tolist() == [1]
 
 
