@@ -667,9 +667,8 @@ def save_plan(
         ).fetchone()
         version = int(latest[0]) if latest else 0
         if version != (base_version or 0):
-            raise PlanConflictError(
-                week, version, str(latest[1] or ""), str(latest[2] or ""), base_version
-            )
+            by, at = (_text(latest[1]), _text(latest[2])) if latest else ("", "")
+            raise PlanConflictError(week, version, by, at, base_version)
         cur = conn.execute(
             "INSERT INTO plans (week, version, status, saved_by, saved_at, note) "
             "VALUES (?, ?, ?, ?, ?, ?)",
