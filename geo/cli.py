@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
+import getpass
+import importlib
+import importlib.util
 import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,21 +26,20 @@ import pandas as pd
 from geo import __version__
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.crs import to_wgs84
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
 from geo.incidents import LoadResult, load_incidents
-from geo.plan_export import write_plan
+from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.resources import WeekOverrides, read_resources
+from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS
-from geo.store import StoredPlan, load_plan, plan_history, save_plan
+from geo.store import plan_history
 from geo.taxonomy import CATEGORIES
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.hotspots import TimeWindow
-    from geo.pipeline import WeekRun
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -340,7 +344,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _add_plan(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plan", help="suggest (and save) a week's deployments, or list saved plans")
+    p = sub.add_parser(
+        "plan", help="show, suggest or approve a week's deployments, or list saved plans",
+        description="With no files, plans on the shipped Sevenoaks data. When the week already "
+        "has an approved plan, shows it; --replan suggests a new plan starting from it.",
+    )  # fmt: skip
     p.add_argument("paths", nargs="*", type=Path, help="incident and speeding files or folders")
     p.add_argument(
         "--boundaries", type=Path, default=None, help="ward boundaries (default: shipped)"
@@ -349,119 +357,123 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
         "--week", type=dt.date.fromisoformat, help="a day of the week to plan (YYYY-MM-DD)"
     )
     p.add_argument("--resources", type=Path, default=None, help="resources TOML (default: shipped)")
-    p.add_argument("--db", type=Path, default=None, help="plan history SQLite file")
+    p.add_argument("--db", type=Path, default=None, help="plan store (default: GEO_HOME)")
     p.add_argument("--out", type=Path, default=None, help="write the plan to .xlsx or .csv")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--approve", action="store_true", help="save the plan as approved")
+    p.add_argument("--approve", action="store_true", help="approve and save the plan")
+    p.add_argument("--by", default=None, help="who approves (name or collar number)")
+    p.add_argument("--replan", action="store_true",
+                   help="suggest a new plan starting from the week's approved one")  # fmt: skip
     p.add_argument("--history", action="store_true", help="list saved plans and exit")
-    p.add_argument("--cameras", type=int, default=None, help="cameras usable this week")
-    p.add_argument("--boards", type=int, default=None, help="speed boards usable this week")
+    p.add_argument("--cameras", type=int, default=None, help="at most this many cameras")
+    p.add_argument("--boards", type=int, default=None, help="at most this many speed boards")
+    p.add_argument("--out-of-service", action="append", default=[], metavar="UNIT",
+                   help='a unit not usable this week, e.g. "Camera 3"')  # fmt: skip
     p.add_argument("--patrol-hours", type=float, default=None, help="PCSO hours this week")
-    p.add_argument("--exclude", action="append", default=[], help="a site id off limits")
-    p.add_argument("--pin", action="append", default=[], help="a site id a camera must cover")
-    p.add_argument("--by", default="geo plan", help="who is saving the plan")
+    p.add_argument("--exclude", action="append", default=[], metavar="SITE",
+                   help="a site off limits: its name or id (see --sites)")  # fmt: skip
+    p.add_argument("--pin", action="append", default=[], metavar="SITE",
+                   help="a camera site that must be used: its name or id")  # fmt: skip
+    p.add_argument("--sites", action="store_true", help="list the week's candidate sites")
 
 
-def plan_summary(run: WeekRun, *, saved: StoredPlan | None = None) -> dict[str, object]:
+def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, ...]:
     """
-    Summarise a weekly run as the ``geo plan --json`` object.
+    Turn site names or ids typed by a user into candidate site ids.
 
-    Parameters
-    ----------
-    run
-        What `geo.pipeline.run_week` returned.
-    saved
-        The stored version, if the plan was saved.
-
-    Returns
-    -------
-    dict
-        ``week``, ``data_until``, ``resources`` (per resource ``used`` and
-        ``available``), ``deployments`` (``resource``, ``unit``, ``site_name``,
-        ``longitude``, ``latitude``, ``hotspot_ids``, ``reason``, ``status``),
-        ``notes``, ``synthetic_sources`` and ``saved`` (version and status, or null).
+    Raises
+    ------
+    GeoInputError
+        For a name that matches no candidate site (the message lists close names).
     """
-    plan = run.plan
-    deployments = plan.deployments
-    if saved is not None and len(saved.deployments) == len(deployments):
-        deployments = deployments.assign(status=saved.deployments["status"].to_numpy())
-    lonlat = to_wgs84(deployments) if len(deployments) else deployments
-    return {
-        "week": plan.week.isoformat(),
-        "data_until": run.as_of,
-        "resources": {
-            k: {"used": plan.used[k], "available": plan.available[k]} for k in plan.available
-        },
-        "deployments": [
-            {
-                "resource": row["resource"],
-                "unit": row["unit"],
-                "site_name": row["site_name"],
-                "longitude": round(point.x, 6),
-                "latitude": round(point.y, 6),
-                "hotspot_ids": [h for h in str(row["hotspot_ids"]).split("; ") if h],
-                "reason": row["reason"],
-                "status": row["status"],
-            }
-            for row, point in zip(deployments.to_dict("records"), lonlat.geometry, strict=True)
-        ],
-        "notes": list(plan.notes),
-        "synthetic_sources": list(run.synthetic_sources),
-        "saved": None if saved is None else {"version": saved.version, "status": saved.status},
-    }
+    out = []
+    for text in given:
+        key = text.strip().casefold()
+        hit = candidates[(candidates["site_id"].str.casefold() == key)
+                         | (candidates["site_name"].str.casefold() == key)]  # fmt: skip
+        if hit.empty:
+            close = difflib.get_close_matches(text, candidates["site_name"].unique().tolist(), 3)
+            msg = f"no candidate site called {text!r}" + (
+                f"; did you mean {', '.join(repr(c) for c in close)}?" if close else
+                " (list them with --sites)"
+            )  # fmt: skip
+            raise GeoInputError(msg)
+        out.append(str(hit["site_id"].iloc[0]))
+    return tuple(dict.fromkeys(out))
 
 
-def _print_plan(summary: dict[str, object]) -> None:
-    print(f"Plan for the week of {summary['week']} (data to {summary['data_until']})")
+def _print_plan(summary: dict[str, object], headline: str) -> None:
+    print(terminal_text(f"Plan for the week of {summary['week']} (data to "
+                        f"{summary['data_until']}): {headline}"))  # fmt: skip
     for name, counts in summary["resources"].items():
-        print(f"  {name}: {counts['used']:g} of {counts['available']:g}")
+        print(f"  {name}: {float(counts['used']):g} of {float(counts['available']):g}")
     for d in summary["deployments"]:
-        print(f"- [{d['resource']}] {d['reason']}")
+        change = f" [changed: {d['change']}]" if d["change"] else ""
+        print(terminal_text(f"- [{d['resource']}, {d['status']}] {d['reason']}{change}"))
     for note in summary["notes"]:
-        print(f"  note: {note}")
+        print(terminal_text(f"  note: {note}"))
     if summary["synthetic_sources"]:
-        print(f"  note: SYNTHETIC inputs used: {', '.join(summary['synthetic_sources'])}")
-    if summary["saved"]:
-        print(f"Saved as version {summary['saved']['version']} ({summary['saved']['status']}).")
+        print(terminal_text(f"  note: SYNTHETIC inputs used: "
+                            f"{', '.join(summary['synthetic_sources'])}"))  # fmt: skip
+
+
+def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
+    if args.out is not None:
+        write_plan(sheet, args.out)
+    summary = plan_summary(sheet)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_plan(summary, sheet.headline())
 
 
 def _run_plan(args: argparse.Namespace) -> int:
     from geo.home import default_store
-    from geo.pipeline import run_week  # imported here: it pulls in the solver
+    from geo.pipeline import approve_week, load, run_week, week_state
 
     db = args.db or default_store()
     if args.history:
         table = plan_history(db)
-        print(table.to_json(orient="records") if args.json else table.to_string(index=False))
+        shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
+        print(table.to_json(orient="records") if args.json
+              else terminal_text(shown.to_string(index=False), keep_newlines=True))  # fmt: skip
         return EXIT_OK
-    if not args.paths or args.week is None:
-        msg = "give the input files and --week (or --history)"
+    if args.week is None:
+        msg = "give --week (a day of the week to plan) or --history"
         raise GeoInputError(msg)
+    shown = week_state(db, args.week)  # what this user is shown, before planning
+    if shown is not None and shown.status == "approved" and not (args.replan or args.sites):
+        if args.approve:
+            print(terminal_text(f"geo plan: week {shown.week} is already approved (version "
+                                f"{shown.version} by {shown.saved_by} at {shown.saved_at}); "
+                                "use --replan to change it"), file=sys.stderr)  # fmt: skip
+        _emit_plan(args, sheet_of_stored(shown))
+        return EXIT_OK
+    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
     overrides = WeekOverrides(
         cameras=args.cameras, boards=args.boards, patrol_hours=args.patrol_hours,
-        excluded_sites=frozenset(args.exclude), pinned_sites=tuple(args.pin),
+        out_of_service=frozenset(args.out_of_service),
     )  # fmt: skip
-    wards = read_wards(args.boundaries) if args.boundaries else None
-    run = run_week(
-        args.paths, week=args.week, wards=wards, resources=read_resources(args.resources),
-        overrides=overrides, db=db,
-    )  # fmt: skip
-    latest = load_plan(db, week=run.week)
-    rows = run.plan.deployments.drop(columns="geometry")
+    resources = read_resources(args.resources)
+    replan = shown if args.replan and shown is not None and shown.status == "approved" else None
+    run = run_week(loaded, week=args.week, resources=resources, overrides=overrides, db=db,
+                   replan=replan)  # fmt: skip
+    if args.sites:
+        print(run.candidates.to_json(orient="records") if args.json else terminal_text(
+            run.candidates[["resource", "site_name", "site_id"]].to_string(index=False),
+            keep_newlines=True))  # fmt: skip
+        return EXIT_OK
+    if args.exclude or args.pin:
+        overrides = replace(overrides, excluded_sites=frozenset(
+            resolve_sites(run.candidates, args.exclude)),
+            pinned_sites=resolve_sites(run.candidates, args.pin))  # fmt: skip
+        run = run_week(loaded, week=args.week, resources=resources, overrides=overrides, db=db,
+                       replan=replan)  # fmt: skip
+    saved = None
     if args.approve:
-        rows = rows.assign(status="approved")
-    saved = save_plan(
-        db, week=run.week, deployments=rows,
-        status="approved" if args.approve else "suggested", saved_by=args.by,
-        base_version=latest.version if latest else None,
-    )  # fmt: skip
-    if args.out is not None:
-        write_plan(run, args.out, saved=saved)
-    summary = plan_summary(run, saved=saved)
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        _print_plan(summary)
+        by = args.by or getpass.getuser()
+        saved = approve_week(run, None, shown.version if shown else None, by=by, db=db)
+    _emit_plan(args, sheet_of_run(run, saved))
     return EXIT_OK
 
 
@@ -475,6 +487,10 @@ _SUBCOMMANDS: dict[
     "evaluate": (_add_evaluate, _run_evaluate),
     "plan": (_add_plan, _run_plan),
 }
+
+
+_MORE_COMMANDS = ("geo.cli_map", "geo.cli_pact", "geo.cli_users")
+"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``) with ``add_parser``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -493,6 +509,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in _SUBCOMMANDS.values():
         add(sub)
+    for name in _MORE_COMMANDS:  # each module registers its own subcommands
+        if importlib.util.find_spec(name) is not None:  # TEMP until every module lands
+            importlib.import_module(name).add_parser(sub)
     return parser
 
 
@@ -511,14 +530,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 2 when an input cannot be used.
     """
     args = build_parser().parse_args(argv)
-    _, run = _SUBCOMMANDS[args.command]
+    run = getattr(args, "run", None) or _SUBCOMMANDS[args.command][1]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", category=UserWarning)
         try:
             status = run(args)
         except GeoInputError as err:
-            print(f"geo {args.command}: {err}", file=sys.stderr)
+            print(terminal_text(f"geo {args.command}: {err}"), file=sys.stderr)
             status = EXIT_BAD_INPUT
     for w in caught:
-        print(f"geo {args.command}: warning: {w.message}", file=sys.stderr)
+        print(terminal_text(f"geo {args.command}: warning: {w.message}"), file=sys.stderr)
     return status

@@ -1,15 +1,20 @@
-"""The one composition the app and the command line call: files in, a week's plan out.
+"""The one composition the app and the command line call: files in, a week's decision out.
 
-`run_week` loads the incidents (and any speeding evidence), finds the ASB and
-criminal damage hotspots of the last three months, forecasts next month's harm,
-reads last week's approved plan from the plan history, and asks the planner for
-this week's deployments.
+- `load` reads the input files once (the shipped Sevenoaks data when none are given).
+- `hotspots` finds one category's hotspots in a window, with their incidents.
+- `run_week` plans a week from loaded data: hotspots, forecast, the plan it starts
+  from, the plan history, and every registered resource kind's planner.
+  `run_week_from_paths` is the path-taking form.
+- `approve_week` is the one path by which a plan becomes a decision: the sergeant's
+  edits applied and recorded, saved over the version the user was shown or refused.
+- `week_state` tells what the store holds for a week (the approved plan to show).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,23 +25,140 @@ from geo._errors import GeoInputError
 from geo.boundaries import district_outline, read_wards
 from geo.datasets import get_path
 from geo.forecast import make_grid, risk_surface
-from geo.hotspots import find_hotspots
+from geo.home import default_store
+from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
-from geo.planner import (
-    CCTV_CATEGORIES,
-    Plan,
-    Window,
-    demand_points,
-    evidence_window,
-    harm_of,
-    plan_week,
-)
+from geo.periods import Window, window
+from geo.plan import Plan, PlanContext, plan_week
+from geo.plan.cctv import camera_candidates
+from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
+from geo.plan.speed_boards import board_sites
 from geo.resources import Resources, WeekOverrides, read_resources
+from geo.schema import DEPLOYMENT_COLUMNS, deployments_frame, resource_kinds
 from geo.settings import DEFAULT_SETTINGS, Settings
-from geo.store import StoredPlan, deployments_since, last_approved_before
+from geo.store import (
+    StoredPlan,
+    deployments_since,
+    last_approved_before,
+    load_plan,
+    save_plan,
+)
 
 SPEED_SOURCES = ("speed_survey", "speedwatch", "complaint", "collision")
 """Incident sources that are speeding evidence rather than recorded crime or ASB."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Loaded:
+    """
+    Input files read once: every row accounted for, and the wards they were placed in.
+
+    Attributes
+    ----------
+    result
+        The load (rows in / accepted / rejected, per file).
+    wards
+        The ward boundaries (EPSG:27700).
+    """
+
+    result: LoadResult
+    wards: gpd.GeoDataFrame
+
+    @property
+    def accepted(self) -> gpd.GeoDataFrame:
+        """The accepted incidents."""
+        return self.result.accepted
+
+    @property
+    def sources(self) -> list[str]:
+        """The input files' names."""
+        return [f.source_file for f in self.result.files]
+
+
+def load(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    wards: gpd.GeoDataFrame | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    strict: bool = True,
+) -> Loaded:
+    """
+    Read input files (default: the shipped Sevenoaks police.uk months) into incidents.
+
+    Parameters
+    ----------
+    paths
+        police.uk files, CSU logs and speeding evidence, or folders of them; None or
+        empty for the shipped data.
+    wards
+        Ward boundaries; default the shipped Sevenoaks wards.
+    settings
+        How files are read.
+    strict
+        Raise `geo._errors.InputFileError` for a file that cannot be read at all
+        (False: report it in the load and go on).
+
+    Returns
+    -------
+    Loaded
+        The load and the wards.
+    """
+    wards = wards if wards is not None else read_wards(get_path("wards"))
+    inputs = list(paths) if paths else [get_path("police_uk")]
+    result = load_incidents(inputs, wards=wards, settings=settings.load, strict=strict)
+    return Loaded(result=result, wards=wards)
+
+
+def latest_month(incidents: pd.DataFrame) -> str:
+    """Return the latest month with incidents (``YYYY-MM``)."""
+    if incidents.empty:
+        msg = "no incidents loaded"
+        raise GeoInputError(msg)
+    return str(incidents["occurred"].max().to_period("M"))
+
+
+def hotspots(
+    loaded: Loaded,
+    *,
+    category: str,
+    as_of: str | None = None,
+    months: int | None = None,
+    weeks: int | None = None,
+    rank_by: str = "harm",
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Window]:
+    """
+    Find one category's hotspots in a window, with the incidents inside them.
+
+    Parameters
+    ----------
+    loaded
+        What `load` returned.
+    category
+        A category or ``+``-joined categories (``asb+criminal_damage``).
+    as_of
+        The window's last month (``YYYY-MM``) or day; default the latest month with data.
+    months, weeks
+        The window's length (default `settings.plan.evidence_months` months).
+    rank_by
+        ``harm`` or ``count``.
+    settings
+        Hotspot settings.
+
+    Returns
+    -------
+    tuple
+        Hotspots, their incidents, and the window.
+    """
+    incidents = loaded.accepted
+    as_of = as_of or latest_month(incidents)
+    months = None if weeks else (months or settings.plan.evidence_months)
+    span = window(as_of, months=months, weeks=weeks)
+    spots = find_hotspots(incidents, categories=category, as_of=as_of, months=months,
+                          weeks=weeks, wards=loaded.wards, params=settings.hotspots,
+                          rank_by=rank_by)  # fmt: skip
+    members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=weeks)
+    return spots, members, span
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -55,7 +177,7 @@ class WeekRun:
     speed_evidence
         Speeding evidence before the week (may be empty).
     as_of
-        The last month of data used ("YYYY-MM").
+        The last month of data used (``YYYY-MM``).
     window
         The evidence window the reasons count over.
     hotspots
@@ -64,6 +186,12 @@ class WeekRun:
         Forecast cells for the week's month: ``expected``, ``expected_harm``.
     plan
         The suggested plan.
+    candidates
+        Every site a unit could go to this week: ``resource``, ``site_id``,
+        ``site_name``, ``x``, ``y`` (for pickers: off limits, pinned, changes).
+    started_from
+        The approved plan this run starts from (last week's, or this week's when
+        re-planning), or None.
     synthetic_sources
         Input files marked SYNTHETIC in their names (never real data).
     """
@@ -77,7 +205,14 @@ class WeekRun:
     hotspots: gpd.GeoDataFrame
     risk: gpd.GeoDataFrame
     plan: Plan
+    candidates: pd.DataFrame
+    started_from: StoredPlan | None
     synthetic_sources: tuple[str, ...]
+
+    @property
+    def stale_months(self) -> int:
+        """Whole months between the last month of data and the week's month (0 or 1 is fresh)."""
+        return (pd.Period(self.week, freq="M") - pd.Period(self.as_of, freq="M")).n
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -94,7 +229,7 @@ def monday_of(day: dt.date) -> dt.date:
 
 def last_month_before(incidents: pd.DataFrame, week: dt.date) -> str:
     """
-    Return the latest month with incidents that ended before `week` ("YYYY-MM").
+    Return the latest month with incidents that ended before `week` (``YYYY-MM``).
 
     Raises
     ------
@@ -137,93 +272,278 @@ def forecast_risk(
     return grid.assign(expected=sum(expected.values()), expected_harm=harm_of(expected))
 
 
-def _carried_forward(previous: StoredPlan | None, week: dt.date) -> pd.DataFrame | None:
-    """Return last approved deployments with their weeks on site counted up to the week before.
-
-    If the last approved plan is older than last week, kit stayed where it was in
-    between, so its weeks on site grow by the weeks skipped.
+def _starting_rows(start: StoredPlan | None, week: dt.date) -> pd.DataFrame | None:
     """
-    if previous is None:
+    Return the approved deployments a week starts from, weeks on site counted to last week.
+
+    From last week's plan, kit stayed where it was in any weeks skipped since, so
+    its weeks on site grow by those; from this week's own approved plan (a re-plan),
+    its weeks on site are this week's, so they go back one.
+    """
+    if start is None:
         return None
-    skipped = (week - previous.week).days // 7 - 1
-    rows = previous.deployments
-    return rows.assign(weeks_on_site=rows["weeks_on_site"].astype(int) + max(skipped, 0))
+    gap = (week - start.week).days // 7 - 1
+    rows = start.deployments
+    return rows.assign(weeks_on_site=(rows["weeks_on_site"].astype(int) + gap).clip(lower=0))
+
+
+def candidate_sites(context: PlanContext) -> pd.DataFrame:
+    """Return every site a unit could go to this week, for pickers (see `WeekRun`)."""
+    cams = camera_candidates(context.incidents, context.hotspots, window=context.window,
+                             extra_sites=context.previous_rows("cctv"))  # fmt: skip
+    boards = board_sites(context)
+    boards = (
+        pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
+        if boards.empty
+        else boards.assign(site_name=boards["road"] + ", " + boards["ward_name"])
+    )
+    spots = context.hotspots
+    places = pd.DataFrame({
+        "site_id": spots["hotspot_id"],
+        "site_name": spots["top_locations"].str.split(":").str[0] + ", " + spots["ward_names"],
+        "x": spots.geometry.centroid.x, "y": spots.geometry.centroid.y,
+    }) if len(spots) else pd.DataFrame(columns=["site_id", "site_name", "x", "y"])  # fmt: skip
+    parts = [cams.assign(resource="cctv"), boards.assign(resource="speed_board"),
+             places.assign(resource="eva"), places.assign(resource="patrol")]  # fmt: skip
+    cols = ["resource", "site_id", "site_name", "x", "y"]
+    return pd.concat([p[cols] for p in parts if len(p)] or [pd.DataFrame(columns=cols)],
+                     ignore_index=True)  # fmt: skip
 
 
 def run_week(
-    paths: Sequence[str | Path],
+    loaded: Loaded,
     *,
     week: dt.date,
-    wards: gpd.GeoDataFrame | None = None,
     resources: Resources | None = None,
     overrides: WeekOverrides = WeekOverrides(),  # noqa: B008 (frozen, safe to share)
     db: Path | None = None,
+    history: bool = True,
     settings: Settings = DEFAULT_SETTINGS,
-    months: int = 3,
+    replan: StoredPlan | None = None,
 ) -> WeekRun:
     """
-    Plan one week from input files: load, hotspots, forecast, history, plan.
+    Plan one week from loaded data: hotspots, forecast, the plan it starts from, history.
 
     Parameters
     ----------
-    paths
-        police.uk files, CSU logs and speeding evidence files, or folders of them.
+    loaded
+        What `load` returned.
     week
         Any day of the week to plan (the plan starts on its Monday).
-    wards
-        Ward boundaries; defaults to the shipped Sevenoaks wards.
     resources
-        What the unit has; defaults to the shipped ``resources.toml``.
+        What the unit has; default `geo.resources.read_resources()`.
     overrides
         The sergeant's changes for this week.
     db
-        The plan history; None plans without history (a fresh start).
+        The plan store; default ``GEO_HOME/plans.sqlite``.
+    history
+        False plans without reading the store (a fresh start).
     settings
-        Loading, hotspot and forecast settings.
-    months
-        Length of the evidence window for hotspots and reasons.
+        Loading, hotspot, forecast and plan settings.
+    replan
+        This week's approved plan, to re-plan from (units stay unless the rules move them).
 
     Returns
     -------
     WeekRun
-        The loaded data, hotspots, forecast and plan.
+        The loaded data, hotspots, forecast, candidate sites and plan.
 
     Raises
     ------
     GeoInputError
-        If a file cannot be read or there is no data before the week.
+        If there is no data before the week.
     """
     week = monday_of(week)
-    wards = wards if wards is not None else read_wards(get_path("wards"))
-    loaded = load_incidents(paths, wards=wards, settings=settings.load)
+    db = db or default_store()
     before = loaded.accepted[loaded.accepted["occurred"] < pd.Timestamp(week)]
     is_speed = before["source"].isin(SPEED_SOURCES)
     incidents, speed = before[~is_speed], before[is_speed]
     as_of = last_month_before(incidents, week)
-    window = evidence_window(as_of, months=months)
-    hotspots = find_hotspots(
-        incidents, categories=CCTV_CATEGORIES, as_of=as_of, months=months, wards=wards,
+    span = window(as_of, months=settings.plan.evidence_months)
+    spots = find_hotspots(
+        incidents, categories=CCTV_CATEGORIES, as_of=as_of, months=span.n, wards=loaded.wards,
         params=settings.hotspots,
     )  # fmt: skip
-    grid = make_grid(district_outline(wards), cell_m=settings.forecast.cell_m)
-    target = pd.Timestamp(week).strftime("%Y-%m")
-    risk = forecast_risk(incidents, grid, target=target, settings=settings)
-    demand = demand_points(incidents, risk, since=window.start - pd.DateOffset(months=9))
-    previous = _carried_forward(
-        last_approved_before(db, week=week) if db is not None else None, week
+    grid = make_grid(district_outline(loaded.wards), cell_m=settings.forecast.cell_m)
+    risk = forecast_risk(incidents, grid, target=pd.Timestamp(week).strftime("%Y-%m"),
+                         settings=settings)  # fmt: skip
+    since = span.end - pd.DateOffset(months=settings.plan.demand_months)
+    start = replan if replan is not None else (
+        last_approved_before(db, week=week) if history else None
+    )  # fmt: skip
+    past = (
+        deployments_since(db, since=week - dt.timedelta(weeks=settings.plan.history_weeks),
+                          before=week)
+        if history else None
+    )  # fmt: skip
+    context = PlanContext(
+        week=week, incidents=incidents, hotspots=spots,
+        demand=demand_points(incidents, risk, since=since), window=span,
+        resources=resources or read_resources(), overrides=overrides, speed_evidence=speed,
+        previous=_starting_rows(start, week), history=past,
+    )  # fmt: skip
+    synthetic = tuple(
+        f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
     )
-    history = (
-        deployments_since(db, since=week - dt.timedelta(weeks=26), before=week)
-        if db is not None else None
-    )  # fmt: skip
-    plan = plan_week(
-        week=week, incidents=incidents, hotspots=hotspots, demand=demand, window=window,
-        resources=resources or read_resources(), speed_evidence=speed,
-        previous=previous, history=history,
-        overrides=overrides,
-    )  # fmt: skip
-    synthetic = tuple(f.source_file for f in loaded.files if "SYNTHETIC" in f.source_file.upper())
     return WeekRun(
-        week=week, loaded=loaded, incidents=incidents, speed_evidence=speed, as_of=as_of,
-        window=window, hotspots=hotspots, risk=risk, plan=plan, synthetic_sources=synthetic,
+        week=week, loaded=loaded.result, incidents=incidents, speed_evidence=speed, as_of=as_of,
+        window=span, hotspots=spots, risk=risk, plan=plan_week(context),
+        candidates=candidate_sites(context), started_from=start, synthetic_sources=synthetic,
     )  # fmt: skip
+
+
+def run_week_from_paths(
+    paths: Sequence[str | Path] | None,
+    *,
+    week: dt.date,
+    wards: gpd.GeoDataFrame | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    **kwargs: object,
+) -> WeekRun:
+    """Load `paths` (default: the shipped data) and plan `week`; see `run_week`."""
+    return run_week(load(paths, wards=wards, settings=settings), week=week, settings=settings,
+                    **kwargs)  # fmt: skip
+
+
+def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
+    """Return the latest saved version of the week's plan (what the user is shown), or None."""
+    return load_plan(db or default_store(), week=monday_of(week))
+
+
+# --- approval ----------------------------------------------------------------------------------
+
+EDITABLE = ("site_name",)
+"""Plan fields the sergeant may change before approving (the site, chosen by name)."""
+
+
+def apply_edits(
+    run: WeekRun,
+    rows: pd.DataFrame,
+    edits: Mapping[int, Mapping[str, object]],
+    *,
+    by: str,
+    at: str,
+) -> pd.DataFrame:
+    """
+    Apply the sergeant's edits to plan rows, recording each change (from, to, by whom).
+
+    Parameters
+    ----------
+    run
+        The run whose candidate sites a new site is chosen from.
+    rows
+        The plan's rows (`DEPLOYMENT_COLUMNS`).
+    edits
+        Row position -> {field: new value}; fields in `EDITABLE`. A new site name
+        must be one of the run's candidate sites for that row's kind.
+    by, at
+        Who changed the rows and when.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with changed rows' site, status ``changed`` and ``change`` text.
+
+    Raises
+    ------
+    GeoInputError
+        For an unknown row, field or site.
+    """
+    out = rows.copy().reset_index(drop=True)
+    for pos, fields in edits.items():
+        if not 0 <= int(pos) < len(out):
+            msg = f"no plan row {pos}: the plan has {len(out)} rows"
+            raise GeoInputError(msg)
+        unknown = sorted(set(fields) - set(EDITABLE))
+        if unknown:
+            msg = f"cannot change {unknown}: only {list(EDITABLE)} can be changed"
+            raise GeoInputError(msg)
+        new = str(fields.get("site_name", out.at[pos, "site_name"]))
+        old = str(out.at[pos, "site_name"])
+        if new == old:
+            continue
+        kind = out.at[pos, "resource"]
+        match = run.candidates[(run.candidates["resource"] == kind)
+                               & (run.candidates["site_name"] == new)]  # fmt: skip
+        if match.empty:
+            msg = f"{new!r} is not a candidate {kind} site this week"
+            raise GeoInputError(msg)
+        site = match.iloc[0]
+        out.loc[pos, ["site_id", "site_name", "x", "y"]] = [site["site_id"], new,
+                                                             float(site["x"]), float(site["y"])]
+        out.loc[pos, ["status", "changed_by", "changed_at"]] = ["changed", by, at]
+        out.loc[pos, "change"] = f"site: {old} -> {new}; by {by}"
+        out.loc[pos, "weeks_on_site"] = 1
+    return out
+
+
+def approve_week(
+    run: WeekRun,
+    edits: Mapping[int, Mapping[str, object]] | None,
+    base_version: int | None,
+    *,
+    by: str,
+    db: Path | None = None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> StoredPlan:
+    """
+    Approve a week's plan with the sergeant's edits: the one path to a saved decision.
+
+    Parameters
+    ----------
+    run
+        The plan the user was shown.
+    edits
+        Row position -> {field: new value} (see `apply_edits`), or None.
+    base_version
+        The saved version the user was shown (None: none was). A save over a newer
+        version is refused.
+    by
+        Who approves (the signed-in user, or ``--by``).
+    db
+        The plan store; default ``GEO_HOME/plans.sqlite``.
+    note
+        Saved with the plan; default the run's provenance as JSON (data period,
+        evidence window, what was available, notes, sources), which exports show.
+    now
+        The time of approval (default: now, UTC).
+
+    Returns
+    -------
+    StoredPlan
+        The saved version.
+
+    Raises
+    ------
+    geo.store.PlanConflictError
+        If the week was saved since `base_version` (one line: who saved what when).
+    GeoInputError
+        If `by` is empty or an edit is not valid.
+    """
+    if not by.strip():
+        msg = "say who approves the plan (a name or collar number)"
+        raise GeoInputError(msg)
+    now = now or dt.datetime.now(dt.UTC)
+    at = now.isoformat(timespec="seconds")
+    rows = pd.DataFrame(run.plan.deployments.drop(columns="geometry"))
+    rows = apply_edits(run, rows, edits or {}, by=by.strip(), at=at)
+    rows["status"] = rows["status"].replace("suggested", "approved")
+    if note is None:
+        from geo.plan_export import provenance
+
+        note = json.dumps(provenance(run))
+    return save_plan(
+        db or default_store(), week=run.week, deployments=rows[list(DEPLOYMENT_COLUMNS)],
+        status="approved", saved_by=by.strip(), base_version=base_version, note=note, now=now,
+    )  # fmt: skip
+
+
+def stored_plan_frame(stored: StoredPlan) -> gpd.GeoDataFrame:
+    """Return a saved plan's rows as deployments with geometry (for maps and exports)."""
+    return deployments_frame(stored.deployments)
+
+
+def kinds_in_order() -> list[str]:
+    """Return the registered resource kinds' keys, in plan order."""
+    return [k.key for k in resource_kinds()]

@@ -1,103 +1,262 @@
-"""The week's plan as files: XLSX or CSV with provenance, and a printable page.
+"""The week's plan as files and as JSON: one `PlanSheet`, from a fresh run or a saved plan.
 
-Internal use only (plans name sites). Generic table writing, formula safety and the
-"about" block come from `geo.export`.
+A plan shown, exported or printed always says what it is: suggested (not yet a
+decision) or approved, which version, by whom and when, and for each row its
+status and what the sergeant changed. Internal use only (plans name sites).
+Generic table writing, formula safety and the "about" block come from `geo.export`;
+every value from data is escaped for HTML where the page is written.
 """
 
 from __future__ import annotations
 
-import html
+import datetime as dt
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
+import pandas as pd
+
 from geo.crs import to_wgs84
 from geo.export import about_block, write_table
+from geo.safe_text import html_text
+from geo.schema import deployments_frame, resource_kinds
 
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun
     from geo.store import StoredPlan
 
 
-def write_plan(run: WeekRun, path: Path, *, saved: StoredPlan | None = None) -> list[Path]:
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class PlanSheet:
     """
-    Write a week's plan to XLSX or CSV with its provenance ("about").
+    A week's plan as it is shown: suggested or approved, with its provenance.
+
+    Attributes
+    ----------
+    week
+        The Monday the plan starts.
+    deployments
+        Rows with `geo.schema.DEPLOYMENT_COLUMNS` and Point geometry (EPSG:27700).
+    status
+        ``suggested`` (not saved) or the saved version's status (``approved``).
+    version, saved_by, saved_at
+        The saved version, who saved it and when (UTC), or None/"" if not saved.
+    data_until, evidence
+        The last month of data, and the evidence window in words.
+    available, used
+        Per resource kind (`ResourceKind.budget`).
+    notes
+        What the sergeant should know.
+    sources, synthetic
+        Input files, and those marked SYNTHETIC.
+    """
+
+    week: dt.date
+    deployments: gpd.GeoDataFrame
+    status: str
+    version: int | None
+    saved_by: str
+    saved_at: str
+    data_until: str
+    evidence: str
+    available: Mapping[str, float]
+    used: Mapping[str, float]
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    synthetic: tuple[str, ...] = field(default_factory=tuple)
+
+    def headline(self) -> str:
+        """
+        Say what the plan is in one line.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> s = PlanSheet(week=dt.date(2025, 10, 6), deployments=gpd.GeoDataFrame(),
+        ...               status="approved", version=2, saved_by="Sgt A Khan",
+        ...               saved_at="2025-10-03T09:12:00+00:00", data_until="2025-09",
+        ...               evidence="Jul-Sep 2025", available={}, used={})
+        >>> s.headline()
+        'Approved plan, version 2, by Sgt A Khan on 03 Oct 2025 09:12 UTC'
+        """
+        if self.version is None:
+            return "Suggested plan: not approved (not saved)"
+        when = pd.Timestamp(self.saved_at).strftime("%d %b %Y %H:%M UTC") if self.saved_at else ""
+        status = self.status.capitalize()
+        return f"{status} plan, version {self.version}, by {self.saved_by} on {when}"
+
+
+def provenance(run: WeekRun) -> dict[str, object]:
+    """Return what a saved plan keeps about how it was made (its ``note``, as JSON)."""
+    return {
+        "data_until": run.as_of, "evidence": run.window.words(),
+        "available": dict(run.plan.available), "notes": list(run.plan.notes),
+        "sources": [f.source_file for f in run.loaded.files],
+        "synthetic": list(run.synthetic_sources),
+    }  # fmt: skip
+
+
+def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
+    """Return a fresh run's plan as a sheet (approved if `saved` is its saved version)."""
+    if saved is not None:
+        return sheet_of_stored(saved)
+    return PlanSheet(
+        week=run.week, deployments=run.plan.deployments, status="suggested", version=None,
+        saved_by="", saved_at="", data_until=run.as_of, evidence=run.window.words(),
+        available=run.plan.available, used=run.plan.used, notes=run.plan.notes,
+        sources=tuple(f.source_file for f in run.loaded.files),
+        synthetic=tuple(run.synthetic_sources),
+    )  # fmt: skip
+
+
+def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
+    """Return a saved plan as a sheet, with the provenance saved in its note."""
+    from geo.plan import usage
+    from geo.resources import read_resources
+
+    try:
+        made = json.loads(stored.note) if stored.note.startswith("{") else {}
+    except json.JSONDecodeError:
+        made = {}
+    rows = deployments_frame(stored.deployments)
+    kinds = resource_kinds()
+    return PlanSheet(
+        week=stored.week, deployments=rows, status=stored.status, version=stored.version,
+        saved_by=stored.saved_by, saved_at=stored.saved_at,
+        data_until=str(made.get("data_until", "")), evidence=str(made.get("evidence", "")),
+        available=made.get("available", {}), used=usage(kinds, rows, read_resources()),
+        notes=tuple(made.get("notes", [])), sources=tuple(made.get("sources", [])),
+        synthetic=tuple(made.get("synthetic", [])),
+    )  # fmt: skip
+
+
+def plan_table(sheet: PlanSheet) -> pd.DataFrame:
+    """Return the plan's rows for a spreadsheet: words for kinds, lon/lat, no raw site ids."""
+    rows = sheet.deployments
+    labels = {k.key: k.label for k in resource_kinds()}
+    lonlat = to_wgs84(rows) if len(rows) else rows
+    return pd.DataFrame({
+        "Resource": rows["resource"].map(lambda k: labels.get(k, k)),
+        "Unit": rows["unit"], "Site": rows["site_name"], "Why": rows["reason"],
+        "Week starting": pd.to_datetime(rows["start"]).dt.date,
+        "Week ending": pd.to_datetime(rows["end"]).dt.date,
+        "Weeks on site": rows["weeks_on_site"].astype("Int64"),
+        "Status": rows["status"], "Changed by": rows["changed_by"], "What changed": rows["change"],
+        "Longitude": lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
+        "Latitude": lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
+        "Hotspots served": rows["hotspot_ids"],
+    })  # fmt: skip
+
+
+def _about(sheet: PlanSheet) -> dict[str, str]:
+    notes = list(sheet.notes)
+    if sheet.synthetic:
+        notes.append("Speed evidence from SYNTHETIC sample files: " + ", ".join(sheet.synthetic))
+    return about_block(
+        title=f"Deployment plan, week of {sheet.week.isoformat()}",
+        period=f"{sheet.evidence} (data to {sheet.data_until})",
+        sources=list(sheet.sources),
+        extra={"status": sheet.headline(), "version": "" if sheet.version is None
+               else str(sheet.version), "approved by": sheet.saved_by,
+               "approved at": sheet.saved_at, "notes": " | ".join(notes)},
+    )  # fmt: skip
+
+
+def write_plan(sheet: PlanSheet, path: Path) -> list[Path]:
+    """
+    Write a week's plan to XLSX or CSV with its provenance and status ("about").
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
-    rows = run.plan.deployments
+    return write_table(path, {"plan": plan_table(sheet)}, about=_about(sheet))
+
+
+def plan_summary(sheet: PlanSheet) -> dict[str, object]:
+    """
+    Return the plan as the ``geo plan --json`` object.
+
+    Keys: ``week``, ``data_until``, ``status``, ``version``, ``approved_by``,
+    ``approved_at``, ``resources`` (per kind ``used`` and ``available``),
+    ``deployments`` (``resource``, ``unit``, ``site_id``, ``site_name``,
+    ``longitude``, ``latitude``, ``hotspot_ids``, ``weeks_on_site``, ``reason``,
+    ``status``, ``changed_by``, ``changed_at``, ``change``), ``notes``,
+    ``synthetic_sources`` and ``saved`` (version and status, or null).
+    """
+    rows = sheet.deployments
     lonlat = to_wgs84(rows) if len(rows) else rows
-    table = rows.drop(columns="geometry").assign(
-        longitude=lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
-        latitude=lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
-        numbers=rows["numbers"].map(json.dumps),
-    )
-    notes = list(run.plan.notes)
-    if run.synthetic_sources:
-        notes.append(
-            "Speed evidence from SYNTHETIC sample files: " + ", ".join(run.synthetic_sources)
-        )
-    about = about_block(
-        title=f"Deployment plan, week of {run.week.isoformat()}",
-        period=f"{run.window.label} (data to {run.as_of})",
-        sources=[f.source_file for f in run.loaded.files],
-        extra={"notes": " | ".join(notes),
-               "saved": f"version {saved.version} ({saved.status})" if saved else "not saved"},
-    )  # fmt: skip
-    return write_table(path, {"plan": table}, about=about)
+    saved = sheet.version is not None
+    return {
+        "week": sheet.week.isoformat(),
+        "data_until": sheet.data_until,
+        "status": sheet.status,
+        "version": sheet.version,
+        "approved_by": sheet.saved_by if saved else None,
+        "approved_at": sheet.saved_at if saved else None,
+        "resources": {
+            k: {"used": sheet.used.get(k, 0), "available": v} for k, v in sheet.available.items()
+        },
+        "deployments": [
+            {
+                "resource": r["resource"], "unit": r["unit"], "site_id": r["site_id"],
+                "site_name": r["site_name"], "longitude": round(p.x, 6),
+                "latitude": round(p.y, 6),
+                "hotspot_ids": [h for h in str(r["hotspot_ids"]).split("; ") if h],
+                "weeks_on_site": int(r["weeks_on_site"]), "reason": r["reason"],
+                "status": r["status"], "changed_by": r["changed_by"],
+                "changed_at": r["changed_at"], "change": r["change"],
+            }
+            for r, p in zip(rows.to_dict("records"), lonlat.geometry, strict=True)
+        ],
+        "notes": list(sheet.notes),
+        "synthetic_sources": list(sheet.synthetic),
+        "saved": {"version": sheet.version, "status": sheet.status} if saved else None,
+    }
 
 
-RESOURCE_TITLES = {
-    "cctv": "Mobile CCTV",
-    "speed_board": "Speed indicator boards",
-    "eva": "Environmental Visual Audit",
-    "patrol": "PCSO hot-spot patrols",
-}
-
-
-def printable_plan(run: WeekRun) -> str:
+def printable_plan(sheet: PlanSheet) -> str:
     """
     Return the week's plan as a self-contained printable HTML page for the tasking meeting.
 
-    Internal use only (it names sites); every text is HTML-escaped.
+    Internal use only (it names sites); every value is HTML-escaped where it is written.
     """
-    plan = run.plan
+    esc = html_text
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>Deployment plan, week of {plan.week.isoformat()}</title>",
+        f"<title>Deployment plan, week of {sheet.week.isoformat()}</title>",
         "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #999;padding:4px 8px;"
-        "vertical-align:top}table{border-collapse:collapse;width:100%}</style></head><body>",
-        f"<h1>Deployment plan: week of {plan.week:%A %d %B %Y}</h1>",
-        f"<p>Evidence: {html.escape(run.window.label)} (data to {html.escape(run.as_of)}). "
+        "vertical-align:top}table{border-collapse:collapse;width:100%}"
+        ".status{font-weight:bold}</style></head><body>",
+        f"<h1>Deployment plan: week of {sheet.week:%A %d %B %Y}</h1>",
+        f"<p class='status'>{esc(sheet.headline())}</p>",
+        f"<p>Evidence: {esc(sheet.evidence)} (data to {esc(sheet.data_until)}). "
         "OFFICIAL-SENSITIVE: internal to the CSU and partners.</p>",
     ]
-    for kind, title in RESOURCE_TITLES.items():
-        rows = plan.deployments[plan.deployments["resource"] == kind]
-        used, available = plan.used.get(kind, 0), plan.available.get(kind, 0)
-        parts.append(f"<h2>{title}</h2>")
-        if kind != "patrol":
-            parts.append(f"<p>{used:g} of {available:g} in use.</p>")
+    for kind in resource_kinds():
+        rows = sheet.deployments[sheet.deployments["resource"] == kind.key]
+        used, available = sheet.used.get(kind.budget, 0), sheet.available.get(kind.budget, 0)
+        parts.append(f"<h2>{esc(kind.title)}</h2>")
+        parts.append(f"<p>{float(used):g} of {float(available):g} {esc(kind.metric.lower())} "
+                     "in use.</p>")  # fmt: skip
         if rows.empty:
             parts.append("<p>None this week.</p>")
             continue
         parts.append("<table><tr><th>Unit</th><th>Site</th><th>Why</th><th>Status</th></tr>")
         for r in rows.itertuples():
-            cells = (r.unit, r.site_name, r.reason, r.status)
-            parts.append(
-                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
-            )
+            status = r.status + (f" ({r.change})" if r.change else "")
+            cells = (r.unit, r.site_name, r.reason, status)
+            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
-    notes = list(plan.notes) + (
-        [f"SYNTHETIC inputs used: {', '.join(run.synthetic_sources)}"]
-        if run.synthetic_sources
-        else []
+    notes = list(sheet.notes) + (
+        [f"SYNTHETIC inputs used: {', '.join(sheet.synthetic)}"] if sheet.synthetic else []
     )
     if notes:
-        parts.append(
-            "<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
-        )
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes)
+                     + "</ul>")  # fmt: skip
     parts.append("</body></html>")
     return "\n".join(parts)

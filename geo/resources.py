@@ -11,6 +11,7 @@ site off limits, a site pinned).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -159,6 +160,8 @@ class Resources:
     speed_boards: SpeedBoardResources = SpeedBoardResources()
     eva: EvaResources = EvaResources()
     patrols: PatrolResources = PatrolResources()
+    extra: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    """Sections of registered resource kinds with no built-in class, as read."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,11 +172,14 @@ class WeekOverrides:
     Attributes
     ----------
     cameras, boards
-        Units usable this week (e.g. one camera in repair), or None for all.
+        At most this many units usable this week, or None for all.
     patrol_hours
         PCSO hours this week, or None for the usual.
+    out_of_service
+        Named units not usable this week ("Camera 3" in repair, "Board 2" lent out).
     excluded_sites
-        Site ids that must not be used this week (off limits).
+        Site ids that must not be used this week (off limits; for cameras, the
+        area within a camera's view of the site).
     pinned_sites
         Site ids where a camera must be this week.
     """
@@ -181,6 +187,7 @@ class WeekOverrides:
     cameras: int | None = None
     boards: int | None = None
     patrol_hours: float | None = None
+    out_of_service: frozenset[str] = field(default_factory=frozenset)
     excluded_sites: frozenset[str] = field(default_factory=frozenset)
     pinned_sites: tuple[str, ...] = ()
 
@@ -224,7 +231,10 @@ def read_resources(path: Path | None = None) -> Resources:
     except (OSError, tomllib.TOMLDecodeError) as err:
         msg = f"{Path(path).name}: cannot read resources ({err})"
         raise GeoInputError(msg) from err
-    unknown = sorted(set(data) - set(_SECTIONS))
+    from geo.schema import resource_kinds
+
+    claimed = {k.key for k in resource_kinds()}
+    unknown = sorted(set(data) - set(_SECTIONS) - claimed)
     if unknown:
         msg = f"{Path(path).name}: unknown sections {unknown}; expected {sorted(_SECTIONS)}"
         raise GeoInputError(msg)
@@ -243,4 +253,5 @@ def read_resources(path: Path | None = None) -> Resources:
         except TypeError as err:
             msg = f"{Path(path).name}: [{name}] {err}"
             raise GeoInputError(msg) from err
-    return Resources(**parts)
+    extra = {k: dict(v) for k, v in data.items() if k not in _SECTIONS}
+    return Resources(**parts, extra=extra)

@@ -106,11 +106,74 @@ def test_plan_json_saves_and_history(capsys, tmp_path):
     assert summary["week"] == "2025-10-06"  # the Monday of the day given
     assert summary["resources"]["cctv"] == {"used": 3, "available": 3}
     first = summary["deployments"][0]
-    assert set(first) == {"resource", "unit", "site_name", "longitude", "latitude", "hotspot_ids",
-                          "reason", "status"}  # fmt: skip
+    assert set(first) >= {"resource", "unit", "site_name", "longitude", "latitude", "hotspot_ids",
+                          "reason", "status"}  # fmt: skip  (keys are added, never renamed)
     assert first["status"] == "approved"
+    assert (summary["status"], summary["version"]) == ("approved", 1)
     assert 0 < first["longitude"] < 1
     assert summary["saved"] == {"version": 1, "status": "approved"}
     assert (tmp_path / "plan.xlsx").exists()
     status, out, _ = run(capsys, "plan", "--history", "--db", str(db), "--json")
     assert json.loads(out)[0]["week"] == "2025-10-06"
+
+
+def _xlsx_about(path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book[book.sheetnames[-1]]
+    return " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+
+
+def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path, police_sample):
+    db = tmp_path / "plans.sqlite"
+    base = [str(police_sample), "--week", "2025-10-06", "--db", str(db)]
+    status, out, _ = run(capsys, "plan", *base, "--approve", "--by", "Sgt A Khan", "--json")
+    assert status == 0
+    first = json.loads(out)
+    assert (first["status"], first["version"], first["approved_by"]) == (
+        "approved", 1, "Sgt A Khan")
+    # shown again: the approved plan, with its approver and time, not a fresh suggestion
+    status, out, _ = run(capsys, "plan", *base, "--json", "--out", str(tmp_path / "p.xlsx"))
+    again = json.loads(out)
+    assert (again["status"], again["version"], again["approved_by"]) == (
+        "approved", 1, "Sgt A Khan")
+    assert again["approved_at"] == first["approved_at"]
+    about = _xlsx_about(tmp_path / "p.xlsx")
+    assert "Approved plan, version 1, by Sgt A Khan" in about
+    # approving again does not make version 2
+    status, _, err = run(capsys, "plan", *base, "--approve", "--by", "PC B")
+    assert status == 0
+    assert "already approved" in err
+    # a deliberate re-plan starts from the approved plan and saves version 2 over version 1
+    status, out, _ = run(capsys, "plan", *base, "--replan", "--approve", "--by", "PC B",
+                         "--json")  # fmt: skip
+    assert json.loads(out)["version"] == 2
+    status, out, _ = run(capsys, "plan", "--history", "--db", str(db), "--json")
+    assert sorted(h["version"] for h in json.loads(out)) == [1, 2]
+
+
+def test_four_approvals_started_together_save_exactly_one(tmp_path, police_sample):
+    import subprocess
+    import sys
+
+    db = tmp_path / "plans.sqlite"
+    cmd = [sys.executable, "-m", "geo", "plan", str(police_sample), "--week", "2025-10-06",
+           "--db", str(db), "--approve"]  # fmt: skip
+    procs = [subprocess.Popen([*cmd, "--by", f"Sgt {i}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]  # fmt: skip
+    results = []
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        results.append((proc.returncode, err))
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2, 2, 2], results
+    for code, err in results:
+        if code == 2:
+            lines = err.strip().splitlines()
+            assert len(lines) == 1
+            assert "was saved as version 1 by Sgt" in lines[0]
+            assert "Traceback" not in err
+    out = subprocess.run([sys.executable, "-m", "geo", "plan", "--history", "--db", str(db),
+                          "--json"], capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert [h["week"] for h in json.loads(out)] == ["2025-10-06"]

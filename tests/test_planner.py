@@ -10,12 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.crs import BNG
-from geo.planner import (
-    demand_points,
-    evidence_window,
-    plan_week,
-    solve_mclp,
-)
+from geo.periods import window
+from geo.plan import PlanContext, plan_week
+from geo.plan.demand import demand_points
+from geo.plan.mclp import solve_mclp
 from geo.resources import (
     CctvResources,
     PatrolResources,
@@ -27,7 +25,7 @@ from geo.resources import (
 from geo.testing import ORIGIN, make_hotspots, make_incidents
 
 WEEK = dt.date(2025, 10, 6)
-WINDOW = evidence_window("2025-09")
+WINDOW = window("2025-09", months=3)
 PLACES = [(0, 0), (1000, 0), (2000, 0), (3000, 0), (4000, 0), (5000, 0)]
 COUNTS = [8, 6, 5, 4, 3, 2]  # incidents per month at each place
 
@@ -73,16 +71,18 @@ def plan(
 ):
     incidents, hotspots, demand = data or world()
     return plan_week(
-        week=week,
-        incidents=incidents,
-        hotspots=hotspots,
-        demand=demand,
-        window=WINDOW,
-        resources=resources,
-        previous=previous,
-        history=history,
-        overrides=overrides,
-        speed_evidence=speed,
+        PlanContext(
+            week=week,
+            incidents=incidents,
+            hotspots=hotspots,
+            demand=demand,
+            window=WINDOW,
+            resources=resources,
+            previous=previous,
+            history=history,
+            overrides=overrides,
+            speed_evidence=speed,
+        )
     )
 
 
@@ -108,6 +108,33 @@ def test_a_camera_in_repair_and_an_off_limits_site():
     assert best not in set(cams["site_id"])
     assert p.available["cctv"] == 3
     assert any("off limits" in n for n in p.notes)
+
+
+def test_off_limits_takes_the_area_within_a_cameras_view():
+    """A site 60 m along the same street from an off-limits site is off limits too."""
+    incidents, hotspots, demand = world()
+    x0, y0 = ORIGIN
+    near = make_incidents([(60, 0)] * 9, category="asb", occurred="2025-09-01")
+    incidents = pd.concat([incidents, near], ignore_index=True)
+    p = plan(data=(incidents, hotspots, demand),
+             overrides=WeekOverrides(excluded_sites=frozenset({f"{x0:.0f}:{y0:.0f}"})))
+    cams = p.deployments[p.deployments["resource"] == "cctv"]
+    assert ((cams["x"] - x0).abs() > 100).all()
+
+
+def test_a_named_camera_out_of_service_keeps_the_others_names_and_sites():
+    first = plan()
+    cams = first.deployments[first.deployments["resource"] == "cctv"]
+    before = dict(zip(cams["unit"], cams["site_id"], strict=True))
+    p = plan(previous=_approved(first), week=WEEK + dt.timedelta(weeks=1),
+             overrides=WeekOverrides(out_of_service=frozenset({"Camera 3"})))
+    after = p.deployments[p.deployments["resource"] == "cctv"]
+    assert "Camera 3" not in set(after["unit"])
+    assert dict(zip(after["unit"], after["site_id"], strict=True)) == {
+        u: s for u, s in before.items() if u != "Camera 3"
+    }
+    assert p.available["cctv"] == 4
+    assert "Camera 3 is out of service this week." in p.notes
 
 
 def _approved(p):
@@ -181,6 +208,23 @@ def test_every_row_has_a_reason_with_numbers_and_is_json_safe():
     p = plan()
     assert p.deployments["reason"].str.contains(r"\d").all()
     json.dumps(p.deployments.drop(columns="geometry").to_dict("records"))
+
+
+def test_mclp_on_coverable_demand_only_gives_the_same_sites():
+    """Demand out of every site's reach is dropped before solving; the answer is unchanged."""
+    from geo.plan.mclp import _solve, coverable
+
+    rng = np.random.default_rng(7)
+    sites = rng.uniform(0, 2000, size=(12, 2))
+    demand = rng.uniform(-3000, 5000, size=(400, 2))
+    d = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    w = rng.uniform(0.1, 3, size=400)
+    keep = coverable(d, 150)
+    assert 0 < keep.sum() < 200
+    locked = np.zeros(12, bool)
+    full = _solve(d, w, 150, 4, locked)  # every demand point in the model
+    part = solve_mclp(d, w, radius_m=150, p=4, locked=locked)  # the coverable ones only
+    assert full.tolist() == part.tolist()
 
 
 def test_mclp_locks_predefined_sites():

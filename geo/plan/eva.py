@@ -1,0 +1,93 @@
+"""Environmental Visual Audits: about one a month, at the lasting hotspot most in need.
+
+An EVA is suggested at the ASB/criminal-damage hotspot with the most environmental
+signals (criminal damage, public order) that is persistent, emerging or
+intermittent and has not been audited within ``lookback_months``, unless one was
+held in the last four weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+
+from geo.periods import Window
+from geo.plan.context import PlanContext
+from geo.resources import Resources, WeekOverrides
+from geo.schema import Deployment, KindPlan, week_dates
+
+EVA_CLASSES = ("persistent", "emerging", "intermittent")
+"""Hotspot classes worth a walk-round: problems that have lasted or are growing."""
+
+ENV_SIGNAL_CATEGORIES = ("criminal_damage", "public_order")
+"""Crimes that say something about a place's environment (damage, graffiti, disorder)."""
+
+
+def eva_capacity(resources: Resources, overrides: WeekOverrides) -> float:  # noqa: ARG001
+    """Return how many EVAs the partnership can hold in four weeks."""
+    return float(resources.eva.per_month)
+
+
+def plan_eva(context: PlanContext) -> KindPlan:
+    """
+    Suggest an Environmental Visual Audit if none was held in the last four weeks.
+
+    Returns
+    -------
+    tuple
+        At most one deployment, and notes.
+    """
+    cfg, week = context.resources.eva, context.week
+    past = context.past_rows("eva")
+    month_ago = (week - dt.timedelta(weeks=4)).isoformat()
+    held = past[past["start"] >= month_ago]
+    if cfg.per_month <= 0 or len(held) >= cfg.per_month:
+        last = held.sort_values("start").iloc[-1] if len(held) else None
+        why = f" (last: {last['site_name']}, week of {last['start']})" if last is not None else ""
+        return [], [f"EVA: {len(held)} held in the last four weeks{why}; none due this week."]
+    audited_since = (week - dt.timedelta(days=30 * cfg.lookback_months)).isoformat()
+    ids = ";".join(past.loc[past["start"] >= audited_since, "hotspot_ids"])
+    audited = set(ids.replace(" ", "").split(";")) - {""}
+    scored = eva_candidates(context.incidents, context.hotspots, context.window)
+    scored = scored[~scored["hotspot_id"].isin(audited | set(context.overrides.excluded_sites))]
+    if scored.empty:
+        return [], ["EVA: no persistent or emerging hotspot with environmental signals is due."]
+    best = scored.iloc[0]
+    reason = (
+        f"EVA at {best['place']} ({best['ward_names']}): {best['trend_class']} hotspot, "
+        f"{int(best['n_incidents'])} incidents in {context.window.words()} ({best['trend']}), "
+        f"of which {int(best['signals'])} criminal damage or public order; "
+        f"not audited in the last {cfg.lookback_months} months."
+    )
+    centre = best.geometry.centroid
+    start, end = week_dates(week)
+    row = Deployment(
+        resource="eva", unit="EVA", site_id=str(best["hotspot_id"]),
+        site_name=f"{best['place']}, {best['ward_names']}", x=centre.x, y=centre.y,
+        hotspot_ids=str(best["hotspot_id"]), start=start, end=end, reason=reason,
+        numbers={"incidents": int(best["n_incidents"]), "signals": int(best["signals"]),
+                 "prior": int(best["n_prior"])},
+    )  # fmt: skip
+    return [row], []
+
+
+def eva_candidates(
+    incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame, window: Window
+) -> gpd.GeoDataFrame:
+    """Return hotspots of a lasting class with their count of environmental-signal crimes."""
+    if hotspots.empty:
+        return hotspots.assign(signals=[], place=[])
+    recent = incidents[
+        incidents["category"].isin(ENV_SIGNAL_CATEGORIES) & window.contains(incidents["occurred"])
+    ]
+    inside = gpd.sjoin(
+        recent[["geometry"]], hotspots[["hotspot_id", "geometry"]], predicate="within"
+    )
+    signals = inside.groupby("hotspot_id").size()
+    out = hotspots.assign(
+        signals=hotspots["hotspot_id"].map(signals).fillna(0).astype(int),
+        place=hotspots["top_locations"].str.split(":").str[0],
+    )
+    out = out[out["trend_class"].isin(EVA_CLASSES) & (out["signals"] > 0)]
+    return out.sort_values(["signals", "harm", "hotspot_id"], ascending=[False, False, True])

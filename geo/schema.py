@@ -1,0 +1,238 @@
+"""The plan's records and the registry of resource kinds.
+
+A **deployment** is one unit (a camera, a board, an EVA, a patrol) at one site for
+one week, with the reason in words and the numbers behind it. Every planner makes
+`Deployment` records; the store, the maps, the exports, the CLI and the pages read
+the columns `DEPLOYMENT_COLUMNS` in that order.
+
+A **resource kind** says everything the rest of the tool needs about one kind of
+kit: its words, its map symbol, how many units it has this week, its planner,
+which of the sergeant's overrides apply and which columns its exports show.
+Adding a kind (a dispersal order, a second camera type) is one `ResourceKind`
+passed to `register_kind` and one planner function; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+
+from geo._errors import GeoInputError
+from geo.crs import BNG
+
+if TYPE_CHECKING:
+    from geo.plan.context import PlanContext
+    from geo.resources import Resources, WeekOverrides
+
+PLAN_STATUSES: tuple[str, ...] = ("suggested", "approved", "changed")
+"""A deployment's status: suggested by the planner, approved, or changed by the sergeant."""
+
+DEPLOYMENT_COLUMNS: tuple[str, ...] = (
+    "resource", "unit", "site_id", "site_name", "x", "y", "hotspot_ids", "start", "end",
+    "weeks_on_site", "reason", "status", "changed_by", "changed_at", "change", "numbers",
+)  # fmt: skip
+"""A plan's columns, in order (``numbers`` is a mapping; ``x``/``y`` British National Grid)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deployment:
+    """
+    One unit at one site for one week.
+
+    Attributes
+    ----------
+    resource
+        The kind's key (``cctv``, ``speed_board``, ``eva``, ``patrol``, ...).
+    unit
+        The unit's name, kept across weeks ("Camera 3", "Board 1", "Patrol 2").
+    site_id, site_name
+        The site's id (stable: a grid reference or a hotspot id) and its name in words.
+    x, y
+        The site in British National Grid metres (EPSG:27700).
+    start, end
+        First and last day of the week (ISO dates).
+    reason
+        Why, in a sentence a sergeant can repeat at the tasking meeting.
+    hotspot_ids
+        The hotspots served, ``"; "``-separated.
+    weeks_on_site
+        Weeks this unit has been at this site, this week included.
+    status
+        One of `PLAN_STATUSES`.
+    changed_by, changed_at, change
+        Who changed the row, when (UTC, ISO 8601) and what ("site: A -> B").
+    numbers
+        The figures behind the reason.
+    """
+
+    resource: str
+    unit: str
+    site_id: str
+    site_name: str
+    x: float
+    y: float
+    start: str
+    end: str
+    reason: str
+    hotspot_ids: str = ""
+    weeks_on_site: int = 1
+    status: str = "suggested"
+    changed_by: str = ""
+    changed_at: str = ""
+    change: str = ""
+    numbers: Mapping[str, object] = field(default_factory=dict)
+
+    def row(self) -> dict[str, object]:
+        """Return the deployment as a dict with `DEPLOYMENT_COLUMNS`."""
+        out = asdict(self)
+        out["numbers"] = dict(self.numbers)
+        return {c: out[c] for c in DEPLOYMENT_COLUMNS}
+
+
+def week_dates(week: dt.date) -> tuple[str, str]:
+    """
+    Return the first and last day of the week starting `week`, as ISO dates.
+
+    Examples
+    --------
+    >>> week_dates(dt.date(2025, 10, 6))
+    ('2025-10-06', '2025-10-12')
+    """
+    return week.isoformat(), (week + dt.timedelta(days=6)).isoformat()
+
+
+def deployments_frame(items: Sequence[Deployment] | pd.DataFrame) -> gpd.GeoDataFrame:
+    """
+    Return deployments as a GeoDataFrame with `DEPLOYMENT_COLUMNS` and Point geometry (BNG).
+
+    Examples
+    --------
+    >>> d = Deployment(resource="cctv", unit="Camera 1", site_id="552500:155300",
+    ...                site_name="High Street", x=552500.0, y=155300.0,
+    ...                start="2025-10-06", end="2025-10-12", reason="Because.")
+    >>> frame = deployments_frame([d])
+    >>> list(frame.columns[:4]), frame.crs.to_epsg()
+    (['resource', 'unit', 'site_id', 'site_name'], 27700)
+    """
+    if isinstance(items, pd.DataFrame):
+        frame = pd.DataFrame(items.drop(columns="geometry", errors="ignore")).copy()
+        for col in DEPLOYMENT_COLUMNS:
+            if col not in frame:
+                frame[col] = "" if col not in {"numbers", "weeks_on_site"} else None
+        frame = frame[list(DEPLOYMENT_COLUMNS)].reset_index(drop=True)
+    else:
+        frame = pd.DataFrame([d.row() for d in items], columns=list(DEPLOYMENT_COLUMNS))
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["x"].astype(float), frame["y"].astype(float)),
+        crs=BNG,
+    )  # fmt: skip
+
+
+KindPlan = tuple[list[Deployment], list[str]]
+"""What a planner returns: its deployments and notes for the sergeant."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceKind:
+    """
+    One kind of kit or activity the unit deploys.
+
+    Attributes
+    ----------
+    key
+        The code stored in plans and ``--json`` (``cctv``).
+    label
+        One unit in words ("mobile CCTV camera").
+    title
+        The kind as a heading ("Mobile CCTV").
+    metric
+        The short name on the week's summary ("Cameras").
+    letter, colour
+        The map symbol: a letter in a coloured disc.
+    order
+        Where the kind comes in plans and tables (lower first).
+    planner
+        ``planner(context) -> (deployments, notes)``.
+    units
+        ``units(resources) -> names``: the named units the unit owns ("Camera 1",
+        ...), or an empty tuple for an activity measured otherwise (hours).
+    capacity
+        ``capacity(resources, overrides) -> float``: what can be used this week.
+    usage
+        ``usage(rows, resources) -> float``: what a plan's rows of this kind use.
+    budget_key
+        The key of the kind in a plan's ``available``/``used`` (``patrol_hours``).
+    overrides
+        Which of the sergeant's overrides apply (``out_of_service``,
+        ``excluded_sites``, ``pinned_sites``, ``hours``).
+    export_columns
+        The plan columns a printed or exported table of this kind shows.
+    """
+
+    key: str
+    label: str
+    title: str
+    metric: str
+    letter: str
+    colour: str
+    order: int
+    planner: Callable[[PlanContext], KindPlan]
+    units: Callable[[Resources], tuple[str, ...]] = lambda _r: ()
+    capacity: Callable[[Resources, WeekOverrides], float] = lambda _r, _o: 0.0
+    usage: Callable[[pd.DataFrame, Resources], float] = lambda rows, _r: float(len(rows))
+    budget_key: str = ""
+    overrides: tuple[str, ...] = ()
+    export_columns: tuple[str, ...] = ("unit", "site_name", "reason", "status")
+
+    @property
+    def budget(self) -> str:
+        """The key of this kind in a plan's ``available`` and ``used``."""
+        return self.budget_key or self.key
+
+
+_KINDS: dict[str, ResourceKind] = {}
+
+
+def register_kind(kind: ResourceKind) -> ResourceKind:
+    """
+    Add a resource kind (or replace one with the same key); return it.
+
+    Raises
+    ------
+    GeoInputError
+        If the key is not a lower-case identifier.
+    """
+    if not kind.key.isidentifier() or kind.key != kind.key.lower():
+        msg = f"a resource kind's key must be a lower-case identifier, got {kind.key!r}"
+        raise GeoInputError(msg)
+    _KINDS[kind.key] = kind
+    return kind
+
+
+def unregister_kind(key: str) -> None:
+    """Remove a resource kind (tests use it to undo a toy kind)."""
+    _KINDS.pop(key, None)
+
+
+def resource_kinds() -> tuple[ResourceKind, ...]:
+    """
+    Return every registered resource kind, in plan order.
+
+    Examples
+    --------
+    >>> [k.key for k in resource_kinds()]
+    ['cctv', 'speed_board', 'eva', 'patrol']
+    """
+    import geo.plan  # noqa: F401 (registers the built-in kinds)
+
+    return tuple(sorted(_KINDS.values(), key=lambda k: (k.order, k.key)))
+
+
+def kind(key: str) -> ResourceKind | None:
+    """Return the registered kind with `key`, or None."""
+    return {k.key: k for k in resource_kinds()}.get(key)
