@@ -363,17 +363,30 @@ def _record_lines(nonempty: np.ndarray, spans: np.ndarray) -> np.ndarray:
 
 
 def _arrow_read(data: bytes, names: list[str], skip: int) -> tuple[pa.Table, list[tuple[int, str]]]:
-    """Read every column as text; return the table and (record number, text) of bad rows."""
+    """Read every column as text; return the table and (record number, text) of bad rows.
+
+    The first read uses threads; the reader numbers bad rows only when single-threaded,
+    so a file with bad rows is read again on one thread.
+    """
+    table, bad = _arrow_pass(data, names, skip, threads=True)
+    if bad:
+        table, bad = _arrow_pass(data, names, skip, threads=False)
+    return table, bad
+
+
+def _arrow_pass(
+    data: bytes, names: list[str], skip: int, *, threads: bool
+) -> tuple[pa.Table, list[tuple[int, str]]]:
     bad: list[tuple[int, str]] = []
 
     def handler(row: pa_csv.InvalidRow) -> str:
-        bad.append((int(row.number) - skip, row.text))
+        bad.append((int(row.number or 0) - skip, row.text))
         return "skip"
 
     table = pa_csv.read_csv(
         pa.BufferReader(pa.py_buffer(data)),
         read_options=pa_csv.ReadOptions(
-            use_threads=False,
+            use_threads=threads,
             skip_rows=skip,
             column_names=names,
             block_size=max(1 << 20, min(len(data) + 1, (1 << 31) - 1)),
@@ -391,14 +404,22 @@ def _arrow_read(data: bytes, names: list[str], skip: int) -> tuple[pa.Table, lis
 
 
 def _blank_mask(columns: list[pa.ChunkedArray]) -> np.ndarray:
-    """Flag the rows where every given column is empty after stripping spaces."""
-    if not columns:
-        return np.zeros(0, dtype=bool)
-    blank = None
+    """Flag the rows where every given column is empty after stripping spaces.
+
+    Each column is checked only on the rows still blank so far, so a file whose first
+    column is always filled costs one column's check.
+    """
+    n = len(columns[0]) if columns else 0
+    candidates = np.arange(n)
     for col in columns:
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    return blank.to_numpy(zero_copy_only=False).astype(bool)
+        if not len(candidates):
+            break
+        sub = col if len(candidates) == n else col.take(pa.array(candidates))
+        empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(sub)), 0)
+        candidates = candidates[empty.to_numpy(zero_copy_only=False).astype(bool)]
+    blank = np.zeros(n, dtype=bool)
+    blank[candidates] = True
+    return blank
 
 
 def _read_csv(path: Path, select: Select | None = None) -> RawTable:

@@ -77,6 +77,7 @@ REJECTED_COLUMNS: tuple[str, ...] = ("source_file", "line", "reason", "detail")
 DEFAULT_LOAD = LoadSettings()
 """Load settings used when none are given."""
 
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FileReport:
     """
@@ -252,6 +253,7 @@ def load_incidents(
     True
     """
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
+    ward_index = _WardIndex.build(wards)
     context = ParseContext(column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
     accepted, rejected, reports = [], [], []
     for path in expand_paths(paths):
@@ -263,7 +265,7 @@ def load_incidents(
                 raise
             reports.append(FileReport(path.name, "", 0, 0, 0, error=str(err)))
             continue
-        good, bad = _finalise(parsed, table, wards=wards, settings=settings)
+        good, bad = _finalise(parsed, table, wards=ward_index, settings=settings)
         accepted.append(good)
         rejected.append(bad)
         reasons = {str(k): int(v) for k, v in bad["reason"].value_counts().items()}
@@ -333,68 +335,110 @@ def _kind(header: list[str], column_map: Mapping[str, str] | None) -> str:
 # --- wards, and the split into accepted and rejected --------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _WardIndex:
+    """Ward polygons sorted by code, with a spatial index, for the point-in-ward join."""
+
+    codes: np.ndarray
+    names: np.ndarray
+    shapes: np.ndarray
+    tree: shapely.STRtree
+    bounds: tuple[float, float, float, float]
+    district: shapely.Geometry
+
+    @classmethod
+    def build(cls, wards: gpd.GeoDataFrame) -> _WardIndex:
+        ordered = wards.sort_values("ward_code", kind="stable")
+        shapes = ordered.geometry.to_numpy()
+        minx, miny, maxx, maxy = shapely.total_bounds(shapes)
+        return cls(
+            codes=ordered["ward_code"].to_numpy(dtype=object),
+            names=ordered["ward_name"].to_numpy(dtype=object),
+            shapes=shapes,
+            tree=shapely.STRtree(shapes),
+            bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+            district=shapely.union_all(shapes),
+        )
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return each point's ward position (first ward by code on a tie), -1 if none."""
+        pos = np.full(len(x), -1, dtype=np.int64)
+        minx, miny, maxx, maxy = self.bounds
+        inside = np.isfinite(x) & np.isfinite(y)
+        inside &= (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+        where = np.flatnonzero(inside)
+        if not len(where):
+            return pos
+        points = shapely.points(x[where], y[where])
+        point_i, ward_i = self.tree.query(points, predicate="within")
+        order = np.lexsort((ward_i, point_i))
+        point_i, ward_i = point_i[order], ward_i[order]
+        first = np.r_[True, point_i[1:] != point_i[:-1]] if len(point_i) else point_i
+        pos[where[point_i[first]]] = ward_i[first]
+        return pos
+
+    def distance_text(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Say how far outside the district each point is, e.g. "35 m outside"."""
+        text = np.full(len(x), "over 1 km outside", dtype=object)
+        minx, miny, maxx, maxy = self.bounds
+        near = (x > minx - 1000) & (x < maxx + 1000) & (y > miny - 1000) & (y < maxy + 1000)
+        if near.any():
+            shapely.prepare(self.district)
+            where = np.flatnonzero(near)
+            points = shapely.points(x[where], y[where])
+            close = shapely.dwithin(self.district, points, 1000.0)
+            metres = shapely.distance(self.district, points[close])
+            text[where[close]] = [
+                "over 1 km outside" if m >= 1000 else f"{m:.0f} m outside" for m in metres
+            ]
+        return text
+
+
 def _finalise(
-    parsed: pd.DataFrame, table: RawTable, *, wards: gpd.GeoDataFrame, settings: LoadSettings
+    parsed: pd.DataFrame, table: RawTable, *, wards: _WardIndex, settings: LoadSettings
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Join wards, apply the district rule and split rows into accepted and rejected."""
-    ok = (parsed["reason"] == "").to_numpy()
-    candidates = parsed[ok]
-    points = gpd.GeoDataFrame(
-        candidates.drop(columns=["x", "y", "reason", "detail"]),
-        geometry=gpd.points_from_xy(candidates["x"], candidates["y"]),
+    reason = parsed["reason"].to_numpy(dtype=object)
+    detail = parsed["detail"].to_numpy(dtype=object)
+    x, y = parsed["x"].to_numpy(dtype=float), parsed["y"].to_numpy(dtype=float)
+    ok = reason == ""
+    pos = np.full(len(parsed), -1, dtype=np.int64)
+    pos[ok] = wards.locate(x[ok], y[ok])
+    outside = ok & (pos < 0)
+    if not settings.keep_outside_district and outside.any():
+        reason, detail = reason.copy(), detail.copy()
+        reason[outside] = "outside the district"
+        detail[outside] = wards.distance_text(x[outside], y[outside])
+        ok &= ~outside
+    rejected = _rejected_rows(table, parsed["line"].to_numpy(), reason, detail, ~ok)
+    keep = parsed.loc[ok].drop(columns=["x", "y", "reason", "detail"])
+    found = pos[ok]
+    codes = np.where(found >= 0, wards.codes[np.maximum(found, 0)], None)
+    names = np.where(found >= 0, wards.names[np.maximum(found, 0)], None)
+    keep = keep.assign(source_file=table.source, ward_code=codes, ward_name=names)
+    extra = [c for c in keep.columns if c not in INCIDENT_COLUMNS]
+    columns = list(INCIDENT_COLUMNS[:-1]) + extra
+    accepted = gpd.GeoDataFrame(
+        keep[columns].reset_index(drop=True),
+        geometry=gpd.GeoSeries(shapely.points(x[ok], y[ok]), crs=BNG),
         crs=BNG,
     )
-    points = _assign_wards(points, wards)
-    outside = points["ward_code"].isna().to_numpy()
-    if not settings.keep_outside_district:
-        where = parsed.index[ok][outside]
-        parsed.loc[where, "reason"] = "outside the district"
-        parsed.loc[where, "detail"] = _distance_outside(points[outside], wards)
-        points = points[~outside]
-    rejected_rows = parsed[parsed["reason"] != ""]
-    rejected = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "source_file": table.source,
-                    "line": table.malformed["line"],
-                    "reason": table.malformed["reason"],
-                    "detail": table.malformed["detail"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "source_file": table.source,
-                    "line": rejected_rows["line"],
-                    "reason": rejected_rows["reason"],
-                    "detail": rejected_rows["detail"],
-                }
-            ),
-        ],
-        ignore_index=True,
-    ).sort_values("line", kind="stable", ignore_index=True)
-    extra = [c for c in points.columns if c not in INCIDENT_COLUMNS]
-    columns = list(INCIDENT_COLUMNS[:-1]) + extra + ["geometry"]
-    accepted = points.assign(source_file=table.source)[columns].reset_index(drop=True)
     return accepted, rejected
 
 
-def _distance_outside(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> list[str]:
-    """Say how far outside the district each point is, e.g. "35 m outside"."""
-    if points.empty:
-        return []
-    district = shapely.union_all(wards.geometry.to_numpy())
-    minx, miny, maxx, maxy = district.bounds
-    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-    near = (x > minx - 1000) & (x < maxx + 1000) & (y > miny - 1000) & (y < maxy + 1000)
-    metres = np.full(len(points), np.inf)
-    metres[near] = shapely.distance(district, points.geometry.to_numpy()[near])
-    return ["over 1 km outside" if m >= 1000 else f"{m:.0f} m outside" for m in metres]
-
-
-def _assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add ``ward_code``/``ward_name`` by point-in-polygon (first ward by code on a tie)."""
-    shapes = wards[["ward_code", "ward_name", "geometry"]].sort_values("ward_code")
-    joined = gpd.sjoin(points, shapes, how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
-    return joined.loc[points.index]
+def _rejected_rows(
+    table: RawTable, line: np.ndarray, reason: np.ndarray, detail: np.ndarray, bad: np.ndarray
+) -> pd.DataFrame:
+    """Build the malformed and rejected rows of one file, in line order."""
+    lines = np.concatenate([table.malformed["line"].to_numpy(dtype=np.int64), line[bad]])
+    reasons = np.concatenate([table.malformed["reason"].to_numpy(dtype=object), reason[bad]])
+    details = np.concatenate([table.malformed["detail"].to_numpy(dtype=object), detail[bad]])
+    order = np.argsort(lines, kind="stable")
+    return pd.DataFrame(
+        {
+            "source_file": np.full(len(lines), table.source, dtype=object),
+            "line": lines[order],
+            "reason": reasons[order],
+            "detail": details[order],
+        }
+    )

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.crs import lonlat_to_bng
 from geo.gazetteer import Gazetteer, load_gazetteer
@@ -82,13 +84,52 @@ def first_reason(checks: Sequence[tuple[np.ndarray, str]], n: int) -> np.ndarray
     return np.select([c for c, _ in checks], [r for _, r in checks], default="").astype(object)
 
 
-def lonlat_checks(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(missing, out of range) masks for text longitude/latitude columns."""
-    lon_v = pd.to_numeric(lon, errors="coerce")
-    lat_v = pd.to_numeric(lat, errors="coerce")
+_DECIMAL = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,4})?\s*$"
+
+
+def to_float(text: pd.Series) -> np.ndarray:
+    """
+    Parse a text column as floats, vectorised; NaN where it is not a plain decimal.
+
+    Parameters
+    ----------
+    text
+        Text values (surrounding spaces are allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats; ``inf`` for overflowing exponents; NaN for anything else.
+
+    Examples
+    --------
+    >>> to_float(pd.Series([" 0.17 ", "51.4", "abc", "", "1e400"])).tolist()
+    [0.17, 51.4, nan, nan, inf]
+    """
+    try:
+        arr = pa.array(text, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(text.astype(str).to_numpy(dtype=object), type=pa.string())
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(arr, _DECIMAL), False)
+    picked = pc.if_else(plain, pc.utf8_trim_whitespace(arr), pa.scalar(None, arr.type))
+    try:
+        return pc.cast(picked, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
+def lonlat_checks(
+    lon: pd.Series, lat: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(missing, out of range) masks and the parsed values of text longitude/latitude."""
+    lon_v, lat_v = to_float(lon), to_float(lat)
     missing = (lon.str.strip() == "").to_numpy() | (lat.str.strip() == "").to_numpy()
-    ok = np.isfinite(lon_v) & np.isfinite(lat_v) & lon_v.between(-180, 180) & lat_v.between(-90, 90)
-    return missing, ~ok.to_numpy()
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(lon_v) & np.isfinite(lat_v)
+        ok &= (lon_v >= -180) & (lon_v <= 180) & (lat_v >= -90) & (lat_v <= 90)
+    return missing, ~ok, lon_v, lat_v
 
 
 def parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
@@ -133,11 +174,8 @@ def coordinates(
     x, y = np.full(n, np.nan), np.full(n, np.nan)
     reason = np.where(has_ll | has_en | has_pc, "", "no coordinates").astype(object)
 
-    _, ll_bad = lonlat_checks(lon, lat)
-    ll_x, ll_y = lonlat_to_bng(
-        pd.to_numeric(lon, errors="coerce").to_numpy(),
-        pd.to_numeric(lat, errors="coerce").to_numpy(),
-    )
+    _, ll_bad, lon_v, lat_v = lonlat_checks(lon, lat)
+    ll_x, ll_y = lonlat_to_bng(lon_v, lat_v)
     use = has_ll & ~ll_bad
     x[use], y[use] = ll_x[use], ll_y[use]
     reason[has_ll & ll_bad] = "coordinates out of range"

@@ -103,7 +103,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     this_month = context.clock().to_period("M").to_timestamp()
     out_of_range = ((month < DATE_MIN) | (month > DATE_MAX)).to_numpy(dtype=bool)
     future = (month > this_month).to_numpy(dtype=bool)
-    lon_missing, lon_bad = lonlat_checks(rows["Longitude"], rows["Latitude"])
+    lon_missing, lon_bad, lon_v, lat_v = lonlat_checks(rows["Longitude"], rows["Latitude"])
     reason = first_reason(
         [
             ((rows["Month"].str.strip() == "").to_numpy(), "no date"),
@@ -118,9 +118,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
         len(rows),
     )
     ok = reason == ""
-    lon = pd.to_numeric(rows["Longitude"], errors="coerce").where(ok)
-    lat = pd.to_numeric(rows["Latitude"], errors="coerce").where(ok)
-    x, y = lonlat_to_bng(lon.to_numpy(), lat.to_numpy())
+    x, y = lonlat_to_bng(np.where(ok, lon_v, np.nan), np.where(ok, lat_v, np.nan))
     stem = Path(table.source).stem
     crime_id = (
         rows["Crime ID"].str.strip() if "Crime ID" in rows else pd.Series("", index=rows.index)
