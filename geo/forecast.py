@@ -20,6 +20,13 @@ data). Methods (`METHODS`):
     of Criminology* 44(5), 641-658: each past incident adds
     ``0.5 ** ((age_months - 1) / half_life) * exp(-d^2 / 2 h^2)`` (age 1 = the
     month before the target);
+``learned``
+    a pooled gradient-boosted model (scikit-learn's ``HistGradientBoostingRegressor``
+    with Poisson loss) trained on every cell of the grid, one row per cell and
+    earlier month with data: it learns a month's count in a cell from features
+    built only from the months before that month (`LEARNED_FEATURES`), then
+    predicts the target month from the months before it. With fewer than
+    ``min_origins`` earlier months to learn from it falls back to ``default``;
 ``default``
     the project's method, in three parts: (1) a blend of the long-run monthly rate
     and the rate of the last ``recent_months`` months *with data* (so a data gap
@@ -46,6 +53,7 @@ long-run rate with months that were never recorded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -55,12 +63,61 @@ from scipy.spatial import cKDTree
 from geo.grid import count_in_cells, make_grid
 from geo.settings import ForecastParams
 
-METHODS: tuple[str, ...] = ("naive", "recent", "kde", "prospective", "default")
+METHODS: tuple[str, ...] = ("naive", "recent", "kde", "prospective", "learned", "default")
 """Forecast methods `risk_surface` knows."""
 
 DEFAULT_PARAMS = ForecastParams()
 
-__all__ = ["METHODS", "make_grid", "risk_surface", "training_incidents"]
+__all__ = [
+    "LEARNED_FEATURES", "METHODS", "LearnedParams", "learned_features", "make_grid",
+    "risk_surface", "training_incidents",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LearnedParams:
+    """
+    Settings of the ``learned`` method.
+
+    Attributes
+    ----------
+    min_history
+        Months with data a training month needs before it (its features' history).
+    min_origins
+        Training months needed; with fewer, ``learned`` falls back to ``default``.
+    max_rows
+        Most training rows (cell-months); beyond it, rows of cells with no past
+        incident of any kind are dropped first, then rows are sampled at random
+        (seed 0). Keeps the county-wide fit affordable.
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf
+        Passed to ``HistGradientBoostingRegressor`` (Poisson loss, no early stopping).
+    """
+
+    min_history: int = 3
+    min_origins: int = 3
+    max_rows: int = 300_000
+    max_iter: int = 200
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 7
+    min_samples_leaf: int = 100
+
+
+LEARNED = LearnedParams()
+
+OTHER_CATEGORIES: tuple[str, ...] = ("criminal_damage", "public_order", "violence", "shoplifting")
+"""Categories whose counts are features of the ``learned`` method."""
+
+LEARNED_FEATURES: tuple[str, ...] = (
+    "long_run", "recent", "last_month", "months_with_any", "near_long_run", "far_long_run",
+    "near_recent", "every_long_run", *(f"{c}_long_run" for c in OTHER_CATEGORIES),
+    "month_of_year", "busiest_point",
+)  # fmt: skip
+"""Features of the ``learned`` method, per cell, from the months before the one predicted:
+the cell's monthly rate over all months with data, over the last three, last month's
+count, the share of months with any; the long-run rate of the cells within 1.5 cells
+(``near``) and 3.5 cells (``far``) of it, and their recent rate; the rate of every
+category and of each of `OTHER_CATEGORIES`; the calendar month predicted; the
+long-run rate at the cell's busiest map point."""
 
 
 def training_incidents(
@@ -120,6 +177,11 @@ def _scores(method: str, train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
     if method == "prospective":
         decay = 0.5 ** ((age - 1) / p.prospective_half_life_months)
         return _kernel(grid, train, decay, p.prospective_bandwidth_m)
+    if method == "learned":
+        learned = _learned_scores(train, context, grid, target)
+        if learned is not None:
+            return learned
+        method = "default"  # too little history to learn from
     if method == "default":
         rate = _blended_rate(train, grid, age, data_ages, p)
         return _with_place_prior(rate, context, grid, months=len(data_ages), p=p)
@@ -237,3 +299,157 @@ def _calibrate(
         return np.zeros_like(scores, dtype=float)
     total = np.isin(_months_before(target, train["occurred"]), months).sum() / len(months)
     return scores / scores.sum() * float(total)
+
+
+# --- the learned method --------------------------------------------------------------------------
+
+
+def _cell_index(points: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> np.ndarray:
+    """Index of the cell holding each point (-1 outside every cell; shared edges: lowest)."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0:
+        return out
+    idx_pts, idx_cells = grid.sindex.query(points.geometry, predicate="intersects")
+    first = pd.Series(idx_cells).groupby(idx_pts).min()
+    out[first.index.to_numpy()] = first.to_numpy()
+    return out
+
+
+def learned_features(
+    context: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, *, categories: Sequence[str], target: str
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """
+    Build the ``learned`` method's training rows and the rows to predict.
+
+    Parameters
+    ----------
+    context
+        Incidents of every category before `target`.
+    grid
+        Cells from `make_grid`.
+    categories
+        The categories forecast (their counts are summed).
+    target
+        The month predicted, ``"YYYY-MM"``.
+
+    Returns
+    -------
+    tuple
+        Training feature blocks and count blocks (one per training month, cells in
+        grid order), and the features of the target month. Every block is built from
+        the months with data strictly before the month it describes.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from geo.testing import make_incidents, ORIGIN
+    >>> grid = make_grid(shapely.box(*ORIGIN, ORIGIN[0] + 200, ORIGIN[1] + 100), cell_m=100)
+    >>> inc = pd.concat([make_incidents([(10, 10)], occurred=f"2025-0{m}-01") for m in range(1, 6)])
+    >>> xs, ys, now = learned_features(inc, grid, categories=["asb"], target="2025-06")
+    >>> len(xs), now.shape, ys[0].tolist()
+    (2, (2, 14), [1.0, 0.0])
+    """
+    periods = context["occurred"].dt.to_period("M")
+    months = sorted(periods.unique())
+    m_idx = np.searchsorted(np.array([p.ordinal for p in months]), periods.map(lambda p: p.ordinal))
+    cell = _cell_index(context, grid)
+    n_m, n_c = len(months), len(grid)
+    inside = cell >= 0
+
+    def counts(mask: np.ndarray) -> np.ndarray:
+        keep = mask & inside
+        flat = np.bincount(m_idx[keep] * n_c + cell[keep], minlength=n_m * n_c)
+        return flat.reshape(n_m, n_c).astype(float)
+
+    cat = context["category"].to_numpy()
+    own = counts(np.isin(cat, list(categories)))
+    every = counts(np.ones(len(context), dtype=bool))
+    others = [counts(cat == c) for c in OTHER_CATEGORIES]
+    near, far = _neighbours(grid, 1.5), _neighbours(grid, 3.5)
+    best_point = _busiest_point(context, cell, m_idx, np.isin(cat, list(categories)), n_m, n_c)
+    target_p = pd.Period(target, freq="M")
+
+    def block(u: int, month_of_year: int) -> np.ndarray:
+        long_run, recent = own[:u].mean(0), own[max(0, u - 3) : u].mean(0)
+        cols = [long_run, recent, own[u - 1], (own[:u] > 0).mean(0), near @ long_run,
+                far @ long_run, near @ recent, every[:u].mean(0),
+                *(o[:u].mean(0) for o in others), np.full(n_c, float(month_of_year)),
+                best_point[u] / u]  # fmt: skip
+        return np.column_stack(cols)
+
+    start = LEARNED.min_history
+    xs = [block(u, months[u].month) for u in range(start, n_m)]
+    ys = [own[u] for u in range(start, n_m)]
+    return xs, ys, block(n_m, target_p.month) if n_m else np.zeros((n_c, len(LEARNED_FEATURES)))
+
+
+def _neighbours(grid: gpd.GeoDataFrame, cells: float) -> object:
+    """Sparse 0/1 matrix of the cells whose centres are within `cells` cell widths (not self)."""
+    from scipy import sparse
+
+    centres = np.column_stack([grid.geometry.centroid.x, grid.geometry.centroid.y])
+    width = float(np.sqrt(grid["area_m2"].max())) if "area_m2" in grid else 150.0
+    tree = cKDTree(centres)
+    pairs = tree.query_pairs(cells * width, output_type="ndarray")
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(grid), len(grid)))
+
+
+def _busiest_point(
+    context: gpd.GeoDataFrame, cell: np.ndarray, m_idx: np.ndarray, own: np.ndarray,
+    n_m: int, n_c: int,
+) -> np.ndarray:  # fmt: skip
+    """For each month index u (0..n_m), the count before u at each cell's busiest map point."""
+    keep = own & (cell >= 0)
+    xy = np.column_stack([context.geometry.x.to_numpy()[keep], context.geometry.y.to_numpy()[keep]])
+    out = np.zeros((n_m + 1, n_c))
+    if len(xy) == 0:
+        return out
+    _, pid = np.unique(np.round(xy, 1), axis=0, return_inverse=True)
+    pid = pid.ravel()
+    n_p = int(pid.max()) + 1
+    per = np.bincount(m_idx[keep] * n_p + pid, minlength=n_m * n_p).reshape(n_m, n_p)
+    cum = np.vstack([np.zeros(n_p), np.cumsum(per, axis=0)])
+    p_cell = np.zeros(n_p, dtype=np.int64)
+    p_cell[pid] = cell[keep]
+    for u in range(1, n_m + 1):
+        np.maximum.at(out[u], p_cell, cum[u])
+    return out
+
+
+def _learned_scores(train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
+                    grid: gpd.GeoDataFrame, target: str) -> np.ndarray | None:  # fmt: skip
+    """Fit the pooled Poisson model on earlier months and predict `target` (None: too little)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    categories = sorted(train["category"].unique()) if len(train) else []
+    if not categories or context.empty:
+        return None
+    xs, ys, now = learned_features(context, grid, categories=categories, target=target)
+    if len(xs) < LEARNED.min_origins:
+        return None
+    x, y = np.vstack(xs), np.concatenate(ys)
+    keep = _training_rows(x, LEARNED.max_rows)
+    model = HistGradientBoostingRegressor(
+        loss="poisson", max_iter=LEARNED.max_iter, learning_rate=LEARNED.learning_rate,
+        max_leaf_nodes=LEARNED.max_leaf_nodes, min_samples_leaf=LEARNED.min_samples_leaf,
+        early_stopping=False, random_state=0,
+    )  # fmt: skip
+    model.fit(x[keep], y[keep])
+    return model.predict(now)
+
+
+def _training_rows(x: np.ndarray, max_rows: int) -> np.ndarray:
+    """Return the indices of the training rows kept (see `LearnedParams.max_rows`)."""
+    rows = np.arange(len(x))
+    if len(rows) <= max_rows:
+        return rows
+    active = rows[x[:, LEARNED_FEATURES.index("every_long_run")] > 0]
+    rng = np.random.default_rng(0)
+    if len(active) >= max_rows:
+        return np.sort(rng.choice(active, size=max_rows, replace=False))
+    idle = np.setdiff1d(rows, active)
+    return np.sort(
+        np.concatenate([active, rng.choice(idle, max_rows - len(active), replace=False)])
+    )
