@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import parse_cache
 from geo._errors import InputFileError
 from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table
 from geo._validate import check_gdf
@@ -207,6 +208,7 @@ def load_incidents(
     gazetteer: Gazetteer | None = None,
     strict: bool = True,
     now: dt.datetime | None = None,
+    cache: bool = True,
 ) -> LoadResult:
     """
     Load police.uk files and CSU logs into one incidents table.
@@ -231,6 +233,11 @@ def load_incidents(
         is reported in ``files`` with its error and loading goes on.
     now
         The time used to reject future dates; defaults to the current time.
+    cache
+        Use the parse cache (`geo.parse_cache`): a file already loaded with the same
+        content, name, wards, settings and clock is read back from GeoParquet under
+        ``GEO_HOME/cache`` instead of being parsed again. Not used with a custom
+        `gazetteer`, or when ``GEO_PARSE_CACHE=off``.
 
     Returns
     -------
@@ -255,28 +262,50 @@ def load_incidents(
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
     ward_index = _WardIndex.build(wards)
     context = ParseContext(column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
+    use_cache = cache and gazetteer is None and parse_cache.enabled()
+    ward_key = parse_cache.wards_hash(wards) if use_cache else ""
     accepted, rejected, reports = [], [], []
     for path in expand_paths(paths):
-        try:
-            table = read_table(path, select=_used_columns(path.name, context))
-            parsed = parse_table(table, context)
-        except InputFileError as err:
-            if strict:
-                raise
-            reports.append(FileReport(path.name, "", 0, 0, 0, error=str(err)))
-            continue
-        good, bad = _finalise(parsed, table, wards=ward_index, settings=settings)
+        key = (
+            parse_cache.file_key(
+                path, wards=ward_key, settings=settings, column_map=column_map, now=now
+            )
+            if use_cache and path.is_file()
+            else None
+        )
+        entry = parse_cache.read(key) if key else None
+        if entry is None:
+            try:
+                entry = _load_file(path, context, ward_index)
+            except InputFileError as err:
+                if strict:
+                    raise
+                reports.append(FileReport(path.name, "", 0, 0, 0, error=str(err)))
+                continue
+            if key:
+                parse_cache.write(key, entry)
+        good, bad = entry.accepted, entry.rejected
         accepted.append(good)
         rejected.append(bad)
         reasons = {str(k): int(v) for k, v in bad["reason"].value_counts().items()}
-        kind = str(parsed["source"].iloc[0]) if len(parsed) else _kind(table.header, column_map)
-        reports.append(FileReport(path.name, kind, table.rows_in, len(good), len(bad), reasons))
+        reports.append(
+            FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
+        )
     return LoadResult(
         accepted=_concat_accepted(accepted),
         rejected=_concat_rejected(rejected),
         rows_in=sum(r.rows_in for r in reports),
         files=tuple(reports),
     )
+
+
+def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_cache.CachedFile:
+    """Read, parse and validate one file."""
+    table = read_table(path, select=_used_columns(path.name, context))
+    parsed = parse_table(table, context)
+    good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
+    kind = str(parsed["source"].iloc[0]) if len(parsed) else _kind(table.header, context.column_map)
+    return parse_cache.CachedFile(good, bad, kind, table.rows_in)
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
