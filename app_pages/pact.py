@@ -11,12 +11,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _cache, _public
-from app_pages._ui import legend, month_bars
+from app_pages._ui import month_bars
 from geo.pact import ROUNDING_BASE
-from geo.pact_map import CREDIT, count_legend, square_legend
+from geo.pact_map import CREDIT
 
-PROJECTOR_MAP_HEIGHT = 420
-"""Map height in pixels: with the controls above, it ends above the fold at 1024x768."""
+PROJECTOR_MAP_HEIGHT = 400  # pixels: below the controls, the map ends above the fold at 1024x768
 
 areas = {a.name: a for a in _cache.pact_areas()}
 offered = list(reversed(_public.periods()))  # latest first: the default is the latest quarter
@@ -47,16 +46,10 @@ st_folium(
     use_container_width=True,
     returned_objects=[],
 )
-legend("Incidents in the ward", count_legend(_cache.min_count()))
-if squares:
-    legend(
-        f"Incidents in the {_cache.cell_m():.0f} m square (blue, outlined)",
-        square_legend(_cache.min_count()),
-    )
 st.caption(
-    f"Counts by ward and by {_cache.cell_m():.0f} m square, rounded to the nearest "
-    f"{ROUNDING_BASE}; counts below {_cache.min_count()} read '{few}'. No incident's location "
-    f"is shown. {CREDIT}"
+    f"Counts by ward (reds) and by {_cache.cell_m():.0f} m square (blues, outlined), rounded "
+    f"to the nearest {ROUNDING_BASE}; counts below {_cache.min_count()} read '{few}'. "
+    f"No incident's location is shown. {CREDIT}"
 )
 
 total, change = st.columns(2)

@@ -195,7 +195,11 @@ def square_legend(min_count: int) -> list[tuple[str, str]]:
 
 
 def view_map(
-    view: PublicView, *, squares: bool, settings: MapSettings = DEFAULT_MAP_SETTINGS
+    view: PublicView,
+    *,
+    squares: bool,
+    settings: MapSettings = DEFAULT_MAP_SETTINGS,
+    legend: bool = True,
 ) -> folium.Map:
     """
     Draw the map of a public view: its wards, and its squares if asked.
@@ -208,6 +212,8 @@ def view_map(
         Whether to draw the squares.
     settings
         Map settings (their ``public`` rules must be the view's).
+    legend
+        Whether to draw the legend on the map (so it shows wherever the map does).
 
     Returns
     -------
@@ -216,6 +222,8 @@ def view_map(
     """
     m = public_map(view.wards, view.cells if squares else None, settings=settings)
     folium.LayerControl(collapsed=False).add_to(m)
+    if legend:
+        m.get_root().html.add_child(folium.Element(_overlay(view, squares=squares, full=False)))
     return m
 
 
@@ -257,25 +265,29 @@ def offline_page(
         suppressed, and the police.uk / Open Government Licence credit. Every
         value from data is HTML-escaped here.
     """
-    m = view_map(view, squares=squares, settings=settings)
+    m = view_map(view, squares=squares, settings=settings, legend=False)
     m.get_root().html.add_child(folium.Element(_overlay(view, squares=squares)))
     return standalone_html(m, title=map_title(view))
 
 
-def _overlay(view: PublicView, *, squares: bool) -> str:
+_BOX = (
+    "position:fixed;z-index:1000;background:rgba(255,255,255,0.92);padding:6px 10px;"
+    "font:13px/1.35 sans-serif;border:1px solid #888;border-radius:4px;"
+)
+
+
+def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
+    """Return the map's legend box (and with `full`, its title, notes and credit), escaped."""
     rules = view.rules
-    box = (
-        "position:fixed;z-index:1000;background:rgba(255,255,255,0.92);padding:6px 10px;"
-        "font:13px/1.35 sans-serif;border:1px solid #888;border-radius:4px;"
-    )
     legends = [("Incidents in the ward", count_legend(rules.min_count))]
     if squares:
         square = f"Incidents in the {rules.cell_m:.0f} m square"
         legends.append((square, square_legend(rules.min_count)))
+    item = "display:block" if not full else "display:inline-block;margin-right:8px"
     rows = "".join(
         f"<div><b>{escape(title)}</b><br>"
         + "".join(
-            f'<span style="display:inline-block;margin-right:8px;white-space:nowrap">'
+            f'<span style="{item};white-space:nowrap">'
             f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
             f'border:1px solid #555;vertical-align:middle;margin-right:3px"></span>'
             f"{escape(text)}</span>"
@@ -289,13 +301,23 @@ def _overlay(view: PublicView, *, squares: bool) -> str:
         f"read 'fewer than {rules.min_count}'. Periods are whole calendar quarters. "
         "No incident's location is shown."
     )
-    return (
-        f'<div id="pact-title" style="{box}top:8px;left:50px;right:50px;text-align:center">'
+    title = (
+        f'<div id="pact-title" style="{_BOX}top:8px;left:60px;right:160px;text-align:center">'
         f'<b style="font-size:16px">{escape(map_title(view))}</b><br>'
         f"Total: {escape(view.total.shown)}; {escape(view.change)}</div>"
-        f'<div id="pact-legend" style="{box}bottom:24px;left:8px;max-width:60%">{rows}'
+    )
+    notes = (
         f'<div style="color:#444">{escape(note)}</div>'
-        f'<div id="pact-credit" style="color:#444">{escape(CREDIT)}</div></div>'
+        f'<div id="pact-credit" style="color:#444">{escape(CREDIT)}</div>'
+    )
+    if not full:  # beside the map's shapes, under the layer control, one class a line
+        return (
+            f'<div id="pact-legend" style="{_BOX}top:{84 if squares else 56}px;right:10px;'
+            f'font-size:12px">{rows}</div>'
+        )
+    return (
+        f'{title}<div id="pact-legend" style="{_BOX}bottom:24px;left:8px;max-width:60%">'
+        f"{rows}{notes}</div>"
     )
 
 
