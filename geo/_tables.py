@@ -1,9 +1,16 @@
 """Read a CSV or XLSX file into a table of strings, keeping every row's line number.
 
 Real exports are messy: UTF-8 with or without a byte-order mark, Windows-1252
-from Excel, quoted commas, blank lines, rows with too few or too many fields.
-`read_table` copes with all of these and never drops a data row: a row whose
-field count does not fit the header comes back in ``malformed`` with its line.
+from Excel, UTF-16 with a BOM, quoted commas and line breaks, blank lines, rows with
+too few or too many fields. `read_table` copes with all of these and never drops a
+data row: a row whose field count does not fit the header comes back in
+``malformed`` with its line.
+
+CSV files are read by pyarrow's columnar CSV reader (every column as text, bad rows
+caught by its invalid-row handler and re-read with the ``csv`` module to fit or
+report them); line numbers are recovered from the positions of the non-empty lines,
+and only the columns a caller selects are turned into pandas columns. A row's line is
+the line it ends on, as the ``csv`` module counts.
 """
 
 from __future__ import annotations
@@ -142,20 +149,6 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
-
-
-def _read_csv_python(path: Path) -> RawTable:
-    text, encoding = _decode(path.read_bytes(), path.name)
-    csv.field_size_limit(2**31 - 1)  # long fields are rejected per row, not per file
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            records.append((reader.line_num, row))
-    except csv.Error as err:
-        msg = f"{path.name}: not readable as CSV near line {reader.line_num} ({err})"
-        raise InputFileError(msg) from err
-    return _to_table(records, source=path.name, encoding=encoding)
 
 
 def _cell_text(value: object) -> str:
