@@ -29,7 +29,7 @@ from geo.pact import (
     quarter_of,
     read_pact_areas,
 )
-from geo.pact_map import count_legend, public_map
+from geo.pact_map import count_legend, offline_page, public_csv, public_map, square_legend
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_ward_grid
 
@@ -374,3 +374,32 @@ def test_count_legend_matches_the_colours_used():
     assert json.dumps(legend)  # plain data for the app to draw
     assert len({c for c, _ in legend}) == len(legend)
     assert pd.Series([label for _, label in legend]).is_unique
+
+
+def test_offline_page_and_csv_escape_hostile_names():
+    wards = make_ward_grid(2, 1)
+    wards["ward_name"] = ["<img src=x onerror=alert(1)>", '=HYPERLINK("http://x")']
+    incidents = make_incidents([(100, 100)] * 20 + [(1100, 100)] * 7, occurred="2025-01-15")
+    incidents["source"] = "police.uk"
+    incidents["ward_name"] = [wards.ward_name[0]] * 20 + [wards.ward_name[1]] * 7
+    area = PactArea("</title><script>alert(2)</script>", tuple(wards.ward_name))
+    view = public_view(
+        incidents,
+        wards,
+        area=area,
+        period=Period("2025-01", "2025-03"),
+        rules=RULES,
+        covered=pd.period_range("2025-01", "2025-03", freq="M"),
+    )
+
+    page = offline_page(view, squares=True)
+    table = public_csv(view, squares=True).decode("utf-8")
+
+    assert "<script>alert(2)" not in page
+    assert "<img src=x" not in page
+    assert "<title>&lt;/title&gt;&lt;script&gt;" in page
+    assert "Incidents in the 500 m square" in page
+    assert "Open Government Licence v3.0" in page
+    assert "\n=HYPERLINK" not in table
+    assert "'=HYPERLINK" in table
+    assert square_legend(5)[0] == ("#9ecae1", "5")
