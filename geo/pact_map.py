@@ -302,7 +302,7 @@ def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
         "No incident's location is shown."
     )
     title = (
-        f'<div id="pact-title" style="{_BOX}top:8px;left:60px;right:160px;text-align:center">'
+        f'<div id="pact-title" style="{_BOX}top:8px;left:60px;right:180px;text-align:center">'
         f'<b style="font-size:16px">{escape(map_title(view))}</b><br>'
         f"Total: {escape(view.total.shown)}; {escape(view.change)}</div>"
     )
@@ -316,7 +316,7 @@ def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
             f'font-size:12px">{rows}</div>'
         )
     return (
-        f'{title}<div id="pact-legend" style="{_BOX}bottom:24px;left:8px;max-width:60%">'
+        f'{title}<div id="pact-legend" style="{_BOX}bottom:52px;left:8px;max-width:60%">'
         f"{rows}{notes}</div>"
     )
 
