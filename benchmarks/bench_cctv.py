@@ -9,11 +9,12 @@ By default every month whose three calendar months before it all hold data is a
 test month (with the shipped history: 2022-04..11, 2024-04 and 2025-04..09). For
 each test month, plans the week starting on its first Monday from data before
 that month only (the load is cut at the 1st: police.uk incidents are dated the
-1st of their month, so a cut at the Monday would leak the test month) (no plan history: a fresh start each month), then counts the
-month's ASB and criminal damage incidents within the view radius of the planned
-camera sites. The baseline puts the same number of cameras on the map points with
-the most ASB + criminal damage in the three months before (a sergeant's "top
-locations" list). Prints a Markdown table.
+1st of their month, so a cut at the Monday would leak the test month; no plan
+history: a fresh start each month), then counts the month's ASB and criminal
+damage incidents within the view radius of the planned camera sites. The
+baseline puts the same number of cameras on the map points with the most ASB +
+criminal damage in the three months before (a sergeant's "top locations" list).
+Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _share(covered: int, total: int) -> str:
 
 
 def _before(loaded: Loaded, month: pd.Period) -> Loaded:
-    """The load cut at the start of `month` (police.uk incidents are dated the 1st)."""
+    """Cut the load at the start of `month` (police.uk incidents are dated the 1st)."""
     res = loaded.result
     kept = res.accepted[res.accepted["occurred"] < month.to_timestamp()]
     cut = dataclasses.replace(res, accepted=kept, rows_in=len(kept) + len(res.rejected))
