@@ -134,7 +134,10 @@ def _run(args: argparse.Namespace) -> int:
         for answer in answers:
             _print(answer, squares=args.squares)
     views = [a for a in answers if isinstance(a, PublicView)]
-    if args.out is not None and views:
+    if args.out is not None and not views:
+        print(f"geo pact: {args.out}: not written, the period is refused", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out is not None:
         _write(args.out, views[0], squares=args.squares, settings=settings)
     refused = [a for a in answers if isinstance(a, dict)]
     return EXIT_BAD_INPUT if refused and not args.json else EXIT_OK

@@ -276,3 +276,13 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
 def test_parse_period():
     assert parse_period("2025-01..2025-03") == Period("2025-01", "2025-03")
     assert parse_period("2025-05") == Period("2025-05", "2025-05")
+
+
+def test_out_for_a_refused_period_writes_nothing_and_exits_2(tmp_path, capsys):
+    out = tmp_path / "map.html"
+
+    status = geo_pact("--area", "Swanley", "--period", "2025-01..2025-08", "--out", str(out))
+
+    assert status == 2
+    assert not out.exists()
+    assert "refused" in capsys.readouterr().err
