@@ -93,3 +93,49 @@ def test_risk_surface_is_deterministic_and_keeps_the_grid():
 def test_an_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown forecast method 'magic'"):
         risk_surface(history(), categories="asb", target="2025-08", grid=GRID, method="magic")
+
+
+def long_history(months=8):
+    """Eight months: a busy corner every month, a second place every other month, and violence."""
+    frames = []
+    for m in range(1, months + 1):
+        day = f"2025-{m:02d}-01"
+        frames.append(make_incidents([(50, 50)] * 5 + [(550, 550)] * (m % 2) * 3, occurred=day))
+        frames.append(make_incidents([(850, 150)] * 2, occurred=day, category="violence"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_learned_model_learns_from_earlier_months_only():
+    base = long_history()
+    planted = pd.concat([base, make_incidents([(950, 950)] * 50, occurred="2025-09-01")],
+                        ignore_index=True)  # fmt: skip
+    a = risk_surface(base, categories="asb", target="2025-09", grid=GRID, method="learned")
+    b = risk_surface(planted, categories="asb", target="2025-09", grid=GRID, method="learned")
+    np.testing.assert_array_equal(a["score"], b["score"])
+    top = a.sort_values(["score", "cell_id"], ascending=[False, True])
+    assert top.iloc[0].geometry.contains(shapely.Point(X + 50, Y + 50))
+    default = risk_surface(base, categories="asb", target="2025-09", grid=GRID, method="default")
+    assert not np.allclose(a["score"], default["score"])  # a model was fitted, no fallback
+    again = risk_surface(base, categories="asb", target="2025-09", grid=GRID, method="learned")
+    np.testing.assert_array_equal(a["score"], again["score"])  # deterministic
+
+
+def test_the_learned_features_never_see_the_month_they_describe():
+    from geo.forecast import LEARNED_FEATURES, learned_features
+
+    xs, ys, now = learned_features(long_history(), GRID, categories=["asb"], target="2025-09")
+    assert len(xs) == len(ys) == 8 - 3  # months 4..8 learned from the months before each
+    assert now.shape == (len(GRID), len(LEARNED_FEATURES))
+    corner = int(np.flatnonzero(ys[0])[0])
+    first = xs[0][corner, LEARNED_FEATURES.index("long_run")]
+    assert first == 5.0  # months 1-3 only, though month 4 (the label) has 5 too
+    assert xs[0][0, LEARNED_FEATURES.index("month_of_year")] == 4
+    assert now[0, LEARNED_FEATURES.index("month_of_year")] == 9
+    violence = now[:, LEARNED_FEATURES.index("violence_long_run")]
+    assert violence.max() == 2.0
+
+
+def test_the_learned_model_falls_back_to_default_on_short_history():
+    a = risk_surface(history(), categories="asb", target="2025-08", grid=GRID, method="learned")
+    b = risk_surface(history(), categories="asb", target="2025-08", grid=GRID, method="default")
+    np.testing.assert_array_equal(a["score"], b["score"])
