@@ -31,6 +31,12 @@ from pyarrow import csv as pa_csv
 
 from geo._errors import InputFileError
 
+PLAIN_FIELD_LIMIT = 32_767
+"""Fields longer than this (Excel's cell limit) are checked row by row by the loader."""
+
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
+
 Select = Callable[[list[str]], list[str]]
 """Given a file's header, the columns to keep."""
 
@@ -57,6 +63,9 @@ class RawTable:
         that could not be split into the header's fields.
     encoding
         The text encoding used (``utf-8``, ``utf-8-sig``, ``cp1252``, ``utf-16``), or ``xlsx``.
+    plain_text
+        True when the reader has proved that no field holds a control character or
+        is longer than `PLAIN_FIELD_LIMIT` characters, so per-field checks can be skipped.
     """
 
     source: str
@@ -64,6 +73,7 @@ class RawTable:
     rows: pd.DataFrame
     malformed: pd.DataFrame
     encoding: str
+    plain_text: bool = False
 
     @property
     def rows_in(self) -> int:
@@ -288,23 +298,22 @@ def normalise_header(name: str) -> str:
 def _to_utf8(data: bytes, source: str) -> tuple[bytes, str]:
     """Return the file's bytes as UTF-8 (BOM removed) and the encoding it was in.
 
-    UTF-8 is checked by the CSV reader itself; a file that fails is re-read as
-    Windows-1252 (`_cp1252`).
+    UTF-16 with a BOM is transcoded; bytes that are not valid UTF-8 are read as
+    Windows-1252 (or, after a UTF-8 BOM, with replacement characters), as before.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text, encoding = _decode(data, source)
         return text.encode("utf-8"), encoding
     _sniff(data, source)
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], "utf-8-sig"
-    return data, "utf-8"
-
-
-def _cp1252(data: bytes, encoding: str) -> tuple[bytes, str]:
-    """Re-encode bytes that are not valid UTF-8 (a BOM file keeps UTF-8, with replacements)."""
-    if encoding == "utf-8-sig":
-        return data.decode("utf-8", errors="replace").encode("utf-8"), encoding
-    return data.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        if bom:
+            return body.decode("utf-8", errors="replace").encode("utf-8"), "utf-8-sig"
+        return body.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+    return body, "utf-8-sig" if bom else "utf-8"
 
 
 def _header(data: bytes, source: str) -> tuple[list[str], int]:
@@ -371,9 +380,13 @@ def _arrow_pass(
     data: bytes, names: list[str], skip: int, *, threads: bool
 ) -> tuple[pa.Table, list[tuple[int, str]]]:
     bad: list[tuple[int, str]] = []
+    undecodable: list[int] = []
 
     def handler(row: pa_csv.InvalidRow) -> str:
-        bad.append((int(row.number or 0) - skip, row.text))
+        try:
+            bad.append((int(row.number or 0) - skip, row.text))
+        except UnicodeDecodeError:
+            undecodable.append(int(row.number or 0))
         return "skip"
 
     table = pa_csv.read_csv(
@@ -393,6 +406,9 @@ def _arrow_pass(
             quoted_strings_can_be_null=False,
         ),
     )
+    if undecodable:  # cannot happen: the bytes were checked to be UTF-8
+        msg = f"rows {undecodable[:3]} are not UTF-8"
+        raise pa.ArrowInvalid(msg)
     return table, bad
 
 
@@ -424,12 +440,8 @@ def _read_csv(path: Path, select: Select | None = None) -> RawTable:
     try:
         table, bad = _arrow_read(data, names, header_end)
     except pa.ArrowInvalid as err:
-        if "UTF8" not in str(err) and "utf8" not in str(err).lower():
-            msg = f"{source}: not readable as CSV ({str(err).splitlines()[0]})"
-            raise InputFileError(msg) from err
-        data, encoding = _cp1252(data, encoding)
-        raw_header, header_end = _header(data, source)
-        table, bad = _arrow_read(data, names, header_end)
+        msg = f"{source}: not readable as CSV ({str(err).splitlines()[0]})"
+        raise InputFileError(msg) from err
     header = [cell.strip() for cell in raw_header]
     while header and not header[-1]:
         header.pop()
@@ -489,7 +501,33 @@ def _read_csv(path: Path, select: Select | None = None) -> RawTable:
         rows = rows.sort_values("line", kind="stable", ignore_index=True)
     bad_rows = pd.DataFrame(malformed, columns=["line", "reason", "detail"])
     bad_rows = bad_rows.astype({"line": "int64"}).sort_values("line", ignore_index=True)
-    return RawTable(source=source, header=header, rows=rows, malformed=bad_rows, encoding=encoding)
+    return RawTable(
+        source=source,
+        header=header,
+        rows=rows,
+        malformed=bad_rows,
+        encoding=encoding,
+        plain_text=_plain_text(data),
+    )
+
+
+def _plain_text(data: bytes) -> bool:
+    """Tell whether UTF-8 bytes hold no control character and no line over the limit.
+
+    C0 controls (but tab, CR, LF), DEL and the UTF-8 form of C1 controls
+    (``C2 80``-``C2 9F``) are looked for in the raw bytes; a field cannot be longer
+    than the longest line unless it holds a line break, which this also rules out
+    by requiring every line to be shorter than the limit.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if _CONTROL_BYTES[arr].any():
+        return False
+    c2 = np.flatnonzero(arr[:-1] == 0xC2)
+    if len(c2) and ((arr[c2 + 1] >= 0x80) & (arr[c2 + 1] <= 0x9F)).any():
+        return False
+    breaks = np.flatnonzero(arr == 10)
+    edges = np.concatenate([[-1], breaks, [len(arr)]])
+    return bool(np.diff(edges).max() <= PLAIN_FIELD_LIMIT)
 
 
 def _text(column: pa.ChunkedArray) -> pd.Series:

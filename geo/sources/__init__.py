@@ -104,5 +104,7 @@ def parse_table(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.
         msg = f"{table.source}: {err}"
         raise InputFileError(msg) from err
     parsed = source.parse(table, context)
+    if table.plain_text:  # the reader proved there is nothing to find
+        return parsed
     used = source.used_columns(table.header, context)
     return reject_hostile_text(parsed, table.rows, used)

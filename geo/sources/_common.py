@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo._tables import PLAIN_FIELD_LIMIT
 from geo.crs import lonlat_to_bng
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.settings import LoadSettings
@@ -62,7 +63,7 @@ DEFAULT_CONTEXT = ParseContext()
 """A context with no column map, the shipped gazetteer, default settings and the real clock."""
 
 
-MAX_FIELD_CHARS = 32_767
+MAX_FIELD_CHARS = PLAIN_FIELD_LIMIT
 """Longest text field accepted (the most characters an Excel cell holds)."""
 
 DATE_MIN = pd.Timestamp("1900-01-01")

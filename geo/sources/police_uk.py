@@ -98,7 +98,9 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     """
     rows = table.rows
     label = rows["Crime type"].str.strip()
-    category = label.map(POLICE_UK_CATEGORY)
+    codes, labels = pd.factorize(label)  # map each distinct label once
+    lookup = pd.Series(labels, dtype=object).map(POLICE_UK_CATEGORY).to_numpy(dtype=object)
+    category = pd.Series(np.append(lookup, np.nan)[codes], index=label.index)  # -1: the NaN
     month = pd.to_datetime(rows["Month"].str.strip(), format="%Y-%m", errors="coerce")
     this_month = context.clock().to_period("M").to_timestamp()
     out_of_range = ((month < DATE_MIN) | (month > DATE_MAX)).to_numpy(dtype=bool)
