@@ -1,8 +1,11 @@
-"""The app's only link to the library: cached loads keyed by paths, file stamps and settings.
+"""The app's only link to the library: cache wrappers over `geo.pipeline` functions.
 
-Pages import from here and never from `geo`. Cached functions take small hashable
-arguments (path strings, modification times in nanoseconds, frozen settings) and
-never a GeoDataFrame, whose hash Streamlit samples and which ignores the CRS.
+Pages import from here and never from `geo`; they describe the UI. Cached functions
+take small hashable arguments (path strings, file stamps, frozen settings) and call
+the pipeline: `geo.pipeline.load` once per set of files, `run_week` on that load,
+`approve_week` to save a decision. Every input that changes a result is in the key:
+the files' modification times, the wards, ``resources.toml`` (the unit's own under
+``GEO_HOME`` or the shipped one), the plan store, the settings.
 Map builders are not cached: a folium map is quick to build and not picklable.
 
 Public mode (``GEO_PUBLIC=1``) serves the PACT page alone; that page reads the
@@ -15,7 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,39 +27,38 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import maps, pact
-from geo import pact_map as pmap
+from geo import maps, pact, pipeline
+from geo._errors import GeoInputError as GeoInputError  # pages show these errors
 from geo.boundaries import read_wards
 from geo.datasets import get_path
-from geo.export import about_block, write_table
+from geo.export import about_block, write_hotspots
 from geo.home import default_store, uploads_dir
-from geo.hotspots import find_hotspots, hotspot_incidents
-from geo.incidents import LoadResult, expand_paths, load_incidents
-from geo.pipeline import WeekRun, monday_of, run_week
-from geo.plan_export import printable_plan, write_plan
-from geo.resources import Resources, WeekOverrides, read_resources
-from geo.settings import DEFAULT_SETTINGS, LoadSettings, Settings
-from geo.store import (
-    PLAN_STATUSES,
-    StoredPlan,
-    last_approved_before,
-    load_plan,
-    plan_history,
-    save_plan,
-)
-from geo.taxonomy import CATEGORIES, LABELS
+from geo.incidents import LoadResult, expand_paths
+from geo.internal_map import internal_map as _internal_map
+from geo.labels import category_words, display_frame, hotspot_title
+from geo.pipeline import Loaded, WeekRun, monday_of
+from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
+from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
+from geo.schema import resource_kinds
+from geo.settings import DEFAULT_SETTINGS, Settings
+from geo.store import PlanConflictError, StoredPlan, last_approved_before, plan_history
+from geo.taxonomy import CATEGORIES
 
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
 
-
 Period = pact.Period
 """A run of whole months, re-exported for pages."""
 
-count_legend = pmap.count_legend
 hotspot_legend = maps.hotspot_legend
 resource_legend = maps.resource_legend
 standalone_html = maps.standalone_html
+PlanConflict = PlanConflictError
+"""Raised when a save would overwrite a newer version (pages offer to reload)."""
+POINT_CAP = maps.POINT_CAP
+"""The most incidents a map draws one by one (more are drawn as heat)."""
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+"""The largest file the Data page accepts (50 MB, about 250,000 police.uk rows)."""
 
 
 def public_mode() -> bool:
@@ -66,11 +68,15 @@ def public_mode() -> bool:
 
 def label(category: str) -> str:
     """Return a category's name in words."""
-    return LABELS.get(category, category)
+    return category_words(category)
 
 
 def _stamps(paths: Sequence[str]) -> tuple[int, ...]:
-    return tuple(Path(p).stat().st_mtime_ns for p in paths)
+    return tuple(Path(p).stat().st_mtime_ns if Path(p).exists() else 0 for p in paths)
+
+
+def _stamp(path: Path) -> tuple[str, int]:
+    return str(path), path.stat().st_mtime_ns if path.exists() else 0
 
 
 # --- cached loads ------------------------------------------------------------------------------
@@ -81,56 +87,71 @@ def _wards(path: str, stamp: int) -> gpd.GeoDataFrame:  # noqa: ARG001
     return read_wards(path)
 
 
-@st.cache_data(max_entries=8, show_spinner="Loading incidents...")
-def _incidents(
-    paths: tuple[str, ...],
-    stamps: tuple[int, ...],  # noqa: ARG001
-    wards_path: str,
-    wards_stamp: int,
-    load: LoadSettings,
-) -> LoadResult:
-    return load_incidents(paths, wards=_wards(wards_path, wards_stamp), settings=load, strict=False)
-
-
 def wards() -> gpd.GeoDataFrame:
     """Return the shipped wards (EPSG:27700)."""
-    path = str(get_path("wards"))
-    return _wards(path, _stamps([path])[0])
+    return _wards(*_stamp(get_path("wards")))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading incidents...")
+def _loaded(
+    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int],  # noqa: ARG001
+    settings: Settings,
+) -> Loaded:  # fmt: skip
+    return pipeline.load(list(paths), wards=_wards(*wards_key), settings=settings, strict=False)
+
+
+def loaded(paths: Sequence[str]) -> Loaded:
+    """Return `paths` loaded once (cached on their paths, modification times and the wards)."""
+    return _loaded(tuple(paths), _stamps(paths), _stamp(get_path("wards")), SETTINGS)
+
+
+def load(paths: Sequence[str]) -> LoadResult:
+    """Return the load of `paths`: rows in, accepted and rejected (cached)."""
+    return loaded(paths).result
 
 
 def shipped_files() -> list[str]:
-    """Return the shipped police.uk files, in name order."""
+    """Return the shipped incident files (police.uk months, collisions), in name order."""
     return [str(p) for p in expand_paths([get_path("police_uk")])]
 
 
 def uploaded_files() -> list[str]:
-    """Return the files uploaded in this session that still exist."""
+    """Return the files uploaded in this session that are still in use."""
     return [p for p in st.session_state.get("uploads", []) if Path(p).exists()]
 
 
-def load(paths: Sequence[str]) -> LoadResult:
-    """Load `paths` (cached on their paths and modification times)."""
-    wards_path = str(get_path("wards"))
-    return _incidents(
-        tuple(paths),
-        _stamps(paths),
-        wards_path,
-        _stamps([wards_path])[0],
-        SETTINGS.load,
-    )
-
-
 def running_on() -> list[str]:
-    """Return every file the internal pages use: shipped police.uk files, then uploads."""
+    """Return every file the internal pages use: shipped files, then uploads."""
     return shipped_files() + uploaded_files()
 
 
+def safe_upload_name(name: str) -> str:
+    """
+    Reduce an uploaded file's name to a safe, short file name (keeping its suffix).
+
+    Examples
+    --------
+    >>> safe_upload_name("../../etc/" + "x" * 300 + ".csv")[-8:], len(safe_upload_name("a" * 300))
+    ('xxxx.csv', 80)
+    >>> safe_upload_name("Crime log <Mar>.xlsx")
+    'Crime log _Mar_.xlsx'
+    """
+    base = Path(name.replace("\\", "/")).name or "upload"
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()[:6]
+    stem = "".join(c if c.isalnum() or c in " -_.()" else "_" for c in stem).strip(" .") or "upload"
+    return stem[: 80 - len(suffix)] + suffix
+
+
 def save_upload(name: str, data: bytes) -> str:
-    """Keep an uploaded file under its content hash and remember it for this session."""
+    """Keep an uploaded file under its content hash and use it for this session."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        msg = (f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
+               f"be is {MAX_UPLOAD_BYTES / 1e6:.0f} MB; split it by month")  # fmt: skip
+        raise ValueError(msg)
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = uploads_dir() / digest
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(name).name
+    path = folder / safe_upload_name(name)
     if not path.exists():
         path.write_bytes(data)
     uploads = st.session_state.setdefault("uploads", [])
@@ -139,24 +160,21 @@ def save_upload(name: str, data: bytes) -> str:
     return str(path)
 
 
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """
-    Return `frame` as UTF-8 CSV that a spreadsheet will not run as formulas.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
-    leading apostrophe (OWASP's advice against CSV injection).
-    """
-    risky = ("=", "+", "-", "@", "\t", "\r")
-
-    def defuse(value: object) -> object:
-        return f"'{value}" if isinstance(value, str) and value.startswith(risky) else value
-
-    return frame.map(defuse).to_csv(index=False).encode("utf-8")
+def forget_upload(path: str) -> None:
+    """Stop using one uploaded file."""
+    st.session_state["uploads"] = [p for p in st.session_state.get("uploads", []) if p != path]
 
 
 def forget_uploads() -> None:
     """Stop using the files uploaded in this session."""
     st.session_state["uploads"] = []
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """Return `frame` as UTF-8 CSV safe to open in a spreadsheet (`geo.safe_text.csv_cell`)."""
+    from geo.safe_text import csv_cell
+
+    return frame.map(csv_cell).to_csv(index=False).encode("utf-8")
 
 
 # --- the internal map page ---------------------------------------------------------------------
@@ -191,35 +209,44 @@ def filtered(incidents: gpd.GeoDataFrame, chosen: MapFilter) -> gpd.GeoDataFrame
     return incidents[keep]
 
 
-def monthly_comparison(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
+def month_range(first: str, last: str) -> list[str]:
     """
-    Count the chosen incidents per month, and the same months a year earlier.
+    Return every month from `first` to `last` (``YYYY-MM``), loaded or not.
 
-    Returns columns ``month`` (the month's name), ``series`` (the year),
-    ``count`` (missing where the data do not cover the month) and ``order``.
+    Examples
+    --------
+    >>> month_range("2024-11", "2025-02")
+    ['2024-11', '2024-12', '2025-01', '2025-02']
     """
-    before = chosen.period.year_before()
-    base = filtered(incidents, MapFilter(chosen.categories, chosen.period, chosen.wards))
-    earlier = filtered(incidents, MapFilter(chosen.categories, before, chosen.wards))
+    return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+def month_words(month: str) -> str:
+    """
+    Return a month in words.
+
+    Examples
+    --------
+    >>> month_words("2025-09")
+    'Sep 2025'
+    """
+    return pd.Period(month, freq="M").strftime("%b %Y")
+
+
+def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
+    """
+    Count the chosen incidents in every month of the chosen period, by real month.
+
+    Returns columns ``month`` (``Mon YYYY``), ``series``, ``count`` (missing where no
+    file covers the month: a gap, not a zero) and ``order``.
+    """
+    base = filtered(incidents, chosen)
     covered = pact.months_covered(incidents)
-    rows = []
-    for span, frame in ((chosen.period, base), (before, earlier)):
-        counts = pd.to_datetime(frame["occurred"]).dt.to_period("M").value_counts()
-        for i, month in enumerate(span.months):
-            rows.append(
-                {
-                    "month": month.strftime("%b"),
-                    "series": month.strftime("%Y") if span is before else _period_year(span),
-                    "count": int(counts.get(month, 0)) if month in covered else None,
-                    "order": i,
-                }
-            )
+    counts = pd.to_datetime(base["occurred"]).dt.to_period("M").value_counts()
+    rows = [{"month": m.strftime("%b %Y"), "series": "incidents", "order": i,
+             "count": int(counts.get(m, 0)) if m in covered else None}
+            for i, m in enumerate(chosen.period.months)]  # fmt: skip
     return pd.DataFrame(rows).astype({"count": "Int64"})
-
-
-def _period_year(span: pact.Period) -> str:
-    first, last = span.first[:4], span.last[:4]
-    return first if first == last else f"{first}-{last[2:]}"
 
 
 def internal_map(
@@ -230,20 +257,12 @@ def internal_map(
     points: bool = True,
     hotspots: gpd.GeoDataFrame | None = None,
     deployments: gpd.GeoDataFrame | None = None,
+    fit_to_sites: bool = False,
 ) -> folium.Map:
-    """Build the internal map: wards, incidents, and hotspots or deployments when given."""
-    m = maps.base_map(tuple(wards_frame.total_bounds), settings=SETTINGS.maps)
-    maps.ward_layer(wards_frame).add_to(m)
-    if heat and len(incidents):
-        maps.incident_heat_layer(incidents, settings=SETTINGS.maps).add_to(m)
-    if points and len(incidents):
-        maps.incident_points_layer(incidents).add_to(m)
-    if hotspots is not None and len(hotspots):
-        maps.hotspot_layer(hotspots).add_to(m)
-    if deployments is not None and len(deployments):
-        maps.deployment_layer(deployments).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+    """Build the internal map (`geo.internal_map.internal_map`) with the app's settings."""
+    return _internal_map(wards_frame, incidents, heat=heat, points=points, hotspots=hotspots,
+                         deployments=deployments, fit_to_sites=fit_to_sites,
+                         settings=SETTINGS.maps)  # fmt: skip
 
 
 # --- the PACT page -----------------------------------------------------------------------------
@@ -252,52 +271,6 @@ def internal_map(
 def pact_areas() -> tuple[pact.PactArea, ...]:
     """Return the PACT areas, checked against the shipped wards."""
     return pact.read_pact_areas(wards=wards())
-
-
-def police_uk_incidents() -> gpd.GeoDataFrame:
-    """Return the shipped police.uk incidents: the only data a public page uses."""
-    accepted = load(shipped_files()).accepted
-    return accepted[accepted["source"] == "police.uk"]
-
-
-def default_pact_period(months: Sequence[str], *, length: int = 4) -> tuple[str, str]:
-    """
-    Pick the latest run of `length` months that has the same months a year earlier.
-
-    Falls back to the latest `length` months when no run has a comparison.
-    """
-    have = set(months)
-    for last in reversed(months):
-        first = (pd.Period(last, "M") - (length - 1)).strftime("%Y-%m")
-        span = pact.Period(first, last)
-        wanted = {m.strftime("%Y-%m") for m in [*span.months, *span.year_before().months]}
-        if wanted <= have:
-            return first, last
-    return months[max(0, len(months) - length)], months[-1]
-
-
-@st.cache_data(max_entries=32, show_spinner="Counting...")
-def _public_view(
-    area: pact.PactArea,
-    period: pact.Period,
-    stamps: tuple[int, ...],  # noqa: ARG001
-    settings: Settings,
-) -> pact.PublicView:
-    return pact.public_view(
-        police_uk_incidents(), wards(), area=area, period=period, rules=settings.maps.public
-    )
-
-
-def public_view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
-    """Return the public-safe summary of one area and period (cached)."""
-    return _public_view(area, period, _stamps(shipped_files()), SETTINGS)
-
-
-def pact_map(view: pact.PublicView, *, cells: bool) -> folium.Map:
-    """Build the public map of `view`: wards, and its cells if asked."""
-    m = pmap.public_map(view.wards, view.cells if cells else None, settings=SETTINGS.maps)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
 
 
 def min_count() -> int:
@@ -312,12 +285,9 @@ def cell_m() -> float:
 
 # --- the week's plan and the hotspot list ------------------------------------------------------
 
-SYNTHETIC_SPEED = get_path("synthetic_speed")
-"""The SYNTHETIC speeding sample (a demo of speed boards; never real data)."""
-
 
 def plan_db() -> Path:
-    """Return the plan history file (``GEO_PLAN_DB`` or the default next to the repository)."""
+    """Return the plan store (``GEO_PLAN_DB``, else ``GEO_HOME/plans.sqlite``)."""
     return Path(os.environ.get("GEO_PLAN_DB", str(default_store())))
 
 
@@ -329,84 +299,150 @@ def next_week(incidents: pd.DataFrame) -> dt.date:
 
 def synthetic_files() -> list[str]:
     """Return the SYNTHETIC speeding sample files."""
-    return [str(p) for p in expand_paths([SYNTHETIC_SPEED])]
+    return [str(p) for p in expand_paths([get_path("synthetic_speed")])]
 
 
-@st.cache_data(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+def resources() -> Resources:
+    """Return the unit's resources (``GEO_HOME/resources.toml`` or the shipped file)."""
+    return _resources(*_stamp(default_resources_path()))
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _resources(path: str, stamp: int) -> Resources:  # noqa: ARG001
+    return read_resources(Path(path))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
 def _week(
-    paths: tuple[str, ...],
-    stamps: tuple[int, ...],  # noqa: ARG001
-    week: dt.date,
-    overrides: WeekOverrides,
-    db: str,
-    db_stamp: int,  # noqa: ARG001
-    settings: Settings,
+    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int],
+    resources_key: tuple[str, int], week: dt.date, overrides: WeekOverrides,
+    db_key: tuple[str, int], replan: int | None, settings: Settings,
+) -> WeekRun:  # fmt: skip
+    data = _loaded(paths, stamps, wards_key, settings)
+    db = Path(db_key[0])
+    start = pipeline.week_state(db, week) if replan is not None else None
+    return pipeline.run_week(data, week=week, resources=_resources(*resources_key),
+                             overrides=overrides, db=db, settings=settings,
+                             replan=start)  # fmt: skip
+
+
+def week_run(
+    paths: Sequence[str], week: dt.date, overrides: WeekOverrides, *, replan: int | None = None
 ) -> WeekRun:
-    return run_week(list(paths), week=week, overrides=overrides, db=Path(db), settings=settings)
+    """
+    Plan `week` from `paths` (cached on every input: files, wards, resources, store, settings).
+
+    `replan` is the version of the week's approved plan to re-plan from, or None.
+    """
+    return _week(tuple(paths), _stamps(paths), _stamp(get_path("wards")),
+                 _stamp(default_resources_path()), monday_of(week), overrides,
+                 _stamp(plan_db()), replan, SETTINGS)  # fmt: skip
 
 
-def week_run(paths: Sequence[str], week: dt.date, overrides: WeekOverrides) -> WeekRun:
-    """Plan `week` from `paths` (cached on paths, file times, the week, overrides and history)."""
-    db = plan_db()
-    stamp = db.stat().st_mtime_ns if db.exists() else 0
-    return _week(tuple(paths), _stamps(paths), week, overrides, str(db), stamp, SETTINGS)
+def week_state(week: dt.date) -> StoredPlan | None:
+    """Return the latest saved version of the week's plan (what the user is shown), or None."""
+    return pipeline.week_state(plan_db(), week)
 
 
-@st.cache_data(max_entries=16, show_spinner="Finding hotspots...")
-def _hotspots(
-    paths: tuple[str, ...], stamps: tuple[int, ...], category: str, as_of: str, months: int,  # noqa: ARG001
-    rank_by: str, settings: Settings,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
-    incidents = load(list(paths)).accepted
-    spots = find_hotspots(incidents, categories=category, as_of=as_of, months=months,
-                          wards=wards(), params=settings.hotspots, rank_by=rank_by)  # fmt: skip
-    return spots, hotspot_incidents(incidents, spots, as_of=as_of, months=months)
+def approve(
+    run: WeekRun, edits: Mapping[int, Mapping[str, object]], base_version: int | None, by: str
+) -> StoredPlan:
+    """Approve the plan shown with the sergeant's edits (`geo.pipeline.approve_week`)."""
+    return pipeline.approve_week(run, edits, base_version, by=by, db=plan_db())
+
+
+def sheet(run: WeekRun | None, stored: StoredPlan | None = None) -> PlanSheet:
+    """Return the plan as shown: the saved version if there is one, else the suggestion."""
+    if stored is not None:
+        from geo.plan_export import sheet_of_stored
+
+        return sheet_of_stored(stored)
+    return sheet_of_run(run)
+
+
+def plan_rows(plan_sheet: PlanSheet) -> pd.DataFrame:
+    """Return the plan's rows in words, for the page's table."""
+    return plan_table(plan_sheet)
+
+
+def kind_words() -> dict[str, str]:
+    """Return each resource kind's metric name ("Cameras"), keyed by its budget key."""
+    return {k.budget: k.metric for k in resource_kinds()}
+
+
+def candidate_names(run: WeekRun, resource: str | None = None) -> list[str]:
+    """Return the names of the week's candidate sites (of one kind), for pickers."""
+    c = run.candidates
+    c = c if resource is None else c[c["resource"] == resource]
+    return sorted(c["site_name"].unique().tolist())
+
+
+def site_ids(run: WeekRun, names: Sequence[str], resource: str | None = None) -> tuple[str, ...]:
+    """Return the ids of candidate sites chosen by name."""
+    c = run.candidates
+    c = c if resource is None else c[c["resource"] == resource]
+    return tuple(dict.fromkeys(c.loc[c["site_name"].isin(names), "site_id"]))
+
+
+def unit_names(kind_key: str) -> list[str]:
+    """Return the named units of a resource kind ("Camera 1", ...)."""
+    found = {k.key: k for k in resource_kinds()}.get(kind_key)
+    return list(found.units(resources())) if found else []
 
 
 def hotspots(
     paths: Sequence[str], category: str, as_of: str, months: int, rank_by: str = "harm"
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the hotspots of a category and their incidents (cached)."""
-    return _hotspots(tuple(paths), _stamps(paths), category, as_of, months, rank_by, SETTINGS)
+    return _hotspots(tuple(paths), _stamps(paths), _stamp(get_path("wards")), category, as_of,
+                     months, rank_by, SETTINGS)  # fmt: skip
 
 
-def export_bytes(sheets: dict[str, pd.DataFrame], *, suffix: str, about: dict[str, str]) -> bytes:
-    """Write tables through `geo.export` to a temporary file and return its bytes."""
+@st.cache_resource(max_entries=16, show_spinner="Finding hotspots...")
+def _hotspots(
+    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int], category: str,
+    as_of: str, months: int, rank_by: str, settings: Settings,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
+    data = _loaded(paths, stamps, wards_key, settings)
+    spots, members, _ = pipeline.hotspots(data, category=category, as_of=as_of, months=months,
+                                          rank_by=rank_by, settings=settings)  # fmt: skip
+    return spots, members
+
+
+def hotspot_names(spots: gpd.GeoDataFrame) -> dict[str, str]:
+    """Return each hotspot's id -> its title in words, for pickers."""
+    return {r["hotspot_id"]: hotspot_title(r) for r in spots.to_dict("records")}
+
+
+def hotspot_table(spots: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the hotspots as a table in words."""
+    return display_frame(spots.drop(columns="geometry"), "hotspots")
+
+
+def export_bytes(write: object, suffix: str) -> bytes:
+    """Write through `write(path)` to a temporary file and return its bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{suffix}"
-        write_table(path, sheets, about=about)
+        write(path)
         return path.read_bytes()
 
 
 def hotspot_export(spots: gpd.GeoDataFrame, members: gpd.GeoDataFrame, *, suffix: str,
                    title: str, period: str, sources: Sequence[str]) -> bytes:  # fmt: skip
     """Return a task-and-finish export of hotspots (XLSX: hotspots, incidents, about)."""
-    about = about_block(
-        title=title, period=period, sources=list(sources), settings=SETTINGS.hotspots
-    )
-    sheets = {"hotspots": spots, "incidents": members.drop(columns="geometry")}
-    return export_bytes(sheets, suffix=suffix, about=about)
+    about = about_block(title=title, period=period, sources=list(sources),
+                        settings=SETTINGS.hotspots)  # fmt: skip
+    return export_bytes(lambda path: write_hotspots(path, spots, members, about=about), suffix)
 
 
-def plan_export(run: WeekRun, *, suffix: str) -> bytes:
-    """Return the week's plan as XLSX or CSV bytes, with its "about"."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"plan{suffix}"
-        write_plan(run, path)
-        return path.read_bytes()
+def plan_export(plan_sheet: PlanSheet, *, suffix: str) -> bytes:
+    """Return the week's plan as XLSX or CSV bytes, with its status and provenance."""
+    return export_bytes(lambda path: write_plan(plan_sheet, path), suffix)
 
 
-def plan_page(run: WeekRun) -> str:
+def plan_page(plan_sheet: PlanSheet) -> str:
     """Return a printable HTML page of the plan for the tasking meeting."""
-    return printable_plan(run)
-
-
-def save_week(run: WeekRun, rows: pd.DataFrame, *, status: str, by: str) -> StoredPlan:
-    """Save the plan rows (as shown, with the sergeant's changes) as a new version."""
-    db = plan_db()
-    latest = load_plan(db, week=run.week)
-    return save_plan(db, week=run.week, deployments=rows, status=status, saved_by=by,
-                     base_version=latest.version if latest else None)  # fmt: skip
+    return printable_plan(plan_sheet)
 
 
 def last_week(run: WeekRun) -> StoredPlan | None:
@@ -417,13 +453,3 @@ def last_week(run: WeekRun) -> StoredPlan | None:
 def history() -> pd.DataFrame:
     """Return every saved plan version."""
     return plan_history(plan_db())
-
-
-def resources() -> Resources:
-    """Return the unit's resources from the shipped ``resources.toml``."""
-    return read_resources()
-
-
-def status_column() -> object:
-    """Return the editable status column: the sergeant marks rows approved or changed."""
-    return st.column_config.SelectboxColumn("status", options=list(PLAN_STATUSES), required=True)

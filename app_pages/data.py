@@ -1,44 +1,65 @@
 """Data page: add files, see what was accepted and rejected and why."""
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from app_pages import _cache
+from app_pages import _auth, _cache
 
 st.write(
     "Upload police.uk street-level CSVs or CSU incident logs (CSV or XLSX). Every row is "
     "either accepted or rejected with a reason; nothing is dropped silently."
 )
-uploads = st.file_uploader("Add files", type=["csv", "xlsx"], accept_multiple_files=True)
-for upload in uploads or []:
-    _cache.save_upload(upload.name, upload.getvalue())
+if _auth.may("upload"):
+    uploads = st.file_uploader("Add files", type=["csv", "xlsx"], accept_multiple_files=True,
+                               key="uploader")  # fmt: skip
+    kept = []
+    for upload in uploads or []:  # the files in the box are the files in use: x removes one
+        try:
+            kept.append(_cache.save_upload(upload.name, upload.getvalue()))
+        except ValueError as err:
+            st.error(str(err))
+    for path in kept:
+        if path not in st.session_state.get("uploads", []):
+            _auth.audit("upload", Path(path).name)
+    st.session_state["uploads"] = kept
+else:
+    st.caption("Your role may view the data but not upload files.")
+
+
+def _report(files: list) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"File": f.source_file, "Kind": f.kind or "unreadable", "Rows in": f.rows_in,
+         "Accepted": f.accepted, "Rejected": f.rejected,
+         "Reasons": "; ".join(f"{k}: {v}" for k, v in f.reasons.items()) or f.error or ""}
+        for f in files
+    ])  # fmt: skip
+
 
 files = _cache.running_on()
-result = _cache.load(files)
+try:
+    result = _cache.load(files)
+except _cache.GeoInputError as err:  # one line, never a traceback or a server path
+    st.error(f"The files could not be read: {err}")
+    st.stop()
+
+mine = {Path(p).name for p in _cache.uploaded_files()}
+if mine:
+    st.subheader("Your uploads")
+    ours = [f for f in result.files if f.source_file in mine]
+    st.dataframe(_report(ours), hide_index=True, width="stretch")
+    for f in ours:
+        if f.error:
+            st.error(f"{f.source_file}: {f.error}")
 
 rows_in, accepted, rejected = st.columns(3)
 rows_in.metric("Rows in", f"{result.rows_in:,}")
 accepted.metric("Accepted", f"{len(result.accepted):,}")
 rejected.metric("Rejected", f"{len(result.rejected):,}")
 
-for error in result.errors:
-    st.error(error)
-
-st.subheader("Files the app is running on")
-report = pd.DataFrame(
-    [
-        {
-            "file": f.source_file,
-            "kind": f.kind or "unreadable",
-            "rows in": f.rows_in,
-            "accepted": f.accepted,
-            "rejected": f.rejected,
-            "reasons": "; ".join(f"{k}: {v}" for k, v in f.reasons.items()),
-        }
-        for f in result.files
-    ]
-)
-st.dataframe(report, hide_index=True, width="stretch")
+st.subheader("Every file the app is running on")
+st.dataframe(_report(result.files), hide_index=True, width="stretch")
 if _cache.uploaded_files() and st.button("Stop using the uploaded files"):
     _cache.forget_uploads()
     st.rerun()
@@ -48,13 +69,16 @@ if result.rejected.empty:
     st.write("None.")
 else:
     st.dataframe(
-        pd.DataFrame({"reason": list(result.reasons), "rows": list(result.reasons.values())}),
+        pd.DataFrame({"Reason": list(result.reasons), "Rows": list(result.reasons.values())}),
         hide_index=True,
     )
     st.dataframe(result.rejected, hide_index=True, width="stretch")
-    st.download_button(
-        "Download the rejected rows (CSV)",
-        _cache.safe_csv(result.rejected),
-        file_name="rejected_rows.csv",
-        mime="text/csv",
-    )
+    if _auth.may("export"):
+        st.download_button(
+            "Download the rejected rows (CSV)",
+            _cache.safe_csv(result.rejected),
+            file_name="rejected_rows.csv",
+            mime="text/csv",
+            on_click=_auth.audit,
+            args=("export", "rejected_rows.csv"),
+        )

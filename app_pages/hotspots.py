@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import _cache
+from app_pages import _auth, _cache
 from app_pages._ui import legend, show_map
 
 loaded = _cache.load(_cache.running_on())
@@ -26,16 +26,19 @@ st.caption(f"{len(spots)} hotspots of {_cache.label(category)}, {span} month(s) 
 show_map(_cache.internal_map(_cache.wards(), members, heat=False, points=True, hotspots=spots),
          key="hotspot-map")  # fmt: skip
 legend("Significance (Getis-Ord Gi\\*)", _cache.hotspot_legend())
-chosen = st.multiselect("Hotspots to export (none chosen = all)", spots["hotspot_id"].tolist())
-table = spots.drop(columns=["geometry", "centroid_x", "centroid_y"])
-st.dataframe(table, hide_index=True, width="stretch")
+names = _cache.hotspot_names(spots)
+chosen = st.multiselect("Hotspots to export (none chosen = all)", list(names),
+                        format_func=names.get)  # fmt: skip
+st.dataframe(_cache.hotspot_table(spots), hide_index=True, width="stretch")
 picked = spots[spots["hotspot_id"].isin(chosen)] if chosen else spots
 picked_members = members[members["hotspot_id"].isin(picked["hotspot_id"])]
-meta = {"title": f"{category} hotspots for a task-and-finish group",
+meta = {"title": f"{_cache.label(category)} hotspots for a task-and-finish group",
         "period": f"{span} month(s) to {as_of}",
         "sources": [p.rsplit("/", 1)[-1] for p in _cache.running_on()]}  # fmt: skip
 cols = st.columns(3)
 for col, suffix in zip(cols, [".xlsx", ".csv", ".geojson"], strict=True):
     col.download_button(f"Download {suffix[1:].upper()}",
                         _cache.hotspot_export(picked, picked_members, suffix=suffix, **meta),
-                        file_name=f"hotspots-{category}-{as_of}{suffix}")  # fmt: skip
+                        file_name=f"hotspots-{category.replace('+', '-and-')}-{as_of}{suffix}",
+                        disabled=not _auth.may("export"), on_click=_auth.audit,
+                        args=("export", f"hotspots {category} {as_of}{suffix}"))  # fmt: skip

@@ -1,19 +1,18 @@
-"""Map page: incidents by category, month and ward, with last year's months beside them."""
+"""Map page: incidents by category, month and ward, with hotspots and the week's plan."""
 
 import streamlit as st
 
 from app_pages import _cache
 from app_pages._ui import month_bars, show_map
-from geo.internal_map import internal_map
-from geo.maps import POINT_CAP
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
 wards = _cache.wards()
-months = _cache.months_of(incidents)
-if not months:
+held = _cache.months_of(incidents)
+if not held:
     st.warning("No incidents loaded: add police.uk files or CSU logs on the Data page.")
     st.stop()
+months = _cache.month_range(held[0], held[-1])
 
 with st.sidebar:
     st.header("Show")
@@ -24,48 +23,58 @@ with st.sidebar:
         format_func=_cache.label,
     )
     first, last = st.select_slider(
-        "Months", options=months, value=(months[max(0, len(months) - 3)], months[-1])
-    )
+        "Months", options=months, value=(held[max(0, len(held) - 3)], held[-1]),
+        format_func=_cache.month_words,
+    )  # fmt: skip
     chosen_wards = st.multiselect("Wards (none chosen = all)", sorted(wards["ward_name"]))
     heat = st.toggle("Heat", value=True)
     points = st.toggle("Incident points", value=True)
     show_hotspots = st.toggle("ASB and criminal damage hotspots (last 3 months)", value=True)
-    show_plan = st.toggle("This week's suggested plan", value=True)
+    show_plan = st.toggle("This week's suggested plan", value=False,
+                          help="Plans the week (hotspots, forecast, cameras): a few seconds.")
 
 chosen = _cache.MapFilter(tuple(categories), _cache.Period(first, last), tuple(chosen_wards))
 shown = _cache.filtered(incidents, chosen)
 shown_wards = wards[wards["ward_name"].isin(chosen_wards)] if chosen_wards else wards
-
+gaps = [m for m in _cache.month_range(first, last) if m not in set(held)]
 st.caption(
-    f"{len(shown):,} incidents, {chosen.period.label}; internal map: points are police.uk's "
-    "anonymised map points or CSU log locations. Not for public display: use the PACT page."
+    f"{len(shown):,} incidents, {_cache.month_words(first)} to {_cache.month_words(last)}; "
+    f"{len(held)} months loaded of {len(months)} from {_cache.month_words(months[0])}. "
+    "Internal map: points are police.uk's anonymised map points or CSU log locations. "
+    "Not for public display: use the PACT page."
 )
-run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents), _cache.WeekOverrides())
-too_many = points and len(shown) > POINT_CAP
+if gaps:
+    st.warning(f"No data loaded for {len(gaps)} of the months chosen "
+               f"({', '.join(_cache.month_words(m) for m in gaps[:6])}"
+               f"{', ...' if len(gaps) > 6 else ''}): counts there are unknown, not zero.")
+spots = _cache.hotspots(_cache.running_on(), "asb+criminal_damage", held[-1], 3)[0] \
+    if show_hotspots else None
+plan = None
+if show_plan:
+    run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents),
+                          _cache.WeekOverrides())  # fmt: skip
+    plan = run.plan.deployments
 show_map(
-    internal_map(
-        shown_wards, shown, heat=heat, points=points,
-        hotspots=run.hotspots if show_hotspots else None,
-        deployments=run.plan.deployments if show_plan else None,
-        settings=_cache.SETTINGS.maps,
-    ),
+    _cache.internal_map(shown_wards, shown, heat=heat, points=points, hotspots=spots,
+                        deployments=plan),
     key="incident-map",
 )  # fmt: skip
-if too_many:
+if points and len(shown) > _cache.POINT_CAP:
     st.caption(
-        f"{len(shown):,} incidents are too many to draw one by one (more than {POINT_CAP:,}): "
-        "they are shown as heat. Choose fewer months, categories or wards to see points."
+        f"{len(shown):,} incidents are too many to draw one by one (more than "
+        f"{_cache.POINT_CAP:,}): they are shown as heat. Choose fewer months, categories or "
+        "wards to see points."
     )
-if show_plan:
+if plan is not None:
     st.caption(f"Plan for the week of {run.week:%d %B %Y}: see This week for the reasons.")
 st.caption(
     "Ward and place names are always shown; street names (from police.uk locations) appear "
     "when you zoom in to street level. Legends are on the map. Place names: GeoNames (CC BY 4.0)."
 )
 
-st.subheader("By month, against the same months a year earlier")
-monthly = _cache.monthly_comparison(incidents, chosen)
+st.subheader("By month")
+monthly = _cache.monthly_counts(incidents, chosen)
 month_bars(monthly, month="month", order="order", shown="count")
 missing = monthly[monthly["count"].isna()]
 if len(missing):
-    st.caption(f"No data loaded for {len(missing)} of the months a year earlier.")
+    st.caption(f"No data loaded for {len(missing)} of these months: no bar is drawn for them.")

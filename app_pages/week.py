@@ -1,10 +1,8 @@
-"""The week's plan: suggestions, the sergeant's changes, approval, last week, downloads."""
-
-import datetime as dt
+"""Week page: the approved plan if there is one, else the suggestion to adjust and approve."""
 
 import streamlit as st
 
-from app_pages import _cache
+from app_pages import _auth, _cache
 from app_pages._ui import show_map
 
 loaded = _cache.load(_cache.running_on())
@@ -15,77 +13,162 @@ resources = _cache.resources()
 
 with st.sidebar:
     st.header("The week")
-    week = st.date_input("Week starting", value=_cache.next_week(loaded.accepted))
-    cameras = st.number_input("Cameras usable (one in repair?)", 0, resources.cctv.cameras,
-                              resources.cctv.cameras)  # fmt: skip
-    boards = st.number_input("Speed boards usable", 0, resources.speed_boards.boards,
-                             resources.speed_boards.boards)  # fmt: skip
-    hours = st.number_input(
-        "PCSO patrol hours", 0.0, 200.0, float(resources.patrols.hours_per_week)
+    week = _cache.monday_of(
+        st.date_input("Week starting", value=_cache.next_week(loaded.accepted), format="DD/MM/YYYY")
     )
-    excluded = st.text_input("Sites off limits (ids, comma-separated)", "")
-    pinned = st.text_input("Camera sites pinned (ids, comma-separated)", "")
     demo_speed = st.toggle("Include the SYNTHETIC speed sample (demo only)", value=False)
+paths = _cache.running_on() + (_cache.synthetic_files() if demo_speed else [])
+stored = _cache.week_state(week)
+replan_key = f"replan-{week}"
+message_key = f"message-{week}"
+
+
+def _export_buttons(plan_sheet: _cache.PlanSheet) -> None:
+    """Offer downloads of the plan as shown, each recorded in the audit table."""
+    if not _auth.may("export"):
+        st.caption("Your role may view plans but not export them.")
+        return
+    left, right = st.columns(2)
+    name = f"plan-{plan_sheet.week}"
+    left.download_button("Plan (XLSX)", _cache.plan_export(plan_sheet, suffix=".xlsx"),
+                         file_name=f"{name}.xlsx", on_click=_auth.audit,
+                         args=("export", f"{name}.xlsx"))  # fmt: skip
+    right.download_button("Printable page (HTML)", _cache.plan_page(plan_sheet).encode("utf-8"),
+                          file_name=f"{name}.html", mime="text/html", on_click=_auth.audit,
+                          args=("export", f"{name}.html"))  # fmt: skip
+
+
+def _summary(plan_sheet: _cache.PlanSheet) -> None:
+    """Show the week's kit in use, one metric per resource kind."""
+    words = _cache.kind_words()
+    cols = st.columns(len(words))
+    for col, (key, name) in zip(cols, words.items(), strict=True):
+        used, available = plan_sheet.used.get(key, 0), plan_sheet.available.get(key, 0)
+        col.metric(name, f"{float(used):g} of {float(available):g}")
+
+
+def _show_message() -> None:
+    kind, text = st.session_state.pop(message_key, (None, None))
+    if kind == "success":
+        st.success(text)
+    elif kind == "conflict":
+        st.error(text)
+        if st.button("Reload the saved plan", key="reload"):
+            st.session_state.pop(replan_key, None)
+            st.rerun()
+    elif kind == "error":
+        st.error(text)
+
+
+# --- an approved week: show the decision -----------------------------------------------------
+_show_message()
+if stored is not None and stored.status == "approved" and replan_key not in st.session_state:
+    plan_sheet = _cache.sheet(None, stored)
+    st.success(plan_sheet.headline())
+    st.caption(f"Week of {week:%d %B %Y}; evidence {plan_sheet.evidence} "
+               f"(data to {plan_sheet.data_until}).")  # fmt: skip
+    _summary(plan_sheet)
+    show_map(_cache.internal_map(_cache.wards(), loaded.accepted.iloc[:0], heat=False,
+                                 points=False, deployments=plan_sheet.deployments,
+                                 fit_to_sites=True), key="week-map")  # fmt: skip
+    st.dataframe(_cache.plan_rows(plan_sheet), hide_index=True, width="stretch")
+    for note in plan_sheet.notes:
+        st.info(note)
+    _export_buttons(plan_sheet)
+    if _auth.may("approve") and st.button("Re-plan this week", key="replan"):
+        st.session_state[replan_key] = stored.version
+        st.rerun()
+    st.stop()
+
+# --- a suggestion: adjust, then approve ------------------------------------------------------
+base = _cache.week_run(paths, week, _cache.WeekOverrides())
+with st.sidebar:
+    st.subheader("This week's changes")
+    out = st.multiselect(
+        "Units out of service", _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
+        help="A camera in repair, a board lent out: named, so the others keep their sites.",
+    )  # fmt: skip
+    hours = st.number_input("PCSO patrol hours", 0.0, 200.0,
+                            float(resources.patrols.hours_per_week))  # fmt: skip
+    excluded = st.multiselect(
+        "Sites off limits", _cache.candidate_names(base),
+        help="No unit goes there this week; for cameras, nor within a camera's view of it.",
+    )
+    pinned = st.multiselect("Camera sites that must be used", _cache.candidate_names(base, "cctv"))
 
 overrides = _cache.WeekOverrides(
-    cameras=int(cameras), boards=int(boards), patrol_hours=float(hours),
-    excluded_sites=frozenset(s.strip() for s in excluded.split(",") if s.strip()),
-    pinned_sites=tuple(s.strip() for s in pinned.split(",") if s.strip()),
+    patrol_hours=float(hours), out_of_service=frozenset(out),
+    excluded_sites=frozenset(_cache.site_ids(base, excluded)),
+    pinned_sites=_cache.site_ids(base, pinned, "cctv"),
 )  # fmt: skip
-paths = _cache.running_on() + (_cache.synthetic_files() if demo_speed else [])
-run = _cache.week_run(paths, _cache.monday_of(week), overrides)
+replanning = st.session_state.get(replan_key)
+run = _cache.week_run(paths, week, overrides, replan=replanning)
 plan = run.plan
+plan_sheet = _cache.sheet(run)
 
 if run.synthetic_sources:
-    st.error(
-        "Speed boards are planned from SYNTHETIC sample data: a demonstration, not real evidence."
-    )
-st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.label} (data to {run.as_of}).")
-cols = st.columns(4)
-labels = {
-    "cctv": "Cameras",
-    "speed_board": "Speed boards",
-    "eva": "EVAs",
-    "patrol_hours": "Patrol hours",
-}
-for col, (key, name) in zip(cols, labels.items(), strict=True):
-    col.metric(name, f"{plan.used[key]:g} of {plan.available[key]:g}")
-
-week_map = _cache.internal_map(
-    _cache.wards(), run.incidents.iloc[:0], heat=False, points=False,
-    hotspots=run.hotspots, deployments=plan.deployments,
-)  # fmt: skip
-show_map(week_map, key="week-map")
+    st.error("Speed boards are planned from SYNTHETIC sample data: a demonstration, "
+             "not real evidence.")  # fmt: skip
+if run.stale_months > 1:
+    st.warning(f"The data end in {run.as_of}, {run.stale_months} months before this week: "
+               "the plan rests on old evidence.")  # fmt: skip
+st.warning(plan_sheet.headline() + (f" (re-planning from version {replanning})"
+                                    if replanning else ""))  # fmt: skip
+st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} "
+           f"(data to {run.as_of}).")  # fmt: skip
+_summary(plan_sheet)
+show_map(_cache.internal_map(_cache.wards(), run.incidents.iloc[:0], heat=False, points=False,
+                             hotspots=run.hotspots, deployments=plan.deployments,
+                             fit_to_sites=True), key="week-map")  # fmt: skip
 
 st.subheader("Suggested deployments")
-table = plan.deployments.drop(columns=["geometry", "numbers", "x", "y", "changed_by", "changed_at"])
-edited = st.data_editor(
-    table, hide_index=True, width="stretch", disabled=[c for c in table.columns if c != "status"],
-    column_config={"status": _cache.status_column()}, key=f"plan-{plan.week}",
+table = _cache.plan_rows(plan_sheet)
+editor_key = f"plan-{plan.week}-{replanning}"
+st.data_editor(
+    table, hide_index=True, width="stretch", key=editor_key,
+    disabled=[c for c in table.columns if c != "Site"],
+    column_config={"Site": st.column_config.SelectboxColumn(
+        "Site", options=_cache.candidate_names(run), required=True,
+        help="Change a unit's site: choose another candidate site of the same kind.")},
 )  # fmt: skip
 for note in plan.notes:
     st.info(note)
 
-by = st.text_input("Your name or collar number", "", key="saved-by")
-left, middle, right = st.columns(3)
-if left.button("Approve and save", type="primary", disabled=not by.strip(), key="approve"):
-    rows = plan.deployments.drop(columns="geometry").assign(status=edited["status"].to_numpy())
-    changed = rows["status"] != "suggested"
-    rows.loc[changed, "changed_by"] = by.strip()
-    rows.loc[changed, "changed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    rows = rows.assign(status=rows["status"].replace("suggested", "approved"))
-    saved = _cache.save_week(run, rows, status="approved", by=by.strip())
-    st.success(f"Saved as version {saved.version} of the week of {saved.week}.")
-middle.download_button("Plan (XLSX)", _cache.plan_export(run, suffix=".xlsx"),
-                       file_name=f"plan-{plan.week}.xlsx")  # fmt: skip
-right.download_button("Printable page (HTML)", _cache.plan_page(run).encode("utf-8"),
-                      file_name=f"plan-{plan.week}.html", mime="text/html")  # fmt: skip
+
+def _approve(shown_version: int | None, approver: str) -> None:
+    """Approve what was shown: edits from the table, over the version shown (never re-read)."""
+    edited = st.session_state.get(editor_key, {}).get("edited_rows", {})
+    edits = {int(pos): {"site_name": row["Site"]} for pos, row in edited.items() if "Site" in row}
+    try:
+        saved = _cache.approve(run, edits, shown_version, approver)
+    except _cache.PlanConflict as err:
+        st.session_state[message_key] = ("conflict", f"Not saved: {err}")
+        return
+    except _cache.GeoInputError as err:
+        st.session_state[message_key] = ("error", f"Not saved: {err}")
+        return
+    _auth.audit("approve", f"week {saved.week} version {saved.version}")
+    st.session_state.pop(replan_key, None)
+    done = f"Approved and saved as version {saved.version} by {saved.saved_by}."
+    st.session_state[message_key] = ("success", done)
+
+
+if _auth.may("approve"):
+    user = _auth.current_user()
+    approver = user.name if user else st.text_input("Your name or collar number", "",
+                                                    key="saved-by")  # fmt: skip
+    st.button("Approve and save", type="primary", disabled=not approver.strip(), key="approve",
+              on_click=_approve, args=(stored.version if stored else None, approver.strip()))
+else:
+    st.caption("Only a sergeant may approve the week's plan.")
+_export_buttons(plan_sheet)
 
 st.subheader("Last approved plan")
 before = _cache.last_week(run)
 if before is None:
     st.caption("No approved plan before this week: this plan starts fresh.")
 else:
-    st.caption(f"Week of {before.week}, version {before.version}, saved by {before.saved_by}.")
-    st.dataframe(before.deployments[["resource", "unit", "site_name", "weeks_on_site", "status"]],
-                 hide_index=True)  # fmt: skip
+    st.caption(
+        f"Week of {before.week}, version {before.version}, approved by {before.saved_by}."
+    )
+    st.dataframe(_cache.plan_rows(_cache.sheet(None, before)), hide_index=True)

@@ -12,7 +12,6 @@ import datetime as dt
 import difflib
 import getpass
 import importlib
-import importlib.util
 import json
 import sys
 import warnings
@@ -510,8 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add, _ in _SUBCOMMANDS.values():
         add(sub)
     for name in _MORE_COMMANDS:  # each module registers its own subcommands
-        if importlib.util.find_spec(name) is not None:  # TEMP until every module lands
-            importlib.import_module(name).add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 

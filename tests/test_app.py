@@ -10,6 +10,19 @@ from geo.datasets import get_path
 APP = Path(__file__).parents[1] / "app.py"
 
 
+@pytest.fixture(autouse=True)
+def local_session(monkeypatch):
+    """Count AppTest's session (a mock remote address) as this computer: no users set up.
+
+    The real rule (loopback only, no proxy headers) is tested in Chromium in
+    tests/test_browser_auth.py.
+    """
+    monkeypatch.syspath_prepend(str(APP.parent))
+    from app_pages import _auth
+
+    monkeypatch.setattr(_auth, "_is_local", lambda: True)
+
+
 def run(page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     if page:
@@ -44,7 +57,8 @@ def test_map_page_draws_wards_and_incidents_offline():
     assert_offline(args)
     assert "Swanley St Mary" in args["script"]
     assert "heatLayer" in args["script"]
-    assert at.caption[0].value.startswith("451 incidents, July to September 2025")
+    assert at.caption[0].value.startswith("451 incidents, Jul 2025 to Sep 2025")
+    assert "months loaded of" in at.caption[0].value  # gaps in the data are said, not hidden
 
 
 def test_map_page_filters_by_ward():
@@ -90,10 +104,16 @@ def test_pact_page_without_last_year_says_so():
 def test_data_page_accounts_for_every_row():
     at = run("app_pages/data.py")
 
-    assert [m.value for m in at.metric] == ["8,530", "8,522", "8"]
+    from geo.pipeline import load
+
+    shipped = load().result  # the same files through the library
+    assert [m.value for m in at.metric] == [
+        f"{shipped.rows_in:,}", f"{len(shipped.accepted):,}", f"{len(shipped.rejected):,}"
+    ]
+    assert shipped.rows_in == len(shipped.accepted) + len(shipped.rejected)
     files = at.dataframe[0].value
     assert len(files) == len(list(get_path("police_uk").glob("*.csv")))
-    assert set(at.dataframe[1].value["reason"]) == {"outside the district"}
+    assert set(at.dataframe[1].value["Reason"]) == {"outside the district"}
 
 
 def test_public_mode_serves_the_pact_page_alone(monkeypatch):
@@ -118,37 +138,71 @@ def plan_db(tmp_path, monkeypatch):
     return db
 
 
-def test_map_page_shows_hotspots_and_the_suggested_plan(plan_db):
+def test_map_page_shows_hotspots_and_on_request_the_suggested_plan(plan_db):
     at = run()
     [args] = folium_maps(at)
     assert "ASB+CD-" in args["script"]  # hotspot outlines with their ids
+    assert "Camera 1" not in args["script"]  # the plan is not drawn unless asked for
+    [plan_toggle] = [t for t in at.toggle if t.label == "This week's suggested plan"]
+    plan_toggle.set_value(True).run()
+    [args] = folium_maps(at)
     assert "Camera 1" in args["script"]  # the week's deployments
     assert not plan_db.exists()  # looking at a plan does not save it
 
 
-def test_this_week_page_suggests_approves_and_saves(plan_db):
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_this_week_page_approves_and_shows_the_approved_plan_after_a_reload(plan_db):
     at = run("app_pages/week.py")
-    assert [m.label for m in at.metric] == ["Cameras", "Speed boards", "EVAs", "Patrol hours"]
-    assert at.metric[0].value == "5 of 5"
-    at.number_input[0].set_value(3).run()
-    assert at.metric[0].value == "3 of 3"
+    assert list(_metrics(at)) == ["Cameras", "Speed boards", "EVAs", "Patrol hours"]
+    assert _metrics(at)["Cameras"] == "5 of 5"
+    assert "Suggested plan: not approved" in at.warning[-1].value
+    [units] = [m for m in at.multiselect if m.label == "Units out of service"]
+    units.select("Camera 3").run()
+    assert _metrics(at)["Cameras"] == "4 of 4"
     at.text_input(key="saved-by").input("PS 1234").run()
     at.button(key="approve").click().run()
     assert not at.exception
-    assert "Saved as version 1" in at.success[0].value
+    assert "Approved and saved as version 1 by PS 1234" in at.success[0].value
     import datetime as dt
 
     from geo.store import load_plan
 
     saved = load_plan(plan_db, week=dt.date(2025, 10, 6))
     assert saved.status == "approved"
-    assert (saved.deployments["resource"] == "cctv").sum() == 3
+    cams = saved.deployments[saved.deployments["resource"] == "cctv"]
+    assert len(cams) == 4
+    assert "Camera 3" not in set(cams["unit"])
     assert set(saved.deployments["status"]) == {"approved"}
+    # a reload (a new session) shows the approved plan, its version, approver and statuses
+    again = run("app_pages/week.py")
+    assert again.success[0].value.startswith("Approved plan, version 1, by PS 1234")
+    rows = again.dataframe[0].value
+    assert set(rows["Status"]) == {"approved"}
+    assert "approve" not in [b.key for b in again.button]  # approving again is not offered
+
+
+def test_this_week_page_refuses_to_save_over_a_newer_version(plan_db):
+    import datetime as dt
+
+    from geo.pipeline import approve_week, load, run_week
+
+    at = run("app_pages/week.py")
+    at.text_input(key="saved-by").input("PS 1234").run()
+    # meanwhile someone else approves the week
+    other = run_week(load(), week=dt.date(2025, 10, 6), db=plan_db)
+    approve_week(other, None, None, by="PS 9999", db=plan_db)
+    at.button(key="approve").click().run()
+    assert not at.exception
+    assert "was saved as version 1 by PS 9999" in at.error[0].value
+    assert any(b.label == "Reload the saved plan" for b in at.button)
 
 
 def test_hotspots_page_lists_and_exports():
     at = run("app_pages/hotspots.py")
     assert at.caption[0].value.startswith("10 hotspots of Anti-social behaviour")
     table = at.dataframe[0].value
-    assert table["ward_names"].str.contains("Swanley").any()
+    assert table["Wards"].str.contains("Swanley").any()
     assert len(at.get("download_button")) == 3
