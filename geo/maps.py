@@ -104,16 +104,6 @@ GI_BIN_STYLES: Mapping[int, tuple[str, str]] = MappingProxyType(
 )
 """Gi* significance bin -> (outline colour, meaning in words)."""
 
-RESOURCE_STYLES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "cctv": ("#6a3d9a", "C", "Mobile CCTV camera"),
-        "speed_board": ("#ff7f00", "S", "Speed indicator board"),
-        "eva": ("#33a02c", "E", "Environmental Visual Audit"),
-        "patrol": ("#1f78b4", "P", "PCSO patrol"),
-    }
-)
-"""Resource type -> (colour, letter on the symbol, name in words)."""
-
 HOTSPOT_COLUMNS: tuple[str, ...] = (
     "hotspot_id",
     "category",
@@ -473,21 +463,15 @@ def resource_styles() -> dict[str, tuple[str, str, str]]:
     """
     Return resource kind -> (colour, letter, name in words), from the kind registry.
 
-    Falls back to `RESOURCE_STYLES` for the built-in kinds when no registry is present.
-
     Examples
     --------
     >>> resource_styles()["cctv"][1]
     'C'
     """
-    styles = dict(RESOURCE_STYLES)
-    try:
-        from geo.schema import resource_kinds
-    except ImportError:  # pragma: no cover - the registry is optional
-        return styles
-    for kind in resource_kinds():
-        styles[kind.key] = (kind.colour, kind.letter, kind.label[:1].upper() + kind.label[1:])
-    return styles
+    from geo.schema import resource_kinds
+
+    return {k.key: (k.colour, k.letter, k.label[:1].upper() + k.label[1:])
+            for k in resource_kinds()}  # fmt: skip
 
 
 def spread_offsets(points: gpd.GeoDataFrame, *, radius_px: int = 14) -> np.ndarray:

@@ -1,8 +1,10 @@
 import datetime as dt
 import json
 
+import folium
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -10,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.crs import BNG
+from geo.maps import deployment_layer, resource_legend
 from geo.periods import window
 from geo.plan import PlanContext, plan_week
 from geo.plan.demand import demand_points
 from geo.plan.mclp import solve_mclp
+from geo.plan_export import plan_summary, printable_plan, sheet_of_stored, write_plan
 from geo.resources import (
     CctvResources,
     PatrolResources,
@@ -22,6 +26,17 @@ from geo.resources import (
     WeekOverrides,
     read_resources,
 )
+from geo.schema import (
+    DEPLOYMENT_COLUMNS,
+    Deployment,
+    ResourceKind,
+    deployments_frame,
+    register_kind,
+    resource_kinds,
+    unregister_kind,
+    week_dates,
+)
+from geo.store import load_plan, save_plan
 from geo.testing import ORIGIN, make_hotspots, make_incidents
 
 WEEK = dt.date(2025, 10, 6)
@@ -301,3 +316,84 @@ def test_speed_boards_rotate_over_four_weeks_and_never_share_a_road(wards):
         previous = _approved(p)
         history = pd.concat([history, previous.assign(week=week.isoformat())], ignore_index=True)
     assert seen[0] != seen[2]  # boards have moved on by week 3
+
+
+# --- the resource-kind registry: a new kind is one entry and one planner -------------------
+
+
+def plan_dispersal(context: PlanContext):
+    """A toy planner: one dispersal order at the hotspot with the most incidents."""
+    top = context.hotspots.sort_values("n_incidents", ascending=False).iloc[0]
+    start, end = week_dates(context.week)
+    centre = top.geometry.centroid
+    row = Deployment(
+        resource="dispersal", unit="Order 1", site_id=str(top["hotspot_id"]),
+        site_name="Toy Street", x=centre.x, y=centre.y, start=start, end=end,
+        hotspot_ids=str(top["hotspot_id"]),
+        reason=f"Order 1 covers Toy Street: {int(top['n_incidents'])} incidents.",
+        numbers={"incidents": int(top["n_incidents"])},
+    )  # fmt: skip
+    return [row], ["A toy note."]
+
+
+@pytest.fixture
+def dispersal():
+    kind = register_kind(ResourceKind(
+        key="dispersal", label="dispersal order", title="Dispersal orders",
+        metric="Dispersal orders", letter="D", colour="#e31a1c", order=50,
+        planner=plan_dispersal, units=lambda _r: ("Order 1",), capacity=lambda _r, _o: 1.0,
+    ))  # fmt: skip
+    yield kind
+    unregister_kind("dispersal")
+
+
+def test_the_built_in_kinds_in_order():
+    assert [k.key for k in resource_kinds()] == ["cctv", "speed_board", "eva", "patrol"]
+
+
+@pytest.mark.usefixtures("dispersal")
+def test_a_new_kind_is_planned_stored_mapped_and_exported(tmp_path):
+    incidents, hotspots, demand = world()
+    plan = plan_week(PlanContext(week=WEEK, incidents=incidents, hotspots=hotspots,
+                                 demand=demand, window=WINDOW, resources=Resources()))  # fmt: skip
+    # planned, after the built-in kinds, with its budget
+    rows = plan.deployments
+    assert rows["resource"].iloc[-1] == "dispersal"
+    assert (plan.available["dispersal"], plan.used["dispersal"]) == (1.0, 1.0)
+    assert "A toy note." in plan.notes
+    # stored and read back
+    db = tmp_path / "plans.sqlite"
+    save_plan(db, week=WEEK, deployments=rows.drop(columns="geometry"), status="approved",
+              saved_by="PS 1", base_version=None)  # fmt: skip
+    stored = load_plan(db, week=WEEK)
+    assert stored.deployments.loc[stored.deployments["resource"] == "dispersal", "site_name"].tolist() == ["Toy Street"]  # noqa: E501
+    # mapped, with its own symbol and legend entry
+    m = folium.Map(tiles=None)
+    deployment_layer(deployments_frame(stored.deployments)).add_to(m)
+    layer_html = m.get_root().render()
+    assert "Toy Street" in layer_html
+    assert "#e31a1c" in layer_html
+    assert ("#e31a1c", "D: Dispersal order") in resource_legend()
+    # exported: the spreadsheet, the printable page and the JSON all carry it
+    sheet = sheet_of_stored(stored)
+    write_plan(sheet, tmp_path / "plan.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    cells = [c.value for row in book[book.sheetnames[0]].iter_rows() for c in row]
+    assert "dispersal order" in cells
+    assert "<h2>Dispersal orders</h2>" in printable_plan(sheet)
+    assert "dispersal" in {d["resource"] for d in plan_summary(sheet)["deployments"]}
+
+
+def test_a_deployment_row_has_every_column_in_order():
+    d = Deployment(resource="cctv", unit="Camera 1", site_id="1:2", site_name="A", x=1.0,
+                   y=2.0, start="2025-10-06", end="2025-10-12", reason="R.")  # fmt: skip
+    assert tuple(d.row()) == DEPLOYMENT_COLUMNS
+    assert d.row()["status"] == "suggested"
+
+
+def test_a_kind_key_must_be_an_identifier():
+    from geo._errors import GeoInputError
+
+    with pytest.raises(GeoInputError, match="lower-case identifier"):
+        register_kind(ResourceKind(key="Bad Key", label="x", title="x", metric="x", letter="x",
+                                   colour="#000", order=1, planner=plan_dispersal))  # fmt: skip

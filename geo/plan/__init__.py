@@ -30,7 +30,7 @@ from geo.schema import ResourceKind, deployments_frame, register_kind
 
 register_kind(ResourceKind(
     key="cctv", label="mobile CCTV camera", title="Mobile CCTV", metric="Cameras", letter="C",
-    colour="#1f78b4", order=10, planner=plan_cctv, units=camera_units, capacity=camera_capacity,
+    colour="#6a3d9a", order=10, planner=plan_cctv, units=camera_units, capacity=camera_capacity,
     overrides=("out_of_service", "excluded_sites", "pinned_sites"),
     export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
 ))  # fmt: skip
@@ -47,7 +47,7 @@ register_kind(ResourceKind(
 ))  # fmt: skip
 register_kind(ResourceKind(
     key="patrol", label="PCSO hot-spot patrol", title="PCSO hot-spot patrols",
-    metric="Patrol hours", letter="P", colour="#6a3d9a", order=40, planner=plan_patrols,
+    metric="Patrol hours", letter="P", colour="#1f78b4", order=40, planner=plan_patrols,
     capacity=patrol_hours, usage=patrol_usage, budget_key="patrol_hours",
     overrides=("hours", "excluded_sites"),
 ))  # fmt: skip
