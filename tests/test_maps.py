@@ -23,12 +23,12 @@ from geo.maps import (
     DEFAULT_MAP_SETTINGS,
     GI_BIN_STYLES,
     POINT_STYLES,
-    RESOURCE_STYLES,
     base_map,
     deployment_layer,
     hotspot_layer,
     incident_heat_layer,
     incident_points_layer,
+    resource_styles,
     spread_offsets,
     standalone_html,
     ward_layer,
@@ -178,7 +178,7 @@ def test_each_resource_has_its_own_symbol(deployments):
 
     sublayers = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
     assert len(sublayers) == 4
-    for colour, letter, _words in RESOURCE_STYLES.values():
+    for colour, letter, _words in resource_styles().values():
         assert f"background:{colour}" in html
         assert f"\\u003e{letter}\\u003c/div\\u003e" in html  # the letter, JSON-escaped
     assert "Swanley bus station" in html
