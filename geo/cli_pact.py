@@ -27,7 +27,6 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.incidents import load_incidents
-from geo.maps import DEFAULT_MAP_SETTINGS
 from geo.pact import (
     PactArea,
     Period,
@@ -39,8 +38,10 @@ from geo.pact import (
     refused_json,
     view_json,
 )
-from geo.pact_map import map_title, offline_page, public_csv
-from geo.settings import MapSettings
+from geo.settings import DEFAULT_SETTINGS, MapSettings
+
+DEFAULT_MAP_SETTINGS = DEFAULT_SETTINGS.maps
+"""The map settings `geo pact` uses unless told otherwise."""
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -218,6 +219,8 @@ def _term(text: object) -> str:
 
 
 def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
+    from geo.pact_map import map_title  # the map code (folium) only when it is used
+
     if isinstance(answer, dict):
         period = answer["period"]
         print(
@@ -237,6 +240,8 @@ def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
 
 
 def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:
+    from geo.pact_map import offline_page, public_csv  # the map code only when it is used
+
     try:
         if path.suffix == ".html":
             path.write_text(offline_page(view, squares=squares, settings=settings), "utf-8")

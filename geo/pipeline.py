@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -382,6 +382,7 @@ def run_week(
         resources=resources or read_resources(), overrides=overrides, speed_evidence=speed,
         previous=_starting_rows(start, week), history=past,
     )  # fmt: skip
+    context = replace(context, speed_site_table=board_sites(context))  # found once
     synthetic = tuple(
         f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
     )

@@ -242,6 +242,31 @@ def test_mclp_on_coverable_demand_only_gives_the_same_sites():
     assert full.tolist() == part.tolist()
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_our_mclp_model_gives_spopts_answer(seed):
+    """The MCLP written in PuLP chooses the same sites as PySAL spopt's MCLP."""
+    import warnings
+
+    import pulp
+    from spopt.locate import MCLP
+
+    rng = np.random.default_rng(seed)
+    sites = rng.uniform(0, 1500, size=(15, 2))
+    points = rng.uniform(0, 1500, size=(120, 2))
+    d = np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    w = rng.uniform(0.1, 5, size=120)
+    locked = np.zeros(15, bool)
+    locked[seed] = True
+    ours = solve_mclp(d, w, radius_m=250, p=4, locked=locked)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = MCLP.from_cost_matrix(d, w, service_radius=250, p_facilities=4,
+                                      predefined_facilities_arr=locked.astype(int))  # fmt: skip
+        model.solve(pulp.PULP_CBC_CMD(msg=False, threads=1), results=False)
+    theirs = np.array([(v.value() or 0) > 0.5 for v in model.fac_vars])
+    assert ours.tolist() == theirs.tolist()
+
+
 def test_mclp_locks_predefined_sites():
     d = np.array([[0, 500, 500], [50, 500, 500], [500, 0, 500], [500, 500, 0]], float)
     got = solve_mclp(

@@ -40,6 +40,9 @@ class PlanContext:
         The deployments the week starts from (last approved plan, carried forward).
     history
         Approved deployments of earlier weeks (board rests, EVA recency).
+    speed_site_table
+        The week's speeding sites if already found (`geo.plan.speed_boards.board_sites`),
+        so that planning and the site pickers find them once.
     """
 
     week: dt.date
@@ -52,6 +55,7 @@ class PlanContext:
     speed_evidence: gpd.GeoDataFrame | None = None
     previous: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    speed_site_table: pd.DataFrame | None = None
 
     def previous_rows(self, resource: str) -> pd.DataFrame:
         """Return the deployments of one kind the week starts from (may be empty)."""

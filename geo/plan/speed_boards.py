@@ -37,6 +37,8 @@ def _same_road(a: pd.Series, b: dict[str, object], within_m: float) -> bool:
 
 def board_sites(context: PlanContext) -> pd.DataFrame:
     """Return the week's speeding sites, best first (empty without evidence)."""
+    if context.speed_site_table is not None:
+        return context.speed_site_table
     evidence = context.speed_evidence
     if evidence is None or evidence.empty:
         return pd.DataFrame()
