@@ -28,9 +28,10 @@ from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
 from geo.incidents import LoadResult, load_incidents
+from geo.labels import category_words, display_frame
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.resources import WeekOverrides, read_resources
-from geo.safe_text import terminal_text
+from geo.safe_text import csv_cell, terminal_text
 from geo.settings import DEFAULT_SETTINGS
 from geo.store import plan_history
 from geo.taxonomy import CATEGORIES
@@ -116,15 +117,15 @@ def _print_validation(summary: dict[str, object]) -> None:
     print(
         f"{'file':<{width}}  {'kind':<12} {'rows in':>8} {'accepted':>9} {'rejected':>9}  reasons"
     )
-    for f in files:
+    for f in files:  # file names and reasons come from files: no escape sequences printed
         if f["error"]:
-            print(f"{f['file']:<{width}}  ERROR: {f['error']}")
+            print(terminal_text(f"{f['file']:<{width}}  ERROR: {f['error']}"))
             continue
         reasons = ", ".join(f"{k}: {v}" for k, v in f["reasons"].items()) or "-"
-        print(
+        print(terminal_text(
             f"{f['file']:<{width}}  {f['kind']:<12} {f['rows_in']:>8} "
             f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
-        )
+        ))  # fmt: skip
     reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
     total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
     print(f"{'total':<{width}}  {'':<12} {total}  {reasons}")
@@ -133,14 +134,14 @@ def _print_validation(summary: dict[str, object]) -> None:
 def _run_validate(args: argparse.Namespace) -> int:
     result = _load(args, strict=False)
     summary = validation_summary(result)
-    if args.rejected is not None:
-        result.rejected.to_csv(args.rejected, index=False)
+    if args.rejected is not None:  # every text cell formula-guarded (it came from a file)
+        result.rejected.map(csv_cell).to_csv(args.rejected, index=False)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         _print_validation(summary)
     for error in result.errors:
-        print(f"geo validate: {error}", file=sys.stderr)
+        print(terminal_text(f"geo validate: {error}"), file=sys.stderr)
     return EXIT_BAD_INPUT if result.errors else EXIT_OK
 
 
@@ -209,26 +210,30 @@ def _hotspot_about(
 
     period = f"{window.label()} (trend against {window.label(prior=True)})"
     return about_block(
-        title=f"{args.category} hotspots, {window.label()}, ranked by {args.rank_by}",
+        title=f"{category_words(args.category)} hotspots, {window.words()}, ranked by "
+        f"{args.rank_by}",
         period=period,
         sources=[f.source_file for f in result.files],
         settings=DEFAULT_SETTINGS.hotspots,
         extra={"months with data": months_held(result.accepted),
-               "coordinates": "wkt_bng: outlines in British National Grid metres (EPSG:27700)"},
+               "coordinates": "Longitude and latitude are WGS84 (an outline's centre); the "
+               "shape column is well-known text in British National Grid metres (EPSG:27700)."},
     )  # fmt: skip
 
 
 def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: TimeWindow) -> None:
     table = spots.drop(columns="geometry")
-    if args.json:
+    words = category_words(args.category)
+    if args.json:  # internal codes stay in the JSON
         print(table.to_json(orient="records"))
     elif table.empty:
-        print(f"No {args.category} hotspots in {window.label()}.")
+        print(f"No {words} hotspots in {window.words()}.")
     else:
-        print(f"{args.category} hotspots, {window.label()}, ranked by {args.rank_by}:")
-        cols = ["rank", "hotspot_id", "n_incidents", "n_prior", "trend", "trend_class", "harm",
-                "gi_bin", "ward_names", "top_locations"]  # fmt: skip
-        print(table[cols].to_string(index=False))
+        print(f"{words} hotspots, {window.words()}, ranked by {args.rank_by}:")
+        cols = ["rank", "top_locations", "ward_names", "n_incidents", "n_prior", "trend",
+                "trend_class", "gi_bin", "harm"]  # fmt: skip
+        shown = display_frame(table[cols], "hotspots")
+        print(terminal_text(shown.to_string(index=False), keep_newlines=True))
 
 
 def _print_priority_wards(
