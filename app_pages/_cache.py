@@ -209,6 +209,11 @@ def filtered(incidents: gpd.GeoDataFrame, chosen: MapFilter) -> gpd.GeoDataFrame
     return incidents[keep]
 
 
+def latest_month(incidents: pd.DataFrame) -> str:
+    """Return the latest month with data (police.uk months where there are any)."""
+    return pipeline.latest_month(incidents)
+
+
 def month_range(first: str, last: str) -> list[str]:
     """
     Return every month from `first` to `last` (``YYYY-MM``), loaded or not.
@@ -293,7 +298,7 @@ def plan_db() -> Path:
 
 def next_week(incidents: pd.DataFrame) -> dt.date:
     """Return the Monday after the last month of data: the week to plan by default."""
-    last = incidents["occurred"].max().to_period("M") + 1
+    last = pd.Period(pipeline.latest_month(incidents), freq="M") + 1
     return monday_of(last.to_timestamp().date() + dt.timedelta(days=6))
 
 

@@ -13,6 +13,7 @@ if not held:
     st.warning("No incidents loaded: add police.uk files or CSU logs on the Data page.")
     st.stop()
 months = _cache.month_range(held[0], held[-1])
+latest = _cache.latest_month(incidents)  # a CSU log's few later rows do not make a month
 
 with st.sidebar:
     st.header("Show")
@@ -23,7 +24,8 @@ with st.sidebar:
         format_func=_cache.label,
     )
     first, last = st.select_slider(
-        "Months", options=months, value=(held[max(0, len(held) - 3)], held[-1]),
+        "Months", options=months,
+        value=(_cache.month_range(held[0], latest)[-3:][0], latest),
         format_func=_cache.month_words,
     )  # fmt: skip
     chosen_wards = st.multiselect("Wards (none chosen = all)", sorted(wards["ward_name"]))
@@ -47,8 +49,10 @@ if gaps:
     st.warning(f"No data loaded for {len(gaps)} of the months chosen "
                f"({', '.join(_cache.month_words(m) for m in gaps[:6])}"
                f"{', ...' if len(gaps) > 6 else ''}): counts there are unknown, not zero.")
-spots = _cache.hotspots(_cache.running_on(), "asb+criminal_damage", held[-1], 3)[0] \
+spots = (
+    _cache.hotspots(_cache.running_on(), "asb+criminal_damage", latest, 3)[0]
     if show_hotspots else None
+)  # fmt: skip
 plan = None
 if show_plan:
     run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents),

@@ -109,9 +109,6 @@ plan_sheet = _cache.sheet(run)
 if run.synthetic_sources:
     st.error("Speed boards are planned from SYNTHETIC sample data: a demonstration, "
              "not real evidence.")  # fmt: skip
-if run.stale_months > 1:
-    st.warning(f"The data end in {run.as_of}, {run.stale_months} months before this week: "
-               "the plan rests on old evidence.")  # fmt: skip
 st.warning(plan_sheet.headline() + (f" (re-planning from version {replanning})"
                                     if replanning else ""))  # fmt: skip
 st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} "

@@ -109,12 +109,31 @@ def load(
     return Loaded(result=result, wards=wards)
 
 
+def recorded_months(incidents: pd.DataFrame) -> pd.Series:
+    """
+    Return the month of each incident that dates the data: police.uk rows if there are any.
+
+    police.uk publishes whole months; a CSU log's few rows in a later month do not
+    make that month "loaded" (three October log rows are not October's crime).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"occurred": pd.to_datetime(["2025-09-01", "2025-10-03"]),
+    ...                      "source": ["police.uk", "csu_log"]})
+    >>> recorded_months(rows).astype(str).tolist()
+    ['2025-09']
+    """
+    police = incidents["source"] == "police.uk"
+    rows = incidents[police] if police.any() else incidents
+    return rows["occurred"].dt.to_period("M")
+
+
 def latest_month(incidents: pd.DataFrame) -> str:
-    """Return the latest month with incidents (``YYYY-MM``)."""
+    """Return the latest month with data (``YYYY-MM``; police.uk months where there are any)."""
     if incidents.empty:
         msg = "no incidents loaded"
         raise GeoInputError(msg)
-    return str(incidents["occurred"].max().to_period("M"))
+    return str(recorded_months(incidents).max())
 
 
 def hotspots(
@@ -211,7 +230,7 @@ class WeekRun:
 
     @property
     def stale_months(self) -> int:
-        """Whole months between the last month of data and the week's month (0 or 1 is fresh)."""
+        """Whole months between the last month of data and the week's month (1 is fresh)."""
         return (pd.Period(self.week, freq="M") - pd.Period(self.as_of, freq="M")).n
 
 
@@ -237,7 +256,7 @@ def last_month_before(incidents: pd.DataFrame, week: dt.date) -> str:
         If no incident falls in a month that ended before the week.
     """
     month_start = pd.Timestamp(week).to_period("M").to_timestamp()
-    months = incidents.loc[incidents["occurred"] < month_start, "occurred"].dt.to_period("M")
+    months = recorded_months(incidents[incidents["occurred"] < month_start])
     if months.empty:
         msg = (
             f"no incidents in any month before {month_start:%B %Y}: nothing to plan week {week} on"
@@ -386,9 +405,14 @@ def run_week(
     synthetic = tuple(
         f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
     )
+    plan = plan_week(context)
+    gap = (pd.Period(week, freq="M") - pd.Period(as_of, freq="M")).n
+    if gap > 1:  # said at the top of every plan shown or exported
+        plan = replace(plan, notes=(f"The data end in {as_of}, {gap} months before this week: "
+                                    "the plan rests on old evidence.", *plan.notes))  # fmt: skip
     return WeekRun(
         week=week, loaded=loaded.result, incidents=incidents, speed_evidence=speed, as_of=as_of,
-        window=span, hotspots=spots, risk=risk, plan=plan_week(context),
+        window=span, hotspots=spots, risk=risk, plan=plan,
         candidates=candidate_sites(context), started_from=start, synthetic_sources=synthetic,
     )  # fmt: skip
 
