@@ -20,6 +20,13 @@ figure for the category's typical offence or a value this team set; every
 weight can be overridden through `geo.settings`. ASB and speeding are not
 crimes with a sentencing starting point: they get the floor weight of 1 day,
 so that they rank by count among themselves and never outweigh a burglary.
+
+Council categories
+------------------
+A CSU's own log carries what the council hears about: fly-tipping, graffiti,
+abandoned vehicles and noise. They are categories of their own (never police.uk's)
+so that a task-and-finish group can see them apart, and the EVA planner reads the
+environmental ones (`ENVIRONMENTAL_SIGNALS`) as signs of a neglected place.
 """
 
 from __future__ import annotations
@@ -42,6 +49,10 @@ CATEGORIES: tuple[str, ...] = (
     "theft_from_person",
     "other_theft",
     "other_crime",
+    "fly_tipping",
+    "graffiti",
+    "abandoned_vehicle",
+    "noise",
     "speeding",
 )
 """Every category an incident may carry, in display order."""
@@ -62,6 +73,10 @@ LABELS: MappingProxyType[str, str] = MappingProxyType(
         "theft_from_person": "Theft from the person",
         "other_theft": "Other theft",
         "other_crime": "Other crime",
+        "fly_tipping": "Fly-tipping",
+        "graffiti": "Graffiti",
+        "abandoned_vehicle": "Abandoned vehicle",
+        "noise": "Noise nuisance",
         "speeding": "Speeding",
     }
 )
@@ -105,7 +120,16 @@ _SYNONYMS: MappingProxyType[str, str] = MappingProxyType(
         "burglary non residential": "burglary",
         "criminal damage": "criminal_damage",
         "damage": "criminal_damage",
-        "graffiti": "criminal_damage",
+        "fly tipping": "fly_tipping",
+        "flytipping": "fly_tipping",
+        "illegal dumping": "fly_tipping",
+        "abandoned vehicle": "abandoned_vehicle",
+        "abandoned vehicles": "abandoned_vehicle",
+        "abandoned car": "abandoned_vehicle",
+        "noise": "noise",
+        "noise nuisance": "noise",
+        "noise complaint": "noise",
+        "graffiti": "graffiti",
         "arson": "criminal_damage",
         "vehicle": "vehicle_crime",
         "theft from vehicle": "vehicle_crime",
@@ -158,7 +182,9 @@ def category_for(label: str) -> str | None:
     --------
     >>> category_for("Anti-social behaviour"), category_for("ASB"), category_for("Criminal Damage")
     ('asb', 'asb', 'criminal_damage')
-    >>> category_for("Fly-tipping") is None
+    >>> category_for("Fly-tipping"), category_for("Noise complaint")
+    ('fly_tipping', 'noise')
+    >>> category_for("Littering") is None
     True
     """
     return _FOLDED.get(_fold(label))
@@ -181,9 +207,18 @@ HARM_WEIGHTS: MappingProxyType[str, float] = MappingProxyType(
         "bicycle_theft": 2.0,  # team's choice
         "other_theft": 5.0,  # team's choice
         "other_crime": 5.0,  # team's choice
+        # council environmental reports (the CSU's own logs): no sentencing starting point
+        # for the report itself, so the floor, like ASB; fly-tipping is an offence
+        # (Environmental Protection Act 1990 s33) usually met with a fixed penalty
+        "fly_tipping": 2.0,  # team's choice: between ASB and criminal damage
+        "graffiti": 2.0,  # CCHI, criminal damage (graffiti is damage when prosecuted)
+        "abandoned_vehicle": 1.0,  # floor
+        "noise": 1.0,  # floor: nuisance, as ASB
     }
 )
 """Harm weight per category in days (see the module docstring for the source of each)."""
 
-ENVIRONMENTAL_SIGNALS: frozenset[str] = frozenset({"criminal_damage", "public_order", "asb"})
+ENVIRONMENTAL_SIGNALS: frozenset[str] = frozenset(
+    {"criminal_damage", "public_order", "asb", "fly_tipping", "graffiti", "abandoned_vehicle"}
+)
 """Categories that point to a place's environment (damage, disorder): used to pick EVAs."""

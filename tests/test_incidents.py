@@ -179,7 +179,7 @@ def test_csu_log_locations_by_lonlat_grid_reference_and_postcode(tmp_path, wards
         "C2,2025-09-15,,Criminal damage,,,551300,168800,,Swanley shops\n"
         "C3,16/09/2025,,anti-social behaviour,,,,,tn13 1aa,\n"
         "C4,17/09/2025,,Speeding,,,,,ZZ9 9ZZ,Nowhere Lane\n"
-        "C5,18/09/2025,,Fly-tipping,0.17,51.39,,,,\n"
+        "C5,18/09/2025,,Littering,0.17,51.39,,,,\n"
         "C6,31/02/2025,,ASB,0.17,51.39,,,,\n"
         "C7,2027-01-01,,ASB,0.17,51.39,,,,\n"
         "C8,19/09/2025,,ASB,,,,,,\n"
@@ -198,7 +198,7 @@ def test_csu_log_locations_by_lonlat_grid_reference_and_postcode(tmp_path, wards
     assert acc.loc["C3", "location"] == "tn13 1aa"
     assert result.rejected[["line", "reason", "detail"]].to_dict("records") == [
         {"line": 5, "reason": "unknown postcode", "detail": "ZZ9 9ZZ"},
-        {"line": 6, "reason": "unknown category", "detail": "Fly-tipping"},
+        {"line": 6, "reason": "unknown category", "detail": "Littering"},
         {"line": 7, "reason": "unparseable date", "detail": "31/02/2025"},
         {"line": 8, "reason": "date in the future", "detail": "2027-01-01"},
         {"line": 9, "reason": "no coordinates", "detail": ""},

@@ -210,7 +210,7 @@ def test_one_eva_a_month_at_a_place_with_environmental_signals():
     p = plan(data=(incidents, hotspots, demand))
     evas = p.deployments[p.deployments["resource"] == "eva"]
     assert evas["site_id"].tolist() == ["H2"]
-    assert "3 criminal damage or public order" in evas["reason"].iloc[0]
+    assert "3 criminal damage, public order or environmental reports" in evas["reason"].iloc[0]
     history = _approved(p).assign(week=WEEK.isoformat())
     again = plan(
         history=history, week=WEEK + dt.timedelta(weeks=1), data=(incidents, hotspots, demand)

@@ -27,3 +27,14 @@ def test_gazetteer_postcodes_in_any_spacing():
     assert len(gaz.points) == 4819
     assert normalise_postcode("tn13 1aa") == "TN131AA"
     assert gaz.points.loc["TN131AA"].tolist() == [553007.0, 154630.0]
+
+
+def test_council_categories_from_a_csu_log_are_their_own():
+    from geo.taxonomy import HARM_WEIGHTS, LABELS, category_for
+
+    for label, code in [("Fly-tipping", "fly_tipping"), ("fly tipping", "fly_tipping"),
+                        ("Graffiti", "graffiti"), ("Abandoned vehicle", "abandoned_vehicle"),
+                        ("Noise complaint", "noise")]:  # fmt: skip
+        assert category_for(label) == code
+        assert code in HARM_WEIGHTS
+        assert code in LABELS

@@ -20,8 +20,9 @@ from geo.schema import Deployment, KindPlan, week_dates
 EVA_CLASSES = ("persistent", "emerging", "intermittent")
 """Hotspot classes worth a walk-round: problems that have lasted or are growing."""
 
-ENV_SIGNAL_CATEGORIES = ("criminal_damage", "public_order")
-"""Crimes that say something about a place's environment (damage, graffiti, disorder)."""
+ENV_SIGNAL_CATEGORIES = ("criminal_damage", "public_order", "fly_tipping", "graffiti",
+                         "abandoned_vehicle")  # fmt: skip
+"""Records that say something about a place's environment (damage, dumping, disorder)."""
 
 
 def eva_capacity(resources: Resources, overrides: WeekOverrides) -> float:  # noqa: ARG001
@@ -57,7 +58,8 @@ def plan_eva(context: PlanContext) -> KindPlan:
     reason = (
         f"EVA at {best['place']} ({best['ward_names']}): {best['trend_class']} hotspot, "
         f"{int(best['n_incidents'])} incidents in {context.window.words()} ({best['trend']}), "
-        f"of which {int(best['signals'])} criminal damage or public order; "
+        f"of which {int(best['signals'])} criminal damage, public order or environmental "
+        "reports; "
         f"not audited in the last {cfg.lookback_months} months."
     )
     centre = best.geometry.centroid
