@@ -57,6 +57,7 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG
 from geo.datasets import get_path
+from geo.periods import DEFAULT_TREND_RULES
 from geo.settings import PublicMapRules
 from geo.taxonomy import LABELS
 
@@ -525,8 +526,9 @@ def change_words(now: int | None, before: int | None, rules: PublicMapRules) -> 
     Returns
     -------
     str
-        "up 20% on a year earlier", "down 8% ...", "about the same as a year
-        earlier" (within 5%), or `TOO_FEW`.
+        "up 20% on a year earlier", "down 18% ...", "about the same as a year
+        earlier" (within `geo.periods.TrendRules.steady_pct`, as every page's
+        "steady"), or `TOO_FEW`.
 
     Examples
     --------
@@ -537,7 +539,7 @@ def change_words(now: int | None, before: int | None, rules: PublicMapRules) -> 
     if now is None or before is None or now < rules.min_count or before < rules.min_count:
         return TOO_FEW
     pct = round(100 * (now - before) / before)
-    if abs(pct) < 5:
+    if abs(pct) <= DEFAULT_TREND_RULES.steady_pct:  # the same "steady" as hotspots and plans
         return "about the same as a year earlier"
     return f"{'up' if pct > 0 else 'down'} {abs(pct)}% on a year earlier"
 
