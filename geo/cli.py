@@ -48,13 +48,14 @@ EXIT_BAD_INPUT = 2
 def _load(args: argparse.Namespace, *, strict: bool) -> LoadResult:
     """Load the incident files named on the command line with the chosen wards."""
     wards = read_wards(args.boundaries or get_path("wards"))
-    return load_incidents(args.paths, wards=wards, strict=strict)
+    return load_incidents(args.paths or [get_path("police_uk")], wards=wards, strict=strict)
 
 
 def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by every subcommand that reads incidents."""
     parser.add_argument(
-        "paths", nargs="+", type=Path, help="police.uk CSVs, CSU logs, or folders of them"
+        "paths", nargs="*", type=Path,
+        help="police.uk CSVs, CSU logs, or folders of them (default: the shipped Sevenoaks data)",
     )
     parser.add_argument(
         "--boundaries",
