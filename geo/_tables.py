@@ -37,6 +37,12 @@ PLAIN_FIELD_LIMIT = 32_767
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
 
+_POOL = pa.system_memory_pool()
+"""The C allocator: freed file buffers go back to it, not to a pool that keeps them."""
+
+_STR_TYPES = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+"""Arrow text becomes pandas' ``str`` dtype without a copy into Python strings."""
+
 Select = Callable[[list[str]], list[str]]
 """Given a file's header, the columns to keep."""
 
@@ -367,18 +373,9 @@ def _record_lines(nonempty: np.ndarray, spans: np.ndarray) -> np.ndarray:
 def _arrow_read(data: bytes, names: list[str], skip: int) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Read every column as text; return the table and (record number, text) of bad rows.
 
-    The first read uses threads; the reader numbers bad rows only when single-threaded,
-    so a file with bad rows is read again on one thread.
+    One thread: the reader numbers bad rows only then, and allocations stay in one
+    heap (worker threads' heaps kept freed memory and raised the peak).
     """
-    table, bad = _arrow_pass(data, names, skip, threads=True)
-    if bad:
-        table, bad = _arrow_pass(data, names, skip, threads=False)
-    return table, bad
-
-
-def _arrow_pass(
-    data: bytes, names: list[str], skip: int, *, threads: bool
-) -> tuple[pa.Table, list[tuple[int, str]]]:
     bad: list[tuple[int, str]] = []
     undecodable: list[int] = []
 
@@ -392,7 +389,7 @@ def _arrow_pass(
     table = pa_csv.read_csv(
         pa.BufferReader(pa.py_buffer(data)),
         read_options=pa_csv.ReadOptions(
-            use_threads=threads,
+            use_threads=False,
             skip_rows=skip,
             column_names=names,
             block_size=max(1 << 20, min(len(data) + 1, (1 << 31) - 1)),
@@ -405,6 +402,7 @@ def _arrow_pass(
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
+        memory_pool=_POOL,
     )
     if undecodable:  # cannot happen: the bytes were checked to be UTF-8
         msg = f"rows {undecodable[:3]} are not UTF-8"
@@ -532,4 +530,4 @@ def _plain_text(data: bytes) -> bool:
 
 def _text(column: pa.ChunkedArray) -> pd.Series:
     """Convert a pyarrow text column to a pandas string column."""
-    return column.to_pandas().astype(str)
+    return column.to_pandas(types_mapper=_STR_TYPES.get, memory_pool=_POOL)

@@ -28,7 +28,10 @@ after the current month, or a dated row more than ``future_tolerance_days`` afte
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import union_categoricals
 
 from geo import parse_cache
 from geo._errors import InputFileError
@@ -148,7 +152,8 @@ class LoadResult:
     @property
     def reasons(self) -> dict[str, int]:
         """Rejection reason -> count, most common first."""
-        return {str(k): int(v) for k, v in self.rejected["reason"].value_counts().items()}
+        counts = self.rejected["reason"].value_counts()
+        return {str(k): int(v) for k, v in counts[counts > 0].items()}
 
     @property
     def errors(self) -> list[str]:
@@ -284,10 +289,12 @@ def load_incidents(
                 continue
             if key:
                 parse_cache.write(key, entry)
+            _release_memory()
         good, bad = entry.accepted, entry.rejected
         accepted.append(good)
         rejected.append(bad)
-        reasons = {str(k): int(v) for k, v in bad["reason"].value_counts().items()}
+        counts = bad["reason"].value_counts()
+        reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
         reports.append(
             FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
         )
@@ -306,6 +313,27 @@ def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_ca
     good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
     kind = str(parsed["source"].iloc[0]) if len(parsed) else _kind(table.header, context.column_map)
     return parse_cache.CachedFile(good, bad, kind, table.rows_in)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def _release_memory() -> None:
+    """Hand freed heap pages back to the system between files (glibc; elsewhere nothing).
+
+    Each file's text is parsed and dropped; without this the C heap keeps the pages
+    and the peak memory of a many-file load grows with the number of files.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
@@ -328,11 +356,27 @@ def _concat_accepted(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
 
 
 def _concat_rejected(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack rejected rows; text columns stay categorical (a few distinct values each)."""
     if not frames:
         return pd.DataFrame(
             {c: pd.Series(dtype="int64" if c == "line" else object) for c in REJECTED_COLUMNS}
         )
-    return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame(
+        {
+            c: (
+                np.concatenate([f[c].to_numpy(dtype=np.int64) for f in frames])
+                if c == "line"
+                else union_categoricals([_object_categories(f[c]) for f in frames])
+            )
+            for c in REJECTED_COLUMNS
+        }
+    )
+
+
+def _object_categories(values: pd.Series) -> pd.Categorical:
+    """Return `values` as a categorical with ``object`` categories (so all can be joined)."""
+    cat = pd.Categorical(values)
+    return pd.Categorical.from_codes(cat.codes, categories=pd.Index(cat.categories, dtype=object))
 
 
 def empty_incidents() -> gpd.GeoDataFrame:
@@ -465,9 +509,11 @@ def _rejected_rows(
     order = np.argsort(lines, kind="stable")
     return pd.DataFrame(
         {
-            "source_file": np.full(len(lines), table.source, dtype=object),
+            "source_file": pd.Categorical.from_codes(
+                np.zeros(len(lines), dtype=np.int8), categories=[table.source]
+            ),
             "line": lines[order],
-            "reason": reasons[order],
-            "detail": details[order],
+            "reason": pd.Categorical(reasons[order]),
+            "detail": pd.Categorical(details[order]),
         }
     )
