@@ -34,9 +34,6 @@ from geo._errors import InputFileError
 PLAIN_FIELD_LIMIT = 32_767
 """Fields longer than this (Excel's cell limit) are checked row by row by the loader."""
 
-_CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
-
 _POOL = pa.system_memory_pool()
 """The C allocator: freed file buffers go back to it, not to a pool that keeps them."""
 
@@ -518,13 +515,16 @@ def _plain_text(data: bytes) -> bool:
     by requiring every line to be shorter than the limit.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    if _CONTROL_BYTES[arr].any():
+    low = np.count_nonzero(arr < 0x20)
+    allowed = sum(np.count_nonzero(arr == b) for b in (0x09, 0x0A, 0x0D))
+    if low > allowed or (arr == 0x7F).any():
         return False
     c2 = np.flatnonzero(arr[:-1] == 0xC2)
     if len(c2) and ((arr[c2 + 1] >= 0x80) & (arr[c2 + 1] <= 0x9F)).any():
         return False
-    breaks = np.flatnonzero(arr == 10)
-    edges = np.concatenate([[-1], breaks, [len(arr)]])
+    if len(arr) <= PLAIN_FIELD_LIMIT:
+        return True
+    edges = np.concatenate([[-1], np.flatnonzero(arr == 10), [len(arr)]])
     return bool(np.diff(edges).max() <= PLAIN_FIELD_LIMIT)
 
 
