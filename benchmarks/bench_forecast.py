@@ -235,7 +235,11 @@ def main() -> int:
         "# Forecast backtest", "",
         f"Made {dt.date.today().isoformat()} by `{command}` (the script writes this file; "
         "no figure in it is typed by hand). Each test month is forecast from earlier months "
-        "only. Mean hit rate over the test months (min-max in brackets); PAI and PEI at 1 %.",
+        "only (rolling origin); validation months choose, test months only report. Mean "
+        "hit rate over the months (min-max in brackets), then mean PAI and PEI. The learned "
+        "model is fitted per month on every cell of the area (at most `max_rows` "
+        "cell-months: Kent-wide, rows of cells with no past incident are dropped and the "
+        "rest sampled, seed 0).",
         "", f"Default method settings: `{PARAMS!r}`", "",
         f"Learned method settings: `{LEARNED!r}`; features: {', '.join(LEARNED_FEATURES)}.", "",
     ]  # fmt: skip
