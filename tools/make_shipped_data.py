@@ -3,6 +3,11 @@
 Usage::
 
     python tools/make_shipped_data.py ../shared/data/police_uk data/
+    python tools/make_shipped_data.py ../shared/data/police_uk_more data/
+
+The second folder holds 2018-10, 2019-01, 2019-02 and 2022-01..11, whose rows carry
+2011 LSOA codes; the rule below uses only the point and the LSOA *name*, so it
+selects them exactly as the 2024-25 months. Line endings are kept (CRLF in 2022).
 
 Keeps a row when its point lies in the district (the union of the shipped
 wards, ``boundaries/sevenoaks_wards.geojson``) OR its ``LSOA name`` starts with
