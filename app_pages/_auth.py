@@ -14,6 +14,7 @@ upload or export.
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import time
 from collections.abc import Sequence
@@ -89,9 +90,30 @@ def audit(action: str, detail: str = "") -> None:
     record(plan_db(), current_user(), action, detail)
 
 
+def is_loopback(ip: str | None) -> bool:
+    """
+    Tell whether a connection's address is this computer's (None: Streamlit saw loopback).
+
+    A server listening on ``::`` sees an IPv4 client at 127.0.0.1 as ``::ffff:127.0.0.1``.
+
+    Examples
+    --------
+    >>> [is_loopback(a) for a in (None, "::ffff:127.0.0.1", "::1", "192.0.2.2", "junk")]
+    [True, True, True, False, False]
+    """
+    if ip is None:
+        return True
+    try:
+        address = ipaddress.ip_address(ip.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _is_local() -> bool:
     """Tell whether this session comes from the computer the app runs on, not via a proxy."""
-    if st.context.ip_address is not None:  # None means 127.0.0.1 or ::1
+    if not is_loopback(st.context.ip_address):  # None means 127.0.0.1 or ::1
         return False
     headers = st.context.headers
     return not any(headers.get(h) for h in _FORWARDING_HEADERS)
