@@ -69,7 +69,7 @@ METHODS: tuple[str, ...] = ("naive", "recent", "kde", "prospective", "learned", 
 DEFAULT_PARAMS = ForecastParams()
 
 __all__ = [
-    "LEARNED_FEATURES", "METHODS", "LearnedParams", "learned_features", "make_grid",
+    "LEARNED_FEATURES", "METHODS", "LearnedParams", "fit_learned", "learned_features", "make_grid",
     "risk_surface", "training_incidents",
 ]  # fmt: skip
 
@@ -421,14 +421,31 @@ def _busiest_point(
 def _learned_scores(train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
                     grid: gpd.GeoDataFrame, target: str) -> np.ndarray | None:  # fmt: skip
     """Fit the pooled Poisson model on earlier months and predict `target` (None: too little)."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     categories = sorted(train["category"].unique()) if len(train) else []
     if not categories or context.empty:
         return None
     xs, ys, now = learned_features(context, grid, categories=categories, target=target)
     if len(xs) < LEARNED.min_origins:
         return None
+    return fit_learned(xs, ys).predict(now)
+
+
+def fit_learned(xs: list[np.ndarray], ys: list[np.ndarray]) -> object:
+    """
+    Fit the ``learned`` method's model on the blocks of `learned_features`.
+
+    Parameters
+    ----------
+    xs, ys
+        Feature and count blocks, one per training month.
+
+    Returns
+    -------
+    sklearn.ensemble.HistGradientBoostingRegressor
+        Poisson loss, settings from `LearnedParams`, fitted on at most ``max_rows`` rows.
+    """
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     x, y = np.vstack(xs), np.concatenate(ys)
     keep = _training_rows(x, LEARNED.max_rows)
     model = HistGradientBoostingRegressor(
@@ -436,8 +453,7 @@ def _learned_scores(train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
         max_leaf_nodes=LEARNED.max_leaf_nodes, min_samples_leaf=LEARNED.min_samples_leaf,
         early_stopping=False, random_state=0,
     )  # fmt: skip
-    model.fit(x[keep], y[keep])
-    return model.predict(now)
+    return model.fit(x[keep], y[keep])
 
 
 def _training_rows(x: np.ndarray, max_rows: int) -> np.ndarray:
