@@ -533,15 +533,36 @@ def _limit_side(frame: pd.DataFrame, max_limit_mph: float) -> np.ndarray:
     return fast
 
 
+def chain_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
+    """
+    Label points chained within `link_m` of each other (DBSCAN with one point a core).
+
+    Connected components of the graph of pairs at most `link_m` apart, numbered in
+    order of each chain's first point: what ``DBSCAN(eps=link_m, min_samples=1)``
+    gives, without importing scikit-learn.
+
+    Examples
+    --------
+    >>> chain_labels(np.array([[0.0, 0], [90, 0], [500, 0], [170, 0]]), 100).tolist()
+    [0, 0, 1, 0]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(xy).query_pairs(link_m, output_type="ndarray")
+    n = len(xy)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def _site_keys(frame: pd.DataFrame, *, link_m: float, attach_m: float) -> np.ndarray:
     """Group rows into sites: same road and limit side chained within `link_m`; road-less attach."""
-    from sklearn.cluster import DBSCAN
-
     keys = np.empty(len(frame), dtype=object)
     named = frame["road"] != ""
     for (road, fast), group in frame[named].groupby(["road", "fast"], sort=True):
         xy = group[["x", "y"]].to_numpy()
-        labels = DBSCAN(eps=link_m, min_samples=1).fit(xy).labels_
+        labels = chain_labels(xy, link_m)
         side = "|over" if fast else ""
         keys[group.index.to_numpy()] = [f"{road}{side}#{label}" for label in labels]
     anchors = frame[named]

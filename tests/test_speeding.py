@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -89,3 +90,17 @@ def test_layouts_are_told_apart():
     )
     assert speed_kind(["date", "road", "postcode", "complaint"]) == "complaint"
     assert speed_kind(["Crime ID", "Month"]) is None
+
+
+def test_road_sites_chain_like_dbscan_with_one_point_a_core():
+    """chain_labels gives DBSCAN(min_samples=1)'s clusters without importing scikit-learn."""
+    from sklearn.cluster import DBSCAN
+
+    from geo.speeding import chain_labels
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        xy = rng.uniform(0, 3000, size=(int(rng.integers(1, 60)), 2))
+        assert chain_labels(xy, 200).tolist() == DBSCAN(eps=200, min_samples=1).fit(
+            xy
+        ).labels_.tolist()
