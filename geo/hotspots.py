@@ -161,11 +161,54 @@ def cluster_incidents(
         return np.array([], dtype=int)
     xy = np.column_stack([incidents.geometry.x.round(1), incidents.geometry.y.round(1)])
     sites, inverse, weight = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    from sklearn.cluster import DBSCAN  # imported here: scikit-learn takes ~1 s to import
-
-    model = DBSCAN(eps=eps_m, min_samples=min_incidents)
-    labels = model.fit(sites, sample_weight=weight).labels_
+    labels = weighted_dbscan(sites, weight, eps_m=eps_m, min_weight=min_incidents)
     return labels[inverse.ravel()]
+
+
+def weighted_dbscan(
+    xy: np.ndarray, weight: np.ndarray, *, eps_m: float, min_weight: float
+) -> np.ndarray:
+    """
+    Cluster weighted points as scikit-learn's ``DBSCAN(eps, min_samples).fit(xy, weight)`` does.
+
+    A point is a core point when the weights within `eps_m` of it (itself included)
+    add up to `min_weight`; clusters are the core points chained within `eps_m`,
+    numbered in order of their first core point, and a border point joins the
+    lowest-numbered cluster among its core neighbours (the one scikit-learn's
+    expansion reaches first). Written with a KD-tree and connected components so
+    that a command-line run does not pay scikit-learn's import (about 1.4 s here);
+    the test suite checks the labels against scikit-learn's.
+
+    Examples
+    --------
+    >>> weighted_dbscan(np.array([[0.0, 0], [40, 0], [900, 900]]), np.array([3, 3, 1]),
+    ...                 eps_m=50, min_weight=5).tolist()
+    [0, 0, -1]
+    """
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(eps_m, output_type="ndarray")
+    i, j = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
+    near = np.asarray(weight, dtype=float) + np.bincount(i, weights=weight[j], minlength=n)
+    core = near >= min_weight
+    both = core[i] & core[j]
+    graph = sparse.coo_matrix((np.ones(int(both.sum())), (i[both], j[both])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    labels = np.full(n, NOISE, dtype=int)
+    core_idx = np.flatnonzero(core)
+    if len(core_idx) == 0:
+        return labels
+    first = {}  # component -> cluster number, in order of each cluster's first core point
+    for k in core_idx:
+        first.setdefault(component[k], len(first))
+    labels[core_idx] = [first[component[k]] for k in core_idx]
+    border = ~core[i] & core[j]  # a non-core point i with a core neighbour j
+    if border.any():
+        best = pd.Series(labels[j[border]]).groupby(i[border]).min()
+        labels[best.index.to_numpy()] = best.to_numpy()
+    return labels
 
 
 GI_METHODS = ("confirm", "all")

@@ -419,3 +419,20 @@ def test_importing_hotspots_does_not_import_scikit_learn():
     code = "import sys, geo.hotspots; print('sklearn' in sys.modules, 'esda' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weighted_dbscan_gives_scikit_learns_labels(seed):
+    """The KD-tree DBSCAN labels points as scikit-learn's DBSCAN with sample weights."""
+    from sklearn.cluster import DBSCAN
+
+    from geo.hotspots import weighted_dbscan
+
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        n = int(rng.integers(1, 200))
+        xy = np.round(rng.uniform(0, 2000, size=(n, 2)), 1)
+        weight = rng.integers(1, 5, size=n)
+        expected = DBSCAN(eps=150, min_samples=6).fit(xy, sample_weight=weight).labels_
+        got = weighted_dbscan(xy, weight, eps_m=150, min_weight=6)
+        assert got.tolist() == expected.tolist()
