@@ -46,7 +46,9 @@ def make_grid(
     boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell_m, gy.ravel() + cell_m)
     shapely.prepare(area)
     keep = shapely.intersects(area, boxes)
-    clipped = shapely.intersection(boxes[keep], area)
+    clipped = boxes[keep].copy()
+    edge = ~shapely.contains_properly(area, clipped)  # only cells on the boundary need clipping
+    clipped[edge] = shapely.intersection(clipped[edge], area)
     cells = gpd.GeoDataFrame(
         {
             "cell_id": [
