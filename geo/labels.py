@@ -141,7 +141,7 @@ def category_words(code: str) -> str:
     >>> category_words("asb+criminal_damage+burglary")
     'ASB, criminal damage and burglary'
     >>> category_words("fly_tipping")
-    'Fly tipping'
+    'Fly-tipping'
     """
     parts = [c for c in str(code).split("+") if c]
     if len(parts) == 1:
