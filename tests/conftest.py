@@ -1,9 +1,14 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from geo.boundaries import read_wards
 from geo.datasets import get_path
+
+# Property tests explore the same examples on every run: deterministic, like every test here.
+settings.register_profile("deterministic", derandomize=True)
+settings.load_profile("deterministic")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
