@@ -190,8 +190,15 @@ class MapFilter:
 
 
 def months_of(incidents: pd.DataFrame) -> list[str]:
-    """Return the months the data cover, oldest first, as ``YYYY-MM``."""
-    return sorted(m.strftime("%Y-%m") for m in pact.months_covered(incidents))
+    """
+    Return the months loaded, oldest first, as ``YYYY-MM``.
+
+    police.uk months where there are any (`geo.pipeline.recorded_months`): a year of
+    collisions or a CSU log's scattered rows do not make a month of crime data.
+    """
+    if incidents.empty:
+        return []
+    return sorted({str(m) for m in pipeline.recorded_months(incidents).unique()})
 
 
 def categories_of(incidents: pd.DataFrame) -> list[str]:
@@ -246,7 +253,7 @@ def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
     file covers the month: a gap, not a zero) and ``order``.
     """
     base = filtered(incidents, chosen)
-    covered = pact.months_covered(incidents)
+    covered = {pd.Period(m, freq="M") for m in months_of(incidents)}
     counts = pd.to_datetime(base["occurred"]).dt.to_period("M").value_counts()
     rows = [{"month": m.strftime("%b %Y"), "series": "incidents", "order": i,
              "count": int(counts.get(m, 0)) if m in covered else None}
