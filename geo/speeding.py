@@ -421,8 +421,10 @@ def speed_sites(
     frame["road"] = _join_collision_roads(frame, streets, attach_m=attach_m)
     frame["fast"] = _limit_side(frame, max_limit_mph)
     frame["site"] = _site_keys(frame, link_m=link_m, attach_m=attach_m)
-    groups = [g for _, g in frame.groupby("site", sort=True)]
-    table = pd.DataFrame([_site_row(g) for g in groups], columns=SITE_COLUMNS)
+    positions = frame.groupby("site", sort=True).indices
+    groups = [frame.iloc[positions[k]] for k in sorted(positions)]
+    table = pd.DataFrame(_site_rows(frame, [positions[k] for k in sorted(positions)]),
+                         columns=SITE_COLUMNS)  # fmt: skip
     near = nearest_street(table["x"].to_numpy(), table["y"].to_numpy(), streets)
     table["road"] = [_site_name(g, street) for g, street in zip(groups, near, strict=True)]
     table["site_id"] = table["road"] + "|" + table["site_id"]
@@ -586,6 +588,55 @@ def _site_name(g: pd.DataFrame, street: str) -> str:
         numbered = bool(re.match(_ROAD_NUMBER, road))
         return f"{road} at {street}" if numbered and street and street != road else road
     return street or f"unnamed road in {g['ward_name'].iloc[0]}"
+
+
+def _site_rows(frame: pd.DataFrame, groups: list[np.ndarray]) -> list[dict[str, object]]:
+    """
+    Summarise every site's evidence rows, as `_site_row` does for one, on arrays.
+
+    One pass of NumPy per site instead of a dozen pandas selections (196 sites on the
+    shipped data: about 1.1 s with `_site_row`, a few hundredths with this).
+    """
+    w, x, y = (frame[c].to_numpy(dtype=float) for c in ("weight", "x", "y"))
+    road, source = frame["road"].to_numpy(dtype=object), frame["source"].to_numpy(dtype=object)
+    ward_code = frame["ward_code"].to_numpy(dtype=object)
+    ward_name = frame["ward_name"].to_numpy(dtype=object)
+    limit = frame["limit"].to_numpy(dtype=float)
+    occurred = frame["occurred"].to_numpy()
+    year = frame["occurred"].dt.year.to_numpy(dtype=float)
+    evidence = frame["evidence"].to_numpy(dtype=object)
+    severity = frame["evidence"].str.split().str[0].to_numpy(dtype=object)
+    motorway = frame["road"].str.match(_MOTORWAY).to_numpy(dtype=bool)
+    out = []
+    for p in groups:
+        total = float(w[p].sum())
+        cx = float((x[p] * w[p]).sum() / total) if total > 0 else float(x[p].mean())
+        cy = float((y[p] * w[p]).sum() / total) if total > 0 else float(y[p].mean())
+        named = p[road[p] != ""]
+        codes, counts = np.unique(ward_code[named if len(named) else p].astype(str),
+                                  return_counts=True)  # fmt: skip
+        ward = codes[int(np.argmax(counts))]  # the commonest; the first in order on a tie
+        surveys = p[source[p] == "speed_survey"]
+        surveys = surveys[np.argsort(occurred[surveys], kind="stable")]
+        crashes = p[source[p] == "collision"]
+        years = sorted({int(v) for v in year[crashes] if not np.isnan(v)})
+        span = "" if not years else str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+        far = float(np.hypot(x[crashes] - cx, y[crashes] - cy).max()) if len(crashes) else 0.0
+        out.append({
+            "site_id": ward, "road": "",
+            "ward_name": ward_name[p[ward_code[p].astype(str) == ward][0]],
+            "speed_limit_mph": float(np.nanmax(limit[p])) if (~np.isnan(limit[p])).any()
+            else np.nan,
+            "score": round(total, 2), "x": cx, "y": cy,
+            "n_surveys": len(surveys), "n_speedwatch": int((source[p] == "speedwatch").sum()),
+            "n_complaints": int((source[p] == "complaint").sum()), "n_collisions": len(crashes),
+            "latest_survey": evidence[surveys[-1]] if len(surveys) else "",
+            "n_fatal": int((severity[crashes] == "fatal").sum()),
+            "n_serious": int((severity[crashes] == "serious").sum()),
+            "collision_years": span, "collision_m": int(np.ceil(far / 10.0) * 10),
+            "motorway": bool(motorway[named].any()),
+        })  # fmt: skip
+    return out
 
 
 def _site_row(g: pd.DataFrame) -> dict[str, object]:

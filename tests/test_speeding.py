@@ -104,3 +104,20 @@ def test_road_sites_chain_like_dbscan_with_one_point_a_core():
         assert chain_labels(xy, 200).tolist() == DBSCAN(eps=200, min_samples=1).fit(
             xy
         ).labels_.tolist()
+
+
+def test_site_rows_on_arrays_match_the_row_by_row_summary(wards, monkeypatch):
+    """The array summary of sites gives the same table as summarising each site's rows."""
+    import geo.speeding as speeding
+    from geo.incidents import load_incidents
+
+    evidence = load_incidents(
+        [get_path("police_uk"), get_path("synthetic_speed")], wards=wards
+    ).accepted
+    evidence = evidence[evidence["category"] == "speeding"]
+    fast = speeding.speed_sites(evidence, since=pd.Timestamp("2024-10-06"))
+    monkeypatch.setattr(speeding, "_site_rows", lambda frame, groups: [
+        speeding._site_row(frame.iloc[p]) for p in groups])  # fmt: skip
+    slow = speeding.speed_sites(evidence, since=pd.Timestamp("2024-10-06"))
+    assert len(fast) > 100
+    pd.testing.assert_frame_equal(fast, slow)
