@@ -160,6 +160,33 @@ def save_upload(name: str, data: bytes) -> str:
     return str(path)
 
 
+CSU_FIELDS = ("date", "time", "category", "longitude", "latitude", "easting", "northing",
+              "postcode", "location", "incident_id")  # fmt: skip
+"""The CSU log fields a file's columns can be mapped to, in the order the Data page asks."""
+
+
+def upload_header(path: str) -> list[str]:
+    """Return an uploaded file's column names (empty if it cannot be read at all)."""
+    from geo._tables import read_table
+
+    try:
+        return read_table(Path(path)).header
+    except (GeoInputError, OSError, ValueError):
+        return []
+
+
+def map_upload(path: str, mapping: Mapping[str, str]) -> str:
+    """Use a copy of an upload with its columns named as a CSU log's, instead of the upload."""
+    from geo.sources.csu_log import rename_columns
+
+    source = Path(path)
+    out = source.with_name(f"{source.stem} (columns mapped){source.suffix}")
+    rename_columns(source, {k: v for k, v in mapping.items() if v}, out)
+    st.session_state["uploads"] = [str(out) if p == path else p
+                                   for p in st.session_state.get("uploads", [])]  # fmt: skip
+    return str(out)
+
+
 def forget_upload(path: str) -> None:
     """Stop using one uploaded file."""
     st.session_state["uploads"] = [p for p in st.session_state.get("uploads", []) if p != path]

@@ -15,11 +15,14 @@ if _auth.may("upload"):
     uploads = st.file_uploader("Add files", type=["csv", "xlsx"], accept_multiple_files=True,
                                key="uploader")  # fmt: skip
     kept = []
+    mapped = st.session_state.setdefault("mapped", {})  # upload -> its column-mapped copy
     for upload in uploads or []:  # the files in the box are the files in use: x removes one
         try:
-            kept.append(_cache.save_upload(upload.name, upload.getvalue()))
+            path = _cache.save_upload(upload.name, upload.getvalue())
         except ValueError as err:
             st.error(str(err))
+            continue
+        kept.append(mapped.get(path, path))
     for path in kept:
         if path not in st.session_state.get("uploads", []):
             _auth.audit("upload", Path(path).name)
@@ -44,14 +47,32 @@ except _cache.GeoInputError as err:  # one line, never a traceback or a server p
     st.error(f"The files could not be read: {err}")
     st.stop()
 
-mine = {Path(p).name for p in _cache.uploaded_files()}
+mine = {Path(p).name: p for p in _cache.uploaded_files()}
 if mine:
     st.subheader("Your uploads")
     ours = [f for f in result.files if f.source_file in mine]
     st.dataframe(_report(ours), hide_index=True, width="stretch")
     for f in ours:
-        if f.error:
-            st.error(f"{f.source_file}: {f.error}")
+        if not f.error:
+            continue
+        st.error(f"{f.source_file}: {f.error}")
+        header = _cache.upload_header(mine[f.source_file])
+        if not header or not _auth.may("upload"):
+            continue
+        with st.expander(f"Map the columns of {f.source_file}", expanded=True):
+            st.caption("Say which column holds each field: a date, a category and a place "
+                       "(longitude and latitude, easting and northing, or a postcode) at least.")
+            choice = {field: st.selectbox(field.replace("_", " ").capitalize(),
+                                          ["", *header], key=f"map-{f.source_file}-{field}")
+                      for field in _cache.CSU_FIELDS}  # fmt: skip
+            if st.button("Use these columns", key=f"map-{f.source_file}"):
+                try:
+                    copy = _cache.map_upload(mine[f.source_file], choice)
+                except ValueError as err:
+                    st.error(str(err))
+                else:
+                    st.session_state["mapped"][mine[f.source_file]] = copy
+                    st.rerun()
 
 rows_in, accepted, rejected = st.columns(3)
 rows_in.metric("Rows in", f"{result.rows_in:,}")

@@ -206,3 +206,61 @@ def test_hotspots_page_lists_and_exports():
     table = at.dataframe[0].value
     assert table["Wards"].str.contains("Swanley").any()
     assert len(at.get("download_button")) == 3
+
+
+def _uploader(at):
+    [box] = at.get("file_uploader")
+    return box
+
+
+def _metric_values(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_data_page_upload_then_x_stops_using_it():
+    at = run("app_pages/data.py")
+    before = _metric_values(at)["Rows in"]
+    log = b"date,category,postcode,location\n14/09/2025,ASB,TN13 1AA,Bank Street\n"
+    _uploader(at).upload("csu log.csv", log, "text/csv").run()
+    assert not at.exception
+    assert at.subheader[0].value == "Your uploads"  # the upload's own summary comes first
+    assert at.dataframe[0].value["Accepted"].tolist() == [1]
+    _uploader(at).set_value(None).run()  # the x in the upload box
+    assert _metric_values(at)["Rows in"] == before
+
+
+def test_data_page_maps_the_columns_of_a_file_with_other_headers():
+    at = run("app_pages/data.py")
+    log = b"When,Issue,Where\n14/09/2025,Fly-tipping,TN13 1AA\n15/09/2025,ASB,TN14 5AA\n"
+    _uploader(at).upload("council export.csv", log, "text/csv").run()
+    assert not at.exception
+    assert "council export.csv" in at.error[0].value
+    for field, column in {"date": "When", "category": "Issue", "postcode": "Where"}.items():
+        at.selectbox(key=f"map-council export.csv-{field}").select(column)
+    at.button(key="map-council export.csv").click().run()
+    assert not at.exception
+    ours = at.dataframe[0].value
+    assert ours["File"].tolist() == ["council export (columns mapped).csv"]
+    assert ours["Rows in"].tolist() == [2]
+    assert ours["Accepted"].tolist() + ours["Rejected"].tolist() in ([2, 0], [1, 1])
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("x" * 300 + ".csv", b"date,category,postcode\n14/09/2025,ASB,TN13 1AA\n"),
+        ("dupes.csv", b"date,category,category,postcode\n14/09/2025,ASB,ASB,TN13 1AA\n"),
+        ("far future.csv", b"date,category,postcode\n31/12/9999,ASB,TN13 1AA\n"),
+    ],
+)
+def test_data_page_hostile_uploads_get_one_line_never_a_traceback(name, body):
+    at = run("app_pages/data.py")
+    _uploader(at).upload(name, body, "text/csv").run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(str(d.value) for d in at.dataframe)
+    assert "Traceback" not in shown
+    assert "/tmp/" not in shown
+    assert "geo_home" not in shown
+    ours = at.dataframe[0].value
+    assert len(ours) == 1
+    assert len(ours["File"].iloc[0]) <= 80

@@ -188,3 +188,83 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "detail": detail,
         }
     )
+
+
+def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
+    r"""
+    Write a copy of a log whose headers differ, with its columns named as a CSU log's.
+
+    The Data page's column-mapping step: the user says which of the file's columns
+    holds the date, the category, the place, ...; the copy names those columns
+    with the field names (`CSU_COLUMNS`) and prefixes every other column with
+    ``unused: `` so that no other column is mistaken for one. Only the header
+    changes; every data row is copied as it was, so the row accounting is the
+    file's own.
+
+    Parameters
+    ----------
+    path
+        A CSV (UTF-8 or Windows-1252) or XLSX file.
+    mapping
+        Field (``date``, ``category``, ``postcode``, ...) -> the file's column name.
+    out
+        Where to write the copy (same suffix as `path`).
+
+    Returns
+    -------
+    pathlib.Path
+        `out`.
+
+    Raises
+    ------
+    ValueError
+        For a field that is not a CSU log field, or a column the file does not have.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "log.csv").write_text("When,Issue,Where,type\n14/09/2025,ASB,TN13 1AA,x\n")
+    >>> copy = rename_columns(folder / "log.csv", {"date": "When", "category": "Issue",
+    ...                       "postcode": "Where"}, folder / "mapped.csv")
+    >>> copy.read_text().splitlines()
+    ['date,category,postcode,unused: type', '14/09/2025,ASB,TN13 1AA,x']
+    """
+    import csv
+    import io
+
+    unknown = sorted(set(mapping) - set(CSU_COLUMNS))
+    if unknown:
+        msg = f"not CSU log fields: {unknown}; expected some of {sorted(CSU_COLUMNS)}"
+        raise ValueError(msg)
+    field_of = {column: field for field, column in mapping.items()}
+
+    def renamed(header: list[str]) -> list[str]:
+        missing = sorted(set(field_of) - {h.strip() for h in header})
+        if missing:
+            msg = f"the file has no column {missing[0]!r}"
+            raise ValueError(msg)
+        return [field_of.get(h.strip(), f"unused: {h}") for h in header]
+
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path)
+        sheet = book.worksheets[0]
+        header = ["" if c.value is None else str(c.value) for c in sheet[1]]
+        for cell, name in zip(sheet[1], renamed(header), strict=True):
+            cell.value = name
+        book.save(out)
+        return out
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first, newline, rest = text.partition("\n")
+    header = next(csv.reader([first.rstrip("\r")]))
+    line = io.StringIO()
+    csv.writer(line, lineterminator="").writerow(renamed(header))
+    out.write_text(line.getvalue() + ("\r" if first.endswith("\r") else "") + newline + rest,
+                   encoding="utf-8")  # fmt: skip
+    return out
