@@ -18,7 +18,12 @@ with st.sidebar:
     )
     demo_speed = st.toggle("Include the SYNTHETIC speed sample (demo only)", value=False)
 paths = _cache.running_on() + (_cache.synthetic_files() if demo_speed else [])
-stored = _cache.week_state(week)
+try:  # a damaged or foreign store, or no data before the week: one line, never a traceback
+    stored = _cache.week_state(week)
+    base = _cache.week_run(paths, week, _cache.WeekOverrides())
+except _cache.GeoInputError as err:
+    st.error(str(err))
+    st.stop()
 replan_key = f"replan-{week}"
 message_key = f"message-{week}"
 
@@ -81,7 +86,6 @@ if stored is not None and stored.status == "approved" and replan_key not in st.s
     st.stop()
 
 # --- a suggestion: adjust, then approve ------------------------------------------------------
-base = _cache.week_run(paths, week, _cache.WeekOverrides())
 with st.sidebar:
     st.subheader("This week's changes")
     out = st.multiselect(

@@ -264,3 +264,11 @@ def test_data_page_hostile_uploads_get_one_line_never_a_traceback(name, body):
     ours = at.dataframe[0].value
     assert len(ours) == 1
     assert len(ours["File"].iloc[0]) <= 80
+
+
+def test_a_store_that_is_not_its_own_gets_one_line_and_is_left_alone(plan_db):
+    plan_db.write_bytes(b"this is not a database" * 50)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    assert "cannot be read" in at.error[0].value  # the sign-in gate reads the store first
+    assert plan_db.read_bytes() == b"this is not a database" * 50
