@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import _auth, _cache
-from app_pages._ui import legend, show_map
+from app_pages._ui import show_map
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
@@ -16,16 +16,16 @@ with st.sidebar:
     st.header("Hotspots")
     choices = ["asb", "burglary", "criminal_damage", "asb+criminal_damage", "vehicle_crime"]
     category = st.selectbox("Category", choices, format_func=_cache.label)
-    as_of = st.selectbox("Up to the end of", months[::-1])
+    as_of = st.selectbox("Up to the end of", months[::-1], format_func=_cache.month_words)
     span = st.radio("Window", [3, 6, 1], format_func=lambda n: f"{n} month(s)", horizontal=True)
     rank_by = st.radio("Rank by", ["harm", "count"], horizontal=True)
 
 spots, members = _cache.hotspots(_cache.running_on(), category, as_of, span, rank_by)
-st.caption(f"{len(spots)} hotspots of {_cache.label(category)}, {span} month(s) to {as_of}, "
-           f"ranked by {rank_by}.")  # fmt: skip
+st.caption(f"{len(spots)} hotspots of {_cache.label(category)} in the {span} month(s) to the "
+           f"end of {_cache.month_words(as_of)}, ranked by {rank_by}. The numbers on the map are "
+           "their ranks.")  # fmt: skip
 show_map(_cache.internal_map(_cache.wards(), members, heat=False, points=True, hotspots=spots),
          key="hotspot-map")  # fmt: skip
-legend("Significance (Getis-Ord Gi\\*)", _cache.hotspot_legend())
 names = _cache.hotspot_names(spots)
 chosen = st.multiselect("Hotspots to export (none chosen = all)", list(names),
                         format_func=names.get)  # fmt: skip

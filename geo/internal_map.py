@@ -75,6 +75,10 @@ def internal_map(
         map_context.legend_control("Incidents", _point_legend(incidents)).add_to(m)
     if hotspots is not None and len(hotspots):
         maps.hotspot_layer(hotspots).add_to(m)
+        # a rank badge at each hotspot, so hotspots read at district zoom, not as specks
+        centres = gpd.GeoDataFrame(geometry=hotspots.geometry.centroid.values, crs=hotspots.crs)
+        ranks = hotspots["rank"] if "rank" in hotspots else range(1, len(hotspots) + 1)
+        map_context.label_layer(centres, [str(r) for r in ranks], kind="hotspot").add_to(m)
         map_context.legend_control(
             "Hotspot significance (Getis-Ord Gi*)",
             [(c, w, "line") for c, w in maps.hotspot_legend()],

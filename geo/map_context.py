@@ -57,6 +57,8 @@ _LABEL_CSS = """
 .geo-label-ward{font-size:11px;color:#444;font-style:italic}
 .geo-label-place{font-size:12px;font-weight:700;color:#111}
 .geo-label-street{font-size:10px;font-weight:500;color:#5a3d00}
+.geo-label-hotspot{font-size:11px;font-weight:800;color:#fff;background:#b2182b;
+ border-radius:9px;padding:1px 5px;text-shadow:none;box-shadow:0 0 2px #000}
 .geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
  font:12px/1.4 system-ui,sans-serif;box-shadow:0 0 4px rgba(0,0,0,.3);max-width:240px}
 .geo-legend b{display:block;margin-bottom:2px}
@@ -169,7 +171,7 @@ def label_layer(
     text
         The labels, in the order of `points`; empty ones are dropped.
     kind
-        ``"ward"``, ``"place"`` or ``"street"``: the label's style.
+        ``"ward"``, ``"place"``, ``"street"`` or ``"hotspot"`` (a rank badge): the style.
     min_zoom, max_zoom
         The zoom levels between which the labels show.
 
@@ -185,8 +187,8 @@ def label_layer(
     >>> layer.rows[0][2]
     '<b>x</b>'
     """
-    if kind not in {"ward", "place", "street"}:
-        msg = f"kind must be ward, place or street, got {kind!r}"
+    if kind not in {"ward", "place", "street", "hotspot"}:
+        msg = f"kind must be ward, place, street or hotspot, got {kind!r}"
         raise ValueError(msg)
     wgs = to_wgs84(gpd.GeoDataFrame(geometry=points.geometry.values, crs=points.crs))
     rows = [

@@ -169,7 +169,10 @@ def base_map(
     >>> "/app/static/leaflet/leaflet.js" in html, "cdn." in html, "jquery" in html
     (True, False, False)
     """
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    # fractional zoom: the view fits the district (or the chosen wards) instead of snapping
+    # out to the next whole zoom level and leaving it a quarter of the frame
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25,
+                   zoom_delta=0.5)  # fmt: skip
     m.default_js = [("leaflet", _asset(settings, "leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", _asset(settings, "leaflet/leaflet.css"))]
     _IconPath(_asset(settings, "leaflet/images/")).add_to(m)

@@ -202,7 +202,7 @@ def test_this_week_page_refuses_to_save_over_a_newer_version(plan_db):
 
 def test_hotspots_page_lists_and_exports():
     at = run("app_pages/hotspots.py")
-    assert at.caption[0].value.startswith("10 hotspots of Anti-social behaviour")
+    assert at.caption[0].value.startswith("10 hotspots of Anti-social behaviour in the 3 month")
     table = at.dataframe[0].value
     assert table["Wards"].str.contains("Swanley").any()
     assert len(at.get("download_button")) == 3

@@ -119,7 +119,7 @@ def open_in_chromium(page_file: Path) -> dict:
             page.route("**/*", route)
             start = time.perf_counter()
             page.goto(page_file.as_uri())
-            page.wait_for_selector(".leaflet-overlay-pane path")
+            page.wait_for_selector(".leaflet-overlay-pane path", state="attached")
             drawn = time.perf_counter() - start
             result = page.evaluate(OPEN_ALL)
             page.wait_for_timeout(300)  # let any injected script or image fire
