@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -212,3 +213,135 @@ def make_hotspots(
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
+
+
+# --- the app in a real browser -----------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive (Playwright's own download is not needed)."""
+
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-proxy-server",
+)
+"""Chromium switches for a headless run on a machine with no network but loopback."""
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_app(
+    app: Path,
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    address: str = "127.0.0.1",
+    timeout_s: float = 90,
+) -> Iterator[str]:
+    """
+    Run ``streamlit run app`` on a free port until the block ends; yield its local URL.
+
+    Parameters
+    ----------
+    app
+        The app's entry script (``app.py`` of a checkout).
+    env
+        The server's environment (``GEO_HOME``, ``GEO_PUBLIC``, ...).
+    log
+        Where the server's output goes (shown if it fails to start).
+    address
+        The address the server listens on.
+    timeout_s
+        How long to wait for ``/_stcore/health`` to answer ``ok``.
+
+    Raises
+    ------
+    RuntimeError
+        If the server exits or does not answer in time.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", address,
+               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=app.parent, env=dict(env), stdout=out,
+                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if process.poll() is not None:
+                    msg = f"streamlit exited with {process.returncode}: {log.read_text()}"
+                    raise RuntimeError(msg)
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                        if answer.read().strip() == b"ok":
+                            break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        msg = f"streamlit did not answer at {url}: {log.read_text()}"
+                        raise RuntimeError(msg) from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def leaflet_frame(page: object, *, min_shapes: int, timeout_s: float = 90) -> tuple[object, int]:
+    """
+    Wait for a frame whose Leaflet map has drawn at least `min_shapes` vector shapes.
+
+    Parameters
+    ----------
+    page
+        A Playwright page.
+    min_shapes
+        Shapes (wards, hotspots, squares) the map must have drawn.
+    timeout_s
+        How long to wait.
+
+    Returns
+    -------
+    tuple
+        The frame and its number of shapes.
+
+    Raises
+    ------
+    AssertionError
+        If no such map drew in time.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                shapes = frame.locator(".leaflet-container path.leaflet-interactive").count()
+            except Exception:
+                continue
+            if shapes >= min_shapes:
+                return frame, shapes
+        page.wait_for_timeout(500)
+    msg = f"no Leaflet map with {min_shapes} shapes drew within {timeout_s} s"
+    raise AssertionError(msg)

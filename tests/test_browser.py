@@ -8,53 +8,23 @@ page go to a temporary folder, or to docs/screenshots/ when ``GEO_SCREENSHOTS=1`
 """
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from geo.testing import CHROMIUM, CHROMIUM_ARGS, leaflet_frame, serve_app
+
 REPO = Path(__file__).parents[1]
 SHOTS = REPO / "docs" / "screenshots"
 WEEK = "2025-10-06"
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not become healthy at {url}")
 
 
 @pytest.fixture(scope="module")
@@ -68,62 +38,17 @@ def shots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    out = log.open("w")
     env = {k: v for k, v in os.environ.items() if k not in {"GEO_PUBLIC", "GEO_PLAN_DB"}}
     env["GEO_HOME"] = str(tmp_path_factory.mktemp("geo_home"))  # a fresh store, no users
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(f"{url}/_stcore/health", process, log)
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serve_app(REPO / "app.py", env=env, log=log) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        out.close()
-
-
-def leaflet_frame(page, *, min_shapes: int, timeout_s: float = 90):
-    """Wait for a frame whose Leaflet map has drawn at least `min_shapes` vector shapes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            try:
-                shapes = frame.locator(".leaflet-container path.leaflet-interactive").count()
-            except Exception:  # a frame may detach while Streamlit reruns
-                continue
-            if shapes >= min_shapes:
-                return frame, shapes
-        page.wait_for_timeout(500)
-    pytest.fail(f"no Leaflet map with {min_shapes} shapes drew within {timeout_s} s")
 
 
 def browser_page(p, requests: list[str]):
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    browser = p.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+    )
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
     page = context.new_page()
     page.on("request", lambda request: requests.append(request.url))

@@ -7,37 +7,19 @@ The AppTest checks at the end need no browser.
 
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from geo.testing import CHROMIUM, CHROMIUM_ARGS, serve_app
 from geo.users import User, add_user, audit_log, can
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--no-proxy-server",
-]
 PASSWORD = "correct horse battery"
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def outside_address() -> str | None:
@@ -51,46 +33,10 @@ def outside_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not become healthy at {url}")
-
-
-def start_app(home: Path, log: Path, *, address: str = "127.0.0.1"):
-    port = free_port()
+def app_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"GEO_PUBLIC", "GEO_PLAN_DB"}}
     env["GEO_HOME"] = str(home)
-    out = log.open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-            "--server.headless", "true", "--server.port", str(port),
-            "--server.address", address, "--browser.gatherUsageStats", "false",
-        ],
-        cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(f"{url}/_stcore/health", process, log)
-    return process, out, port
-
-
-def stop_app(process, out) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    out.close()
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -104,15 +50,14 @@ def home_with_users(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app_with_users(home_with_users, tmp_path_factory):
     log = tmp_path_factory.mktemp("streamlit_auth") / "server.log"
-    process, out, port = start_app(home_with_users, log)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(process, out)
+    with serve_app(REPO / "app.py", env=app_env(home_with_users), log=log) as url:
+        yield url
 
 
 def browser_page(p):
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    browser = p.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+    )
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     return browser, page
 
@@ -188,8 +133,9 @@ def test_without_users_the_app_serves_this_computer_only(tmp_path):
         pytest.skip("no non-loopback address to connect from")
     home = tmp_path / "home"
     home.mkdir()
-    process, out, port = start_app(home, tmp_path / "server.log", address="0.0.0.0")
-    try:
+    with serve_app(REPO / "app.py", env=app_env(home), log=tmp_path / "server.log",
+                   address="0.0.0.0") as url:  # fmt: skip
+        port = url.rsplit(":", 1)[1]
         with sync_playwright() as p:
             browser, page = browser_page(p)
             page.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
@@ -205,8 +151,6 @@ def test_without_users_the_app_serves_this_computer_only(tmp_path):
             page.wait_for_timeout(1500)
             assert not internal_page_reached(page)
             browser.close()
-    finally:
-        stop_app(process, out)
 
 
 # --- roles in the app (AppTest, no browser) ----------------------------------------------------
