@@ -134,7 +134,12 @@ def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
 
 
 def plan_table(sheet: PlanSheet) -> pd.DataFrame:
-    """Return the plan's rows for a spreadsheet: words for kinds, lon/lat, no raw site ids."""
+    """
+    Return the plan's rows for a spreadsheet: words for kinds, lon/lat, no raw ids.
+
+    Each approved row says by whom (the plan's approver); a changed row also says who
+    changed it and what changed.
+    """
     rows = sheet.deployments
     labels = {k.key: k.label for k in resource_kinds()}
     lonlat = to_wgs84(rows) if len(rows) else rows
@@ -144,10 +149,11 @@ def plan_table(sheet: PlanSheet) -> pd.DataFrame:
         "Week starting": pd.to_datetime(rows["start"]).dt.date,
         "Week ending": pd.to_datetime(rows["end"]).dt.date,
         "Weeks on site": rows["weeks_on_site"].astype("Int64"),
-        "Status": rows["status"], "Changed by": rows["changed_by"], "What changed": rows["change"],
+        "Status": rows["status"],
+        "Approved by": rows["status"].map(lambda st: sheet.saved_by if st != "suggested" else ""),
+        "Changed by": rows["changed_by"], "What changed": rows["change"],
         "Longitude": lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
         "Latitude": lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
-        "Hotspots served": rows["hotspot_ids"],
     })  # fmt: skip
 
 

@@ -125,9 +125,9 @@ def _xlsx_about(path):
     return " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
 
 
-def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path, police_sample):
+def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path):
     db = tmp_path / "plans.sqlite"
-    base = [str(police_sample), "--week", "2025-10-06", "--db", str(db)]
+    base = ["--week", "2025-10-06", "--db", str(db)]  # the shipped data
     status, out, _ = run(capsys, "plan", *base, "--approve", "--by", "Sgt A Khan", "--json")
     assert status == 0
     first = json.loads(out)
@@ -141,6 +141,16 @@ def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path, polic
     assert again["approved_at"] == first["approved_at"]
     about = _xlsx_about(tmp_path / "p.xlsx")
     assert "Approved plan, version 1, by Sgt A Khan" in about
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert not [h for h in header if "_" in str(h)]  # headers in words
+    assert {"Status", "Approved by", "Longitude", "Latitude"} <= set(header)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) > 10
+    assert {r[header.index("Approved by")] for r in rows} == {"Sgt A Khan"}
+    assert {r[header.index("Status")] for r in rows} == {"approved"}
     # approving again does not make version 2
     status, _, err = run(capsys, "plan", *base, "--approve", "--by", "PC B")
     assert status == 0
