@@ -345,3 +345,46 @@ def leaflet_frame(page: object, *, min_shapes: int, timeout_s: float = 90) -> tu
         page.wait_for_timeout(500)
     msg = f"no Leaflet map with {min_shapes} shapes drew within {timeout_s} s"
     raise AssertionError(msg)
+
+
+OPEN_ALL = """
+async () => {
+  const name = Object.keys(window).find(k => k.startsWith("map_") && window[k].eachLayer);
+  const map = window[name];
+  const leaves = [];
+  map.eachLayer(l => { if (l.feature && (l.getLatLng || l.getBounds)) leaves.push(l); });
+  const shown = [];
+  const bad = [];
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const inspect = (selector) => {
+    document.querySelectorAll(selector).forEach(el => {
+      shown.push(el.innerText);
+      el.querySelectorAll("img,script,iframe,svg,a,object,embed,style,link").forEach(
+        x => bad.push(selector + " holds <" + x.tagName.toLowerCase() + ">"));
+    });
+  };
+  for (const leaf of leaves) {
+    const at = leaf.getLatLng ? leaf.getLatLng() : leaf.getBounds().getCenter();
+    leaf.fire("mouseover", {latlng: at, target: leaf}, true);
+    await sleep(0);
+    inspect(".leaflet-tooltip");
+    leaf.fire("mouseout", {latlng: at, target: leaf}, true);
+    leaf.fire("click", {latlng: at, target: leaf}, true);
+    await sleep(0);
+    inspect(".leaflet-popup-content");
+    map.closePopup();
+  }
+  inspect(".geo-label");
+  inspect(".geo-legend");
+  document.querySelectorAll("*").forEach(el => {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on")) bad.push(el.tagName + " has " + a.name);
+      if (/^\\s*javascript:/i.test(a.value)) bad.push(el.tagName + " links javascript:");
+    }
+  });
+  return {leaves: leaves.length, shown: shown, bad: bad,
+          labels: document.querySelectorAll(".geo-label").length};
+}
+"""
+"""JavaScript for Playwright: open every feature's tooltip and popup on a folium map, and
+return what they showed (``shown``), elements or handlers from data (``bad``) and counts."""

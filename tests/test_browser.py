@@ -167,3 +167,39 @@ def test_an_approved_plan_is_shown_after_a_reload_and_its_downloads_say_so(
     assert "Approved plan, version 1, by PS 1234 on" in about
     assert "Approved plan, version 1, by PS 1234 on" in printable.read_text(encoding="utf-8")
     assert_stayed_local(requests)
+
+
+HOSTILE_CSV = Path(__file__).parent / "fixtures" / "hostile_html" / "hostile_police.csv"
+
+
+def test_a_hostile_upload_runs_no_script_on_any_internal_page(app_url):
+    """Upload Locations carrying <img onerror>, <script>, javascript: links; open every popup."""
+    from playwright.sync_api import sync_playwright
+
+    from geo.testing import OPEN_ALL
+
+    requests: list[str] = []
+    dialogs: list[str] = []
+    opened = {}
+    with sync_playwright() as p:
+        browser, page = browser_page(p, requests)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{app_url}/data", wait_until="domcontentloaded")
+        page.get_by_text("Every file the app is running on").wait_for(timeout=90_000)
+        page.locator("input[type=file]").set_input_files(str(HOSTILE_CSV))
+        page.get_by_text("Your uploads").wait_for(timeout=90_000)
+        for link, shapes in [("Map", 26), ("Hotspots", 26), ("This week", 26)]:
+            page.get_by_role("link", name=link, exact=True).click()
+            page.wait_for_timeout(1500)
+            frame, _ = leaflet_frame(page, min_shapes=shapes, timeout_s=120)
+            page.wait_for_timeout(1000)
+            opened[link] = frame.evaluate(OPEN_ALL)
+            page.wait_for_timeout(300)  # let any injected script or image fire
+        browser.close()
+    assert dialogs == []
+    assert_stayed_local(requests)
+    for link, result in opened.items():
+        assert result["bad"] == [], (link, result["bad"][:5])
+        assert result["leaves"] > 0, link
+    shown = " ".join(" ".join(r["shown"]) for r in opened.values())
+    assert "<img src=x onerror=" in shown  # the payload is shown as text: the popups did open

@@ -26,7 +26,7 @@ from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.internal_map import internal_map
 from geo.maps import standalone_html
-from geo.testing import ORIGIN, make_incidents
+from geo.testing import OPEN_ALL, ORIGIN, make_incidents
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE_CSV = Path(__file__).parent / "fixtures" / "hostile_html" / "hostile_police.csv"
@@ -50,46 +50,6 @@ PAYLOADS = [
     '<img src="https://evil.example/beacon.png">',
 ]
 
-# Open every feature's tooltip and popup; return what they showed and what they contain.
-OPEN_ALL = """
-async () => {
-  const name = Object.keys(window).find(k => k.startsWith("map_") && window[k].eachLayer);
-  const map = window[name];
-  const leaves = [];
-  map.eachLayer(l => { if (l.feature && (l.getLatLng || l.getBounds)) leaves.push(l); });
-  const shown = [];
-  const bad = [];
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
-  const inspect = (selector) => {
-    document.querySelectorAll(selector).forEach(el => {
-      shown.push(el.innerText);
-      el.querySelectorAll("img,script,iframe,svg,a,object,embed,style,link").forEach(
-        x => bad.push(selector + " holds <" + x.tagName.toLowerCase() + ">"));
-    });
-  };
-  for (const leaf of leaves) {
-    const at = leaf.getLatLng ? leaf.getLatLng() : leaf.getBounds().getCenter();
-    leaf.fire("mouseover", {latlng: at, target: leaf}, true);
-    await sleep(0);
-    inspect(".leaflet-tooltip");
-    leaf.fire("mouseout", {latlng: at, target: leaf}, true);
-    leaf.fire("click", {latlng: at, target: leaf}, true);
-    await sleep(0);
-    inspect(".leaflet-popup-content");
-    map.closePopup();
-  }
-  inspect(".geo-label");
-  inspect(".geo-legend");
-  document.querySelectorAll("*").forEach(el => {
-    for (const a of el.attributes) {
-      if (a.name.startsWith("on")) bad.push(el.tagName + " has " + a.name);
-      if (/^\\s*javascript:/i.test(a.value)) bad.push(el.tagName + " links javascript:");
-    }
-  });
-  return {leaves: leaves.length, shown: shown, bad: bad,
-          labels: document.querySelectorAll(".geo-label").length};
-}
-"""
 
 
 def open_in_chromium(page_file: Path) -> dict:
