@@ -21,6 +21,7 @@ user changes); `geo audit` prints it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,15 @@ MAX_NAME_LENGTH = 64
 """The longest user name accepted."""
 
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password anyone has")  # equal work for unknown names
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash to check an unknown name against: equal work, so names cannot be probed.
+
+    Made on first use, not at import: every `geo` command imports this module.
+    """
+    return _HASHER.hash("not a password anyone has")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +241,7 @@ def verify(path: Path, name: str, password: str) -> User | None:
                 "SELECT name, role, created_at, password_hash FROM users WHERE name = ?",
                 (name.strip(),),
             ).fetchone()
-    stored = str(row[3]) if row is not None and row[3] is not None else _DUMMY_HASH
+    stored = str(row[3]) if row is not None and row[3] is not None else _dummy_hash()
     try:
         _HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -163,3 +163,11 @@ def test_openpyxl_refuses_what_xlsx_text_removes():
     book = openpyxl.Workbook()
     with pytest.raises(openpyxl.utils.exceptions.IllegalCharacterError):
         book.active.append(["Bad\x00cell"])
+
+
+def test_the_illegal_character_pattern_is_openpyxls():
+    from openpyxl.cell import cell
+
+    from geo import safe_text
+
+    assert safe_text.ILLEGAL_CHARACTERS_RE.pattern == cell.ILLEGAL_CHARACTERS_RE.pattern
