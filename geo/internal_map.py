@@ -81,7 +81,7 @@ def internal_map(
         map_context.label_layer(centres, [str(r) for r in ranks], kind="hotspot").add_to(m)
         map_context.legend_control(
             "Hotspot significance (Getis-Ord Gi*)",
-            [(c, w, "line") for c, w in maps.hotspot_legend()],
+            [(c, w, "line") for c, w in maps.hotspot_legend(hotspots.get("gi_bin"))],
             position="bottomleft",
         ).add_to(m)
     if deployments is not None and len(deployments):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -529,9 +529,22 @@ def _symbol(colour: str, letter: str, *, offset: tuple[int, int] = (0, 0)) -> fo
 # --- legends for the app, and the standalone page ----------------------------------------------
 
 
-def hotspot_legend() -> list[tuple[str, str]]:
-    """Return (colour, meaning) pairs for hotspot outlines, hottest first."""
-    return [GI_BIN_STYLES[b] for b in sorted(GI_BIN_STYLES, reverse=True)]
+def hotspot_legend(bins: Iterable[int] | None = None) -> list[tuple[str, str]]:
+    """
+    Return (colour, meaning) pairs for hotspot outlines, hottest first.
+
+    Parameters
+    ----------
+    bins
+        Only these significance bins (the ones on the map); None for all seven.
+
+    Examples
+    --------
+    >>> [w for _, w in hotspot_legend([3, 0, 3])]
+    ['hot spot, 99% confidence', 'not significant']
+    """
+    wanted = set(GI_BIN_STYLES) if bins is None else {int(b) for b in bins}
+    return [GI_BIN_STYLES[b] for b in sorted(GI_BIN_STYLES, reverse=True) if b in wanted]
 
 
 def resource_legend() -> list[tuple[str, str]]:
