@@ -272,3 +272,40 @@ def test_a_store_that_is_not_its_own_gets_one_line_and_is_left_alone(plan_db):
     assert not at.exception
     assert "cannot be read" in at.error[0].value  # the sign-in gate reads the store first
     assert plan_db.read_bytes() == b"this is not a database" * 50
+
+
+def _signed_in_week(name):
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.switch_page("app_pages/week.py")
+    at.run()
+    at.text_input[0].input(name)
+    at.text_input[1].input("correct horse battery")
+    at.button[0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_only_a_signed_in_sergeant_approves_and_the_approval_names_them(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from geo.store import load_plan
+    from geo.users import add_user, audit_log
+
+    monkeypatch.setenv("GEO_HOME", str(tmp_path))
+    monkeypatch.delenv("GEO_PLAN_DB", raising=False)
+    store = tmp_path / "plans.sqlite"
+    add_user(store, "PS 1234 Smith", "sergeant", "correct horse battery")
+    add_user(store, "PCSO Viewer", "viewer", "correct horse battery")
+    viewer = _signed_in_week("PCSO Viewer")
+    assert "approve" not in [b.key for b in viewer.button]
+    assert "Only a sergeant may approve the week's plan." in [c.value for c in viewer.caption]
+    sergeant = _signed_in_week("PS 1234 Smith")
+    assert "saved-by" not in [t.key for t in sergeant.text_input]  # no typed name: the user
+    sergeant.button(key="approve").click().run()
+    assert not sergeant.exception
+    saved = load_plan(store, week=dt.date(2025, 10, 6))
+    assert (saved.version, saved.saved_by) == (1, "PS 1234 Smith")
+    log = audit_log(store)
+    approvals = log[log["action"] == "approve"]
+    assert approvals["who"].tolist() == ["PS 1234 Smith"]
