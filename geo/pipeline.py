@@ -405,11 +405,7 @@ def run_week(
     synthetic = tuple(
         f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
     )
-    plan = plan_week(context)
-    gap = (pd.Period(week, freq="M") - pd.Period(as_of, freq="M")).n
-    if gap > 1:  # said at the top of every plan shown or exported
-        plan = replace(plan, notes=(f"The data end in {as_of}, {gap} months before this week: "
-                                    "the plan rests on old evidence.", *plan.notes))  # fmt: skip
+    plan = plan_week(context)  # old data are said in every plan's headline (`PlanSheet`)
     return WeekRun(
         week=week, loaded=loaded.result, incidents=incidents, speed_evidence=speed, as_of=as_of,
         window=span, hotspots=spots, risk=risk, plan=plan,

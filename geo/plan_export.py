@@ -83,10 +83,21 @@ class PlanSheet:
         'Approved plan, version 2, by Sgt A Khan on 03 Oct 2025 09:12 UTC'
         """
         if self.version is None:
-            return "Suggested plan: not approved (not saved)"
+            return "Suggested plan: not approved (not saved)" + self._stale()
         when = pd.Timestamp(self.saved_at).strftime("%d %b %Y %H:%M UTC") if self.saved_at else ""
         status = self.status.capitalize()
-        return f"{status} plan, version {self.version}, by {self.saved_by} on {when}"
+        return f"{status} plan, version {self.version}, by {self.saved_by} on {when}" + (
+            self._stale()
+        )
+
+    def _stale(self) -> str:
+        """Say, after the headline, when the data end more than a month before the week."""
+        if not self.data_until:
+            return ""
+        gap = (pd.Period(self.week, freq="M") - pd.Period(self.data_until, freq="M")).n
+        if gap <= 1:
+            return ""
+        return f"; the data end in {self.data_until}, {gap} months before this week"
 
 
 def provenance(run: WeekRun) -> dict[str, object]:

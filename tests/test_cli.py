@@ -187,3 +187,9 @@ def test_four_approvals_started_together_save_exactly_one(tmp_path, police_sampl
     out = subprocess.run([sys.executable, "-m", "geo", "plan", "--history", "--db", str(db),
                           "--json"], capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert [h["week"] for h in json.loads(out)] == ["2025-10-06"]
+
+
+def test_a_plan_on_old_data_says_so_in_its_headline(capsys, tmp_path):
+    status, out, _ = run(capsys, "plan", "--week", "2026-06-01", "--db", str(tmp_path / "p.db"))
+    assert status == 0
+    assert out.splitlines()[0].endswith("the data end in 2025-09, 9 months before this week")
