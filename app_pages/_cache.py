@@ -39,9 +39,9 @@ from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
-from geo.schema import resource_kinds
+from geo.schema import kind, resource_kinds
 from geo.settings import DEFAULT_SETTINGS, Settings
-from geo.store import PlanConflictError, StoredPlan, last_approved_before, plan_history
+from geo.store import PlanConflictError, StoredPlan, last_approved_before
 from geo.taxonomy import CATEGORIES
 
 SETTINGS: Settings = DEFAULT_SETTINGS
@@ -50,9 +50,6 @@ SETTINGS: Settings = DEFAULT_SETTINGS
 Period = pact.Period
 """A run of whole months, re-exported for pages."""
 
-hotspot_legend = maps.hotspot_legend
-resource_legend = maps.resource_legend
-standalone_html = maps.standalone_html
 PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
 POINT_CAP = maps.POINT_CAP
@@ -185,11 +182,6 @@ def map_upload(path: str, mapping: Mapping[str, str]) -> str:
     st.session_state["uploads"] = [str(out) if p == path else p
                                    for p in st.session_state.get("uploads", [])]  # fmt: skip
     return str(out)
-
-
-def forget_upload(path: str) -> None:
-    """Stop using one uploaded file."""
-    st.session_state["uploads"] = [p for p in st.session_state.get("uploads", []) if p != path]
 
 
 def forget_uploads() -> None:
@@ -425,7 +417,7 @@ def site_ids(run: WeekRun, names: Sequence[str], resource: str | None = None) ->
 
 def unit_names(kind_key: str) -> list[str]:
     """Return the named units of a resource kind ("Camera 1", ...)."""
-    found = {k.key: k for k in resource_kinds()}.get(kind_key)
+    found = kind(kind_key)
     return list(found.units(resources())) if found else []
 
 
@@ -487,8 +479,3 @@ def plan_page(plan_sheet: PlanSheet) -> str:
 def last_week(run: WeekRun) -> StoredPlan | None:
     """Return the last approved plan before the week shown."""
     return last_approved_before(plan_db(), week=run.week)
-
-
-def history() -> pd.DataFrame:
-    """Return every saved plan version."""
-    return plan_history(plan_db())

@@ -34,7 +34,7 @@ from geo.plan.cctv import camera_candidates
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
 from geo.plan.speed_boards import board_sites
 from geo.resources import Resources, WeekOverrides, read_resources
-from geo.schema import DEPLOYMENT_COLUMNS, deployments_frame, resource_kinds
+from geo.schema import DEPLOYMENT_COLUMNS
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import (
     StoredPlan,
@@ -227,11 +227,6 @@ class WeekRun:
     candidates: pd.DataFrame
     started_from: StoredPlan | None
     synthetic_sources: tuple[str, ...]
-
-    @property
-    def stale_months(self) -> int:
-        """Whole months between the last month of data and the week's month (1 is fresh)."""
-        return (pd.Period(self.week, freq="M") - pd.Period(self.as_of, freq="M")).n
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -558,13 +553,3 @@ def approve_week(
         db or default_store(), week=run.week, deployments=rows[list(DEPLOYMENT_COLUMNS)],
         status="approved", saved_by=by.strip(), base_version=base_version, note=note, now=now,
     )  # fmt: skip
-
-
-def stored_plan_frame(stored: StoredPlan) -> gpd.GeoDataFrame:
-    """Return a saved plan's rows as deployments with geometry (for maps and exports)."""
-    return deployments_frame(stored.deployments)
-
-
-def kinds_in_order() -> list[str]:
-    """Return the registered resource kinds' keys, in plan order."""
-    return [k.key for k in resource_kinds()]
