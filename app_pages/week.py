@@ -100,8 +100,9 @@ with st.sidebar:
     )
     pinned = st.multiselect("Camera sites that must be used", _cache.candidate_names(base, "cctv"))
 
-overrides = _cache.WeekOverrides(
-    patrol_hours=float(hours), out_of_service=frozenset(out),
+usual = float(hours) == float(resources.patrols.hours_per_week)
+overrides = _cache.WeekOverrides(  # the week as usual is the base run, planned once
+    patrol_hours=None if usual else float(hours), out_of_service=frozenset(out),
     excluded_sites=frozenset(_cache.site_ids(base, excluded)),
     pinned_sites=_cache.site_ids(base, pinned, "cctv"),
 )  # fmt: skip
