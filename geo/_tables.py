@@ -209,13 +209,7 @@ def _to_table(records: list[tuple[int, list[str]]], *, source: str, encoding: st
     if not records:
         msg = f"{source}: the file is empty"
         raise InputFileError(msg)
-    header = [cell.strip() for cell in records[0][1]]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        msg = f"{source}: the first row is not a header"
-        raise InputFileError(msg)
-    check_unique_header(header, source)
+    header = clean_header(records[0][1], source)
     width = len(header)
     good_lines, good_rows, bad = [], [], []
     for line, row in records[1:]:
@@ -245,6 +239,30 @@ def _fit(row: list[str], width: int) -> list[str] | None:
     if len(row) == width - 1:
         return [*row, ""]
     return None
+
+
+def clean_header(raw: list[str], source: str) -> list[str]:
+    """
+    Return a header's names stripped, trailing empty names dropped, checked unique.
+
+    Raises
+    ------
+    InputFileError
+        If no name is left, or a name repeats (`check_unique_header`).
+
+    Examples
+    --------
+    >>> clean_header([" Month", "Crime type ", "", ""], "f.csv")
+    ['Month', 'Crime type']
+    """
+    header = [cell.strip() for cell in raw]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        msg = f"{source}: the first row is not a header"
+        raise InputFileError(msg)
+    check_unique_header(header, source)
+    return header
 
 
 def check_unique_header(header: list[str], source: str) -> None:
@@ -437,13 +455,7 @@ def _read_csv(path: Path, select: Select | None = None) -> RawTable:
     except pa.ArrowInvalid as err:
         msg = f"{source}: not readable as CSV ({str(err).splitlines()[0]})"
         raise InputFileError(msg) from err
-    header = [cell.strip() for cell in raw_header]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        msg = f"{source}: the first row is not a header"
-        raise InputFileError(msg)
-    check_unique_header(header, source)
+    header = clean_header(raw_header, source)
     width = len(header)
     records = table.num_rows + len(bad)
     bad_k = np.array([k for k, _ in bad], dtype=np.int64)
