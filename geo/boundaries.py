@@ -1,16 +1,18 @@
-"""Read ward boundaries from GeoJSON, GeoPackage or Shapefile, validated, in EPSG:27700."""
+"""Ward boundaries (GeoJSON, GeoPackage, Shapefile) in EPSG:27700, ward selection, study areas."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
-from geo._errors import GeoDataWarning, InputFileError
+from geo._errors import GeoDataWarning, GeoInputError, InputFileError
 from geo.crs import BNG, to_bng
 
 _CODE_PATTERNS = (r"^WD(\d\d)CD$", r"^ward_?code$", r"^code$", r"^gss_?code$")
@@ -210,3 +212,142 @@ def district_outline(wards: gpd.GeoDataFrame) -> shapely.Geometry:
         A Polygon or MultiPolygon in the wards' CRS.
     """
     return shapely.union_all(wards.geometry.to_numpy())
+
+
+def _ward_key(text: str) -> str:
+    """Compare ward names and codes without case or spaces: ``"Sevenoaks  eastern"``."""
+    return "".join(str(text).split()).casefold()
+
+
+def select_wards(wards: gpd.GeoDataFrame, spec: str | None) -> gpd.GeoDataFrame:
+    """
+    Return the wards an ``--area`` names: a comma-separated list of names or codes, or all.
+
+    Names and codes match without regard to case or spaces. A ward name may itself hold
+    a comma (``"Brasted, Chevening and Sundridge"``): at each place in the list the
+    longest run of comma-separated pieces that names a ward is taken.
+
+    Parameters
+    ----------
+    wards
+        Wards as returned by `read_wards`.
+    spec
+        ``"all"``, None or an empty string for every ward; otherwise ward names and/or
+        ward codes separated by commas.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The selected rows of `wards`, in their order (by ward code), each once.
+
+    Raises
+    ------
+    GeoInputError
+        For a piece that names no ward (the one-line message lists close names), or a
+        list that names none.
+
+    Examples
+    --------
+    >>> from geo.datasets import get_path
+    >>> wards = read_wards(get_path("wards"))
+    >>> select_wards(wards, "hextable, E05005021")["ward_name"].tolist()
+    ['Kemsing', 'Hextable']
+    >>> select_wards(wards, "Brasted, Chevening and Sundridge,Eynsford")["ward_code"].tolist()
+    ['E05009957', 'E05009958']
+    >>> len(select_wards(wards, "all"))
+    26
+    """
+    if spec is None or _ward_key(spec) in ("", "all"):
+        return wards.copy()
+    by_key: dict[str, int] = {}
+    for position, (code, name) in enumerate(zip(wards["ward_code"], wards["ward_name"],
+                                                 strict=True)):  # fmt: skip
+        by_key.setdefault(_ward_key(code), position)
+        by_key.setdefault(_ward_key(name), position)
+    pieces = spec.split(",")
+    chosen: list[int] = []
+    start = 0
+    while start < len(pieces):
+        if not pieces[start].strip():
+            start += 1
+            continue
+        for stop in range(len(pieces), start, -1):  # the longest run naming a ward
+            key = _ward_key(",".join(pieces[start:stop]))
+            if key in by_key:
+                chosen.append(by_key[key])
+                start = stop
+                break
+        else:
+            raise GeoInputError(_unknown_ward(pieces[start].strip(), wards))
+    if not chosen:
+        msg = f"--area {spec!r} names no ward; give ward names or codes, or 'all'"
+        raise GeoInputError(msg)
+    return wards.iloc[sorted(set(chosen))].copy()
+
+
+def _unknown_ward(text: str, wards: gpd.GeoDataFrame) -> str:
+    """Say in one line that `text` names no ward, with close names."""
+    names = wards["ward_name"].astype(str).tolist()
+    close = difflib.get_close_matches(text.casefold(), [n.casefold() for n in names], n=3,
+                                      cutoff=0.5)  # fmt: skip
+    close_names = [n for n in names if n.casefold() in close]
+    hint = (f"; did you mean {', '.join(repr(n) for n in close_names)}?" if close_names
+            else f"; the boundary file has {len(names)} wards, e.g. {names[0]!r}")  # fmt: skip
+    return f"no ward called {text!r}{hint}"
+
+
+STUDY_SQUARE_M = 1000.0
+"""Side of the British National Grid squares that extend a study area to outside incidents."""
+
+
+def study_area(
+    wards: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    *,
+    keep_outside: bool,
+    square_m: float = STUDY_SQUARE_M,
+) -> shapely.Geometry:
+    """
+    Return the area a run studies: the wards, plus where kept outside incidents are.
+
+    Without `keep_outside` this is `district_outline` (every accepted incident is in a
+    ward). With it, the wards are united with the 1 km British National Grid squares
+    that hold at least one accepted incident. police.uk points are snapped to streets,
+    so those squares approximate the inhabited area around and beyond the wards without
+    inventing a boundary; open country with no incident is left out.
+
+    Parameters
+    ----------
+    wards
+        The selected wards (`read_wards`, `select_wards`), EPSG:27700.
+    incidents
+        The accepted incidents (points in EPSG:27700), of every category.
+    keep_outside
+        Whether incidents outside every ward were kept on load.
+    square_m
+        Side of the grid squares in metres (default 1,000).
+
+    Returns
+    -------
+    shapely.Geometry
+        A Polygon or MultiPolygon in EPSG:27700.
+
+    Examples
+    --------
+    >>> from geo.datasets import get_path
+    >>> wards = read_wards(get_path("wards"))
+    >>> far = gpd.GeoDataFrame(geometry=gpd.points_from_xy([575_500], [155_500]), crs=BNG)
+    >>> area = study_area(wards, far, keep_outside=True)
+    >>> area.covers(shapely.box(575_000, 155_000, 576_000, 156_000))
+    True
+    >>> study_area(wards, far, keep_outside=False).equals(district_outline(wards))
+    True
+    """
+    outline = district_outline(wards)
+    if not keep_outside or len(incidents) == 0:
+        return outline
+    xy = shapely.get_coordinates(incidents.geometry.to_numpy())
+    corners = np.unique(np.floor(xy / square_m), axis=0) * square_m
+    squares = shapely.box(corners[:, 0], corners[:, 1], corners[:, 0] + square_m,
+                          corners[:, 1] + square_m)  # fmt: skip
+    return shapely.union(outline, shapely.coverage_union_all(squares))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo import __version__
 from geo._errors import GeoInputError
-from geo.boundaries import read_wards
+from geo.boundaries import read_wards, select_wards, study_area
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
 from geo.incidents import LoadResult, load_incidents
@@ -45,10 +45,19 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 
-def _load(args: argparse.Namespace, *, strict: bool) -> LoadResult:
+def _area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """Read the boundary file and return the wards ``--area`` selects."""
+    return select_wards(read_wards(args.boundaries or get_path("wards")), args.area)
+
+
+def _load(
+    args: argparse.Namespace, *, strict: bool, wards: gpd.GeoDataFrame | None = None
+) -> LoadResult:
     """Load the incident files named on the command line with the chosen wards."""
-    wards = read_wards(args.boundaries or get_path("wards"))
-    return load_incidents(args.paths or [get_path("police_uk")], wards=wards, strict=strict)
+    wards = _area_wards(args) if wards is None else wards
+    settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
+    return load_incidents(args.paths or [get_path("police_uk")], wards=wards, strict=strict,
+                          settings=settings)  # fmt: skip
 
 
 def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +71,22 @@ def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="ward boundaries (GeoJSON/GeoPackage/Shapefile); default: the shipped Sevenoaks wards",
+    )
+    parser.add_argument(
+        "--area",
+        default="all",
+        metavar="WARDS",
+        help="the wards to study: names or codes from the boundary file, comma-separated "
+        "(case and spaces ignored), or 'all' (default); incidents outside them are rejected "
+        "as 'outside the district' unless --keep-outside",
+    )
+    parser.add_argument(
+        "--keep-outside",
+        action="store_true",
+        help="keep incidents outside every chosen ward (with no ward) instead of rejecting "
+        "them; hotspots and evaluate then study the wards plus every 1 km British National "
+        "Grid square holding an incident (police.uk points are snapped to streets, so this "
+        "approximates the inhabited area without inventing a boundary)",
     )
 
 
@@ -170,8 +195,9 @@ def _add_hotspots(sub: argparse._SubParsersAction) -> None:
 def _run_hotspots(args: argparse.Namespace) -> int:
     from geo.hotspots import find_hotspots, hotspot_incidents, time_window
 
-    result = _load(args, strict=True)
-    incidents, wards = result.accepted, read_wards(args.boundaries or get_path("wards"))
+    wards = _area_wards(args)
+    result = _load(args, strict=True, wards=wards)
+    incidents = result.accepted
     cats = [c for c in args.category.split("+") if c]
     unknown = [c for c in cats if c not in CATEGORIES]
     if unknown:
@@ -194,6 +220,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         wards=wards,
         params=DEFAULT_SETTINGS.hotspots,
         rank_by=args.rank_by,
+        area=study_area(wards, incidents, keep_outside=args.keep_outside),
     )
     if args.out is not None:
         members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=args.weeks)
@@ -301,13 +328,12 @@ def evaluation_summary(results: object, *, category: str, cell_m: float) -> dict
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from geo.boundaries import district_outline
     from geo.evaluate import backtest
     from geo.forecast import METHODS
     from geo.grid import make_grid
 
-    wards = read_wards(args.boundaries or get_path("wards"))
-    incidents = load_incidents(args.paths, wards=wards).accepted
+    wards = _area_wards(args)
+    incidents = _load(args, strict=True, wards=wards).accepted
     months = [m.strip() for m in args.test_months.split(",") if m.strip()]
     for m in months:
         try:
@@ -327,7 +353,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         msg = f"--coverage must be numbers in per cent, got {args.coverage!r}"
         raise GeoInputError(msg) from err
     params = DEFAULT_SETTINGS.forecast
-    grid = make_grid(district_outline(wards), cell_m=params.cell_m)
+    area = study_area(wards, incidents, keep_outside=args.keep_outside)
+    grid = make_grid(area, cell_m=params.cell_m)
     results = backtest(incidents, grid, categories=args.category, test_months=months,
                        methods=methods, coverages_pct=coverage, params=params)  # fmt: skip
     summary = evaluation_summary(results, category=args.category, cell_m=params.cell_m)

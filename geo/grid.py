@@ -42,20 +42,19 @@ def make_grid(
     x0, y0 = np.floor(minx / cell_m) * cell_m, np.floor(miny / cell_m) * cell_m
     xs = np.arange(x0, maxx, cell_m)
     ys = np.arange(y0, maxy, cell_m)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell_m, gy.ravel() + cell_m)
     shapely.prepare(area)
+    col, row = _cells_near(area, xs, ys, cell_m)
+    x, y = xs[col], ys[row]
+    boxes = shapely.box(x, y, x + cell_m, y + cell_m)
     keep = shapely.intersects(area, boxes)
     clipped = boxes[keep].copy()
     edge = ~shapely.contains_properly(area, clipped)  # only cells on the boundary need clipping
     clipped[edge] = shapely.intersection(clipped[edge], area)
     cells = gpd.GeoDataFrame(
         {
-            "cell_id": [
-                f"E{x:.0f}N{y:.0f}" for x, y in zip(gx.ravel()[keep], gy.ravel()[keep], strict=True)
-            ],
-            "col": ((gx.ravel()[keep] - x0) / cell_m).round().astype(int),
-            "row": ((gy.ravel()[keep] - y0) / cell_m).round().astype(int),
+            "cell_id": [f"E{a:.0f}N{b:.0f}" for a, b in zip(x[keep], y[keep], strict=True)],
+            "col": col[keep],
+            "row": row[keep],
         },
         geometry=clipped,
         crs=BNG,
@@ -63,6 +62,35 @@ def make_grid(
     cells["area_m2"] = cells.area.round(1)
     cells = cells[cells["area_m2"] > 0]
     return cells.sort_values(["row", "col"], ignore_index=True)
+
+
+_BLOCK = 16
+"""Cells per side of the blocks `make_grid` first tests against the area."""
+
+
+def _cells_near(
+    area: shapely.Geometry, xs: np.ndarray, ys: np.ndarray, cell_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the column and row of every cell in a block of cells that touches `area`.
+
+    An area of scattered parts (a county's incidents reach far beyond it) has a bounding
+    box hundreds of times its size; testing blocks of ``_BLOCK`` x ``_BLOCK`` cells first
+    builds only the cells near the area. Ordered by row, then column.
+    """
+    bcols, brows = np.arange(0, len(xs), _BLOCK), np.arange(0, len(ys), _BLOCK)
+    bc, br = (a.ravel() for a in np.meshgrid(bcols, brows))
+    side = _BLOCK * cell_m
+    blocks = shapely.box(xs[bc], ys[br], xs[bc] + side, ys[br] + side)
+    near = shapely.intersects(area, blocks)
+    offsets = np.arange(_BLOCK)
+    col = (bc[near][:, None, None] + offsets[None, None, :]).repeat(_BLOCK, axis=1)
+    row = (br[near][:, None, None] + offsets[None, :, None]).repeat(_BLOCK, axis=2)
+    col, row = col.ravel(), row.ravel()
+    inside = (col < len(xs)) & (row < len(ys))
+    col, row = col[inside], row[inside]
+    order = np.lexsort((col, row))
+    return col[order], row[order]
 
 
 def count_in_cells(

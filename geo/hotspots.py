@@ -564,6 +564,7 @@ def find_hotspots(
     params: HotspotParams = DEFAULT_PARAMS,
     previous: gpd.GeoDataFrame | None = None,
     rank_by: str = "harm",
+    area: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Find the hotspots of `categories` in the window ending `as_of`.
@@ -581,14 +582,18 @@ def find_hotspots(
         Window length. With `weeks`, only incidents dated to the day count
         (police.uk rows are months only).
     wards
-        Ward polygons (EPSG:27700): the Gi* grid is clipped to them and each
-        hotspot names its wards.
+        Ward polygons (EPSG:27700): the Gi* grid is clipped to them (unless `area`
+        is given) and each hotspot names its wards ("outside the wards" for its
+        incidents in none, kept with ``LoadSettings(keep_outside_district=True)``).
     params
         See `geo.settings.HotspotParams`.
     previous
         Last run's hotspots: a hotspot overlapping one of them keeps its id.
     rank_by
         ``"harm"`` (default) or ``"count"``.
+    area
+        The study area the Gi* grid covers, EPSG:27700 (`geo.boundaries.study_area`
+        for a run that keeps incidents outside the wards); default: the wards' union.
 
     Returns
     -------
@@ -617,7 +622,7 @@ def find_hotspots(
     if members.empty:
         return _empty()
     covered = data_coverage(incidents, window)
-    cells = make_grid(district_outline(wards), cell_m=params.cell_m)
+    cells = make_grid(district_outline(wards) if area is None else area, cell_m=params.cell_m)
     bins = gi_star_bins(
         count_in_cells(now, cells),
         cells,
@@ -659,7 +664,7 @@ def _describe(
     counts = window.slice_counts(pd.concat([inside_prior["occurred"], group["occurred"]]))
     now, before = counts[window.n :], counts[: window.n]
     change, trend = trend_words(now, before, covered, unit=window.unit)
-    wards = group["ward_name"].fillna("outside the district").value_counts()
+    wards = group["ward_name"].fillna("outside the wards").value_counts()
     wards = wards.sort_index().sort_values(ascending=False, kind="stable")
     centre = outline.centroid
     return {
