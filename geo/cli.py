@@ -8,6 +8,7 @@ input cannot be used (the message is one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
 import getpass
@@ -26,12 +27,18 @@ from geo import __version__
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards, select_wards, study_area
 from geo.datasets import get_path
-from geo.export import about_block, write_hotspots
-from geo.incidents import LoadResult, load_incidents
+from geo.export import RejectedCsv, about_block, write_hotspots
+from geo.incidents import (
+    REJECTED_COLUMNS,
+    LoadResult,
+    LoadSummary,
+    load_incidents,
+    validate_files,
+)
 from geo.labels import category_words, display_frame
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.resources import WeekOverrides, read_resources
-from geo.safe_text import csv_cell, terminal_text
+from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS
 from geo.store import plan_history
 from geo.taxonomy import CATEGORIES
@@ -102,14 +109,14 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def validation_summary(result: LoadResult) -> dict[str, object]:
+def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
     """
     Summarise a load as the ``geo validate --json`` object.
 
     Parameters
     ----------
     result
-        What `geo.incidents.load_incidents` returned.
+        What `geo.incidents.load_incidents` or `geo.incidents.validate_files` returned.
 
     Returns
     -------
@@ -119,8 +126,8 @@ def validation_summary(result: LoadResult) -> dict[str, object]:
     """
     return {
         "rows_in": result.rows_in,
-        "accepted": len(result.accepted),
-        "rejected": len(result.rejected),
+        "accepted": sum(f.accepted for f in result.files),
+        "rejected": sum(f.rejected for f in result.files),
         "reasons": result.reasons,
         "files": [
             {
@@ -158,10 +165,17 @@ def _print_validation(summary: dict[str, object]) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    result = _load(args, strict=False)
+    wards = _area_wards(args)
+    settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
+    paths = args.paths or [get_path("police_uk")]
+    with contextlib.ExitStack() as stack:  # one file's rows held at a time
+        sink = (  # every text cell formula-guarded (it came from a file)
+            stack.enter_context(RejectedCsv(args.rejected, list(REJECTED_COLUMNS)))
+            if args.rejected is not None
+            else None
+        )
+        result = validate_files(paths, wards=wards, settings=settings, on_rejected=sink)
     summary = validation_summary(result)
-    if args.rejected is not None:  # every text cell formula-guarded (it came from a file)
-        result.rejected.map(csv_cell).to_csv(args.rejected, index=False)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -82,4 +82,43 @@ def lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
     return _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
 
 
+def bng_box_to_lonlat(
+    bounds: tuple[float, float, float, float], *, steps: int = 64
+) -> tuple[float, float, float, float]:
+    """
+    Return a longitude/latitude box that holds a British National Grid box.
+
+    The box's edges are walked in `steps` and projected, so the curved outline of the
+    grid box in degrees is inside the box returned (widened by 1e-4 degrees, about 7 m).
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in EPSG:27700 metres.
+    steps
+        Points per edge.
+
+    Returns
+    -------
+    tuple of float
+        ``(min_lon, min_lat, max_lon, max_lat)``.
+
+    Examples
+    --------
+    >>> box = bng_box_to_lonlat((552000.0, 154000.0, 554000.0, 156000.0))
+    >>> box[0] < 0.1905 < box[2] and box[1] < 51.272 < box[3]
+    True
+    """
+    minx, miny, maxx, maxy = bounds
+    t = np.linspace(0.0, 1.0, steps)
+    xs = np.concatenate([minx + t * (maxx - minx), np.full(steps, maxx),
+                         maxx - t * (maxx - minx), np.full(steps, minx)])  # fmt: skip
+    ys = np.concatenate([np.full(steps, miny), miny + t * (maxy - miny),
+                         np.full(steps, maxy), maxy - t * (maxy - miny)])  # fmt: skip
+    lon, lat = _TO_BNG.transform(xs, ys, direction="INVERSE")
+    pad = 1e-4
+    return (float(lon.min()) - pad, float(lat.min()) - pad,
+            float(lon.max()) + pad, float(lat.max()) + pad)  # fmt: skip
+
+
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)

@@ -140,6 +140,64 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class RejectedCsv:
+    """
+    Write rejected rows to a CSV one file's rows at a time, every text cell formula-guarded.
+
+    Use it as a context manager and call it with each batch of rows (`REJECTED_COLUMNS` of
+    `geo.incidents`); the header is written when it opens, so a load with nothing
+    rejected leaves a file with the header only. Categorical columns (a few distinct
+    reasons and details over millions of rows) are guarded once per distinct value.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "rejected.csv"
+    >>> rows = pd.DataFrame({"source_file": ["a.csv"], "line": [3],
+    ...                      "reason": pd.Categorical(["no date"]), "detail": ["=1+1"]})
+    >>> with RejectedCsv(path, list(rows.columns)) as sink:
+    ...     sink(rows)
+    >>> path.read_text().splitlines()
+    ['source_file,line,reason,detail', "a.csv,3,no date,'=1+1"]
+    """
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.path = Path(path)
+        self.columns = list(columns)
+        self._handle = None
+
+    def __enter__(self) -> RejectedCsv:
+        self._handle = self.path.open("w", newline="", encoding="utf-8")
+        pd.DataFrame(columns=self.columns).to_csv(self._handle, index=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __call__(self, rows: pd.DataFrame) -> None:
+        """Append `rows` (its columns in the order given when opened)."""
+        if self._handle is None:
+            msg = "RejectedCsv is written inside a with block"
+            raise RuntimeError(msg)
+        guarded = pd.DataFrame({c: _guarded(rows[c]) for c in self.columns})
+        guarded.to_csv(self._handle, index=False, header=False)
+
+
+def _guarded(column: pd.Series) -> pd.Series | np.ndarray:
+    """Formula-guard one column's text; a categorical column once per distinct value."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = np.array([csv_cell(c) for c in column.cat.categories], dtype=object)
+        codes = column.cat.codes.to_numpy()
+        if not len(cats):
+            return np.full(len(codes), None, dtype=object)
+        return np.where(codes >= 0, cats[np.maximum(codes, 0)], None)
+    if column.dtype == object or pd.api.types.is_string_dtype(column):
+        return column.map(csv_cell)
+    return column
+
+
 def settings_words(settings: object) -> str:
     """
     Say a settings object in sentences (a hotspot `~geo.settings.HotspotParams`, or any dataclass).

@@ -28,11 +28,8 @@ after the current month, or a dated row more than ``future_tolerance_days`` afte
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +41,9 @@ from pandas.api.types import union_categoricals
 
 from geo import parse_cache
 from geo._errors import InputFileError
-from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table
+from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table, release_memory
 from geo._validate import check_gdf
-from geo.crs import BNG
+from geo.crs import BNG, bng_box_to_lonlat
 from geo.gazetteer import Gazetteer
 from geo.settings import LoadSettings
 from geo.sources import ParseContext, detect_source, parse_table
@@ -54,7 +51,9 @@ from geo.sources._common import (  # noqa: F401 - re-exported for callers of geo
     CONTROL_CHARACTERS,
     DATE_MAX,
     DATE_MIN,
+    FAR_OUTSIDE,
     MAX_FIELD_CHARS,
+    OUTSIDE,
 )
 from geo.sources.csu_log import CSU_COLUMNS  # noqa: F401 - re-exported
 from geo.sources.police_uk import REQUIRED as POLICE_UK_REQUIRED  # noqa: F401 - re-exported
@@ -78,6 +77,9 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 
 REJECTED_COLUMNS: tuple[str, ...] = ("source_file", "line", "reason", "detail")
 """Columns of the rejected-rows table."""
+
+FAR_METRES = 1000.0
+"""Beyond this distance from the district a rejected point's detail is "over 1 km outside"."""
 
 DEFAULT_LOAD = LoadSettings()
 """Load settings used when none are given."""
@@ -264,12 +266,74 @@ def load_incidents(
     >>> result.rows_in == len(result.accepted) + len(result.rejected)
     True
     """
+    accepted, rejected, reports = [], [], []
+    for loaded in iter_files(
+        paths, wards=wards, settings=settings, column_map=column_map, gazetteer=gazetteer,
+        strict=strict, now=now, cache=cache,
+    ):  # fmt: skip
+        reports.append(loaded.report)
+        if loaded.entry is not None:
+            accepted.append(loaded.entry.accepted)
+            rejected.append(loaded.entry.rejected)
+    return LoadResult(
+        accepted=_concat_accepted(accepted),
+        rejected=_concat_rejected(rejected),
+        rows_in=sum(r.rows_in for r in reports),
+        files=tuple(reports),
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LoadedFile:
+    """
+    One file's outcome, as `iter_files` yields it.
+
+    Attributes
+    ----------
+    report
+        Its counts and reasons (or its error).
+    entry
+        Its accepted incidents and rejected rows; None if it could not be read.
+    """
+
+    report: FileReport
+    entry: parse_cache.CachedFile | None
+
+
+def iter_files(
+    paths: Iterable[str | Path],
+    *,
+    wards: gpd.GeoDataFrame,
+    settings: LoadSettings = DEFAULT_LOAD,
+    column_map: Mapping[str, str] | None = None,
+    gazetteer: Gazetteer | None = None,
+    strict: bool = True,
+    now: dt.datetime | None = None,
+    cache: bool = True,
+) -> Iterator[LoadedFile]:
+    """
+    Load files one at a time, so a caller that only counts holds one file at a time.
+
+    Parameters are those of `load_incidents`, which gathers what this yields.
+
+    Yields
+    ------
+    LoadedFile
+        One per file, in the order of `expand_paths`.
+
+    Raises
+    ------
+    InputFileError
+        If a path does not exist, or (when `strict`) a file cannot be read.
+    """
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
     ward_index = _WardIndex.build(wards)
-    context = ParseContext(column_map=column_map, gazetteer=gazetteer, settings=settings, now=now)
+    region = None if settings.keep_outside_district else ward_index.region(FAR_METRES)
+    context = ParseContext(
+        column_map=column_map, gazetteer=gazetteer, settings=settings, now=now, region=region
+    )
     use_cache = cache and gazetteer is None and parse_cache.enabled()
     ward_key = parse_cache.wards_hash(wards) if use_cache else ""
-    accepted, rejected, reports = [], [], []
     for path in expand_paths(paths):
         key = (
             parse_cache.file_key(
@@ -285,25 +349,103 @@ def load_incidents(
             except InputFileError as err:
                 if strict:
                     raise
-                reports.append(FileReport(path.name, "", 0, 0, 0, error=str(err)))
+                yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=str(err)), None)
                 continue
             if key:
                 parse_cache.write(key, entry)
-            _release_memory()
+            release_memory()
         good, bad = entry.accepted, entry.rejected
-        accepted.append(good)
-        rejected.append(bad)
         counts = bad["reason"].value_counts()
         reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
-        reports.append(
-            FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
-        )
-    return LoadResult(
-        accepted=_concat_accepted(accepted),
-        rejected=_concat_rejected(rejected),
-        rows_in=sum(r.rows_in for r in reports),
-        files=tuple(reports),
-    )
+        report = FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
+        yield LoadedFile(report, entry)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LoadSummary:
+    """
+    The counts of a load without its rows (what ``geo validate`` reports).
+
+    Attributes
+    ----------
+    files
+        One `FileReport` per file, in the order loaded.
+    """
+
+    files: tuple[FileReport, ...]
+
+    @property
+    def rows_in(self) -> int:
+        """Data rows read from all files."""
+        return sum(f.rows_in for f in self.files)
+
+    @property
+    def accepted(self) -> int:
+        """Rows accepted."""
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected."""
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Rejection reason -> count over all files, most common first."""
+        total: dict[str, int] = {}
+        for f in self.files:
+            for reason, n in f.reasons.items():
+                total[reason] = total.get(reason, 0) + n
+        return dict(sorted(total.items(), key=lambda kv: -kv[1]))
+
+    @property
+    def errors(self) -> list[str]:
+        """One-line messages for files that could not be read at all."""
+        return [f.error for f in self.files if f.error]
+
+
+def validate_files(
+    paths: Iterable[str | Path],
+    *,
+    wards: gpd.GeoDataFrame,
+    settings: LoadSettings = DEFAULT_LOAD,
+    on_rejected: Callable[[pd.DataFrame], None] | None = None,
+    cache: bool = True,
+) -> LoadSummary:
+    """
+    Check files as `load_incidents` would, holding one file's rows at a time.
+
+    A force's year of files (or England's) can be validated in the memory of its
+    largest file; the accepted rows are counted and dropped.
+
+    Parameters
+    ----------
+    paths, wards, settings, cache
+        As for `load_incidents` (files that cannot be read are reported, not raised).
+    on_rejected
+        Called with each file's rejected rows (`REJECTED_COLUMNS`), e.g. to append
+        them to a CSV; None drops them after counting.
+
+    Returns
+    -------
+    LoadSummary
+        The per-file reports; the same counts `load_incidents` would give.
+
+    Examples
+    --------
+    >>> from geo.boundaries import read_wards
+    >>> from geo.datasets import get_path
+    >>> wards = read_wards(get_path("wards"))
+    >>> summary = validate_files([get_path("police_uk")], wards=wards)
+    >>> summary.rows_in == summary.accepted + summary.rejected
+    True
+    """
+    reports = []
+    for loaded in iter_files(paths, wards=wards, settings=settings, strict=False, cache=cache):
+        reports.append(loaded.report)
+        if loaded.entry is not None and on_rejected is not None and len(loaded.entry.rejected):
+            on_rejected(loaded.entry.rejected)
+    return LoadSummary(tuple(reports))
 
 
 def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_cache.CachedFile:
@@ -313,27 +455,6 @@ def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_ca
     good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
     kind = str(parsed["source"].iloc[0]) if len(parsed) else _kind(table.header, context.column_map)
     return parse_cache.CachedFile(good, bad, kind, table.rows_in)
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-def _release_memory() -> None:
-    """Hand freed heap pages back to the system between files (glibc; elsewhere nothing).
-
-    Each file's text is parsed and dropped; without this the C heap keeps the pages
-    and the peak memory of a many-file load grows with the number of files.
-    """
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
@@ -433,6 +554,11 @@ class _WardIndex:
             district=shapely.union_all(shapes),
         )
 
+    def region(self, metres: float) -> tuple[float, float, float, float]:
+        """Return a longitude/latitude box holding every point within `metres` of the wards."""
+        minx, miny, maxx, maxy = self.bounds
+        return bng_box_to_lonlat((minx - metres, miny - metres, maxx + metres, maxy + metres))
+
     def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return each point's ward position (first ward by code on a tie), -1 if none."""
         pos = np.full(len(x), -1, dtype=np.int64)
@@ -452,17 +578,18 @@ class _WardIndex:
 
     def distance_text(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Say how far outside the district each point is, e.g. "35 m outside"."""
-        text = np.full(len(x), "over 1 km outside", dtype=object)
+        text = np.full(len(x), FAR_OUTSIDE, dtype=object)
         minx, miny, maxx, maxy = self.bounds
-        near = (x > minx - 1000) & (x < maxx + 1000) & (y > miny - 1000) & (y < maxy + 1000)
+        far = FAR_METRES
+        near = (x > minx - far) & (x < maxx + far) & (y > miny - far) & (y < maxy + far)
         if near.any():
             shapely.prepare(self.district)
             where = np.flatnonzero(near)
             points = shapely.points(x[where], y[where])
-            close = shapely.dwithin(self.district, points, 1000.0)
+            close = shapely.dwithin(self.district, points, FAR_METRES)
             metres = shapely.distance(self.district, points[close])
             text[where[close]] = [
-                "over 1 km outside" if m >= 1000 else f"{m:.0f} m outside" for m in metres
+                FAR_OUTSIDE if m >= FAR_METRES else f"{m:.0f} m outside" for m in metres
             ]
         return text
 
@@ -480,7 +607,7 @@ def _finalise(
     outside = ok & (pos < 0)
     if not settings.keep_outside_district and outside.any():
         reason, detail = reason.copy(), detail.copy()
-        reason[outside] = "outside the district"
+        reason[outside] = OUTSIDE
         detail[outside] = wards.distance_text(x[outside], y[outside])
         ok &= ~outside
     rejected = _rejected_rows(table, parsed["line"].to_numpy(), reason, detail, ~ok)

@@ -11,16 +11,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from geo._tables import RawTable
+from geo._tables import RawTable, arrow_text
 from geo.crs import lonlat_to_bng
 from geo.sources._common import (
     DATE_MAX,
     DATE_MIN,
     DEFAULT_CONTEXT,
+    FAR_OUTSIDE,
+    OUTSIDE,
     ParseContext,
+    far_outside,
     first_reason,
     lonlat_checks,
+    per_distinct,
 )
 from geo.taxonomy import POLICE_UK_CATEGORY
 
@@ -88,7 +94,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     table
         The file's rows as text.
     context
-        Only ``now`` is used (months after the current month are in the future).
+        ``now`` (months after the current month are in the future) and ``region``.
 
     Returns
     -------
@@ -98,17 +104,16 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     """
     rows = table.rows
     label = rows["Crime type"].str.strip()
-    codes, labels = pd.factorize(label)  # map each distinct label once
-    lookup = pd.Series(labels, dtype=object).map(POLICE_UK_CATEGORY).to_numpy(dtype=object)
-    category = pd.Series(np.append(lookup, np.nan)[codes], index=label.index)  # -1: the NaN
-    month = pd.to_datetime(rows["Month"].str.strip(), format="%Y-%m", errors="coerce")
+    category = pd.Series(per_distinct(label, _category_of), index=rows.index)
+    month_text = rows["Month"].str.strip()
+    month = pd.Series(per_distinct(month_text, _month_of), index=rows.index)
     this_month = context.clock().to_period("M").to_timestamp()
     out_of_range = ((month < DATE_MIN) | (month > DATE_MAX)).to_numpy(dtype=bool)
     future = (month > this_month).to_numpy(dtype=bool)
     lon_missing, lon_bad, lon_v, lat_v = lonlat_checks(rows["Longitude"], rows["Latitude"])
     reason = first_reason(
         [
-            ((rows["Month"].str.strip() == "").to_numpy(), "no date"),
+            ((month_text == "").to_numpy(), "no date"),
             (month.isna().to_numpy(), "unparseable date"),
             (out_of_range, "date out of range"),
             (future, "date in the future"),
@@ -119,19 +124,21 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
         ],
         len(rows),
     )
+    far = far_outside(lon_v, lat_v, context.region) & (reason == "")
+    reason[far] = OUTSIDE
     ok = reason == ""
-    x, y = lonlat_to_bng(np.where(ok, lon_v, np.nan), np.where(ok, lat_v, np.nan))
-    stem = Path(table.source).stem
-    crime_id = (
-        rows["Crime ID"].str.strip() if "Crime ID" in rows else pd.Series("", index=rows.index)
-    )
-    detail = np.where(reason == "unknown category", label, "")
-    dated = ["unparseable date", "date out of range", "date in the future"]
-    detail = np.where(np.isin(reason, dated), rows["Month"], detail)
+    x, y = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    x[ok], y[ok] = lonlat_to_bng(lon_v[ok], lat_v[ok])
+    detail = np.full(len(rows), "", dtype=object)
+    unknown = reason == "unknown category"
+    detail[unknown] = label[unknown].to_numpy(dtype=object)
+    dated = np.isin(reason, ["unparseable date", "date out of range", "date in the future"])
+    detail[dated] = rows["Month"][dated].to_numpy(dtype=object)
+    detail[far] = FAR_OUTSIDE
     return pd.DataFrame(
         {
             "line": rows["line"],
-            "incident_id": crime_id.where(crime_id != "", stem + ":" + rows["line"].astype(str)),
+            "incident_id": _incident_ids(rows, Path(table.source).stem),
             "category": category,
             "source_category": label,
             "source": "police.uk",
@@ -144,3 +151,26 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "detail": detail,
         }
     )
+
+
+def _category_of(labels: pd.Series) -> np.ndarray:
+    """Return our category of each distinct police.uk crime type (NaN where unknown)."""
+    return labels.map(POLICE_UK_CATEGORY).to_numpy(dtype=object)
+
+
+def _month_of(texts: pd.Series) -> np.ndarray:
+    """Return the first day of each distinct ``YYYY-MM`` text (NaT where not a month)."""
+    return pd.to_datetime(texts, format="%Y-%m", errors="coerce").to_numpy()
+
+
+def _incident_ids(rows: pd.DataFrame, stem: str) -> pd.Series:
+    """Return the Crime ID, or ``<file stem>:<line>`` where it is blank (ASB rows have none).
+
+    Built with Arrow's string kernels, so no Python string is made per row.
+    """
+    line = pc.cast(pa.array(rows["line"].to_numpy()), pa.string())
+    fallback = pc.binary_join_element_wise(f"{stem}:", line, "")
+    if "Crime ID" not in rows:
+        return arrow_text(fallback, rows.index)
+    crime_id = pc.utf8_trim_whitespace(pa.array(rows["Crime ID"]))
+    return arrow_text(pc.if_else(pc.equal(crime_id, ""), fallback, crime_id), rows.index)

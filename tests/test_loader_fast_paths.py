@@ -1,0 +1,174 @@
+"""The loader's fast paths give the same rows as the plain paths they stand in for.
+
+- rows far outside the district are rejected before projection (``ParseContext.region``);
+- ``geo validate`` counts files one at a time (`validate_files`) instead of holding them;
+- the raw-byte check for control characters and long lines (`_plain_text`);
+- the header found in a 64 KiB sample unless it may run on past it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geo.incidents
+from geo import _tables
+from geo.datasets import get_path
+from geo.export import RejectedCsv
+from geo.incidents import REJECTED_COLUMNS, load_incidents, validate_files
+from geo.safe_text import csv_cell
+from geo.settings import LoadSettings
+from geo.testing import police_uk_csv, write_text
+
+NOW = dt.datetime(2026, 1, 1)
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+# Points at several distances from Sevenoaks District: inside (Swanley), 300 m over the
+# boundary, in Dartford, a few km out (Tonbridge, Maidstone) and far away (Dover, Margate).
+PLACES = {
+    "swanley": ("0.173483", "51.397385"),
+    "near": ("0.209465", "51.413927"),
+    "dartford": ("0.238391", "51.452122"),
+    "tonbridge": ("0.2743", "51.1946"),
+    "maidstone": ("0.5220", "51.2720"),
+    "dover": ("1.3130", "51.1279"),
+    "margate": ("1.3862", "51.3813"),
+    "edge_east": ("0.3200", "51.2900"),
+}
+
+
+def _mixed_rows() -> list[dict[str, str]]:
+    """Rows at every place, some with other faults too (first failing check must win)."""
+    rows = []
+    for i, (lon, lat) in enumerate(PLACES.values()):
+        base = {"Longitude": lon, "Latitude": lat, "Location": f"On or near Road {i}"}
+        rows += [
+            {**base, "Month": "2025-09", "Crime type": "Burglary", "Crime ID": f"id{i}"},
+            {**base, "Month": "2025-09", "Crime type": "Anti-social behaviour"},
+            {**base, "Month": "2025-13", "Crime type": "Burglary"},
+            {**base, "Month": "2025-09", "Crime type": "Piracy"},
+            {**base, "Month": "2031-01", "Crime type": "Vehicle crime"},
+        ]
+    return rows
+
+
+def _world_region(self, metres):  # the prefilter switched off
+    del self, metres
+    return (-180.0, -90.0, 180.0, 90.0)
+
+
+@pytest.mark.parametrize("keep_outside", [False, True])
+def test_far_rows_are_rejected_as_the_ward_join_would(tmp_path, wards, monkeypatch, keep_outside):
+    path = write_text(tmp_path / "mixed.csv", police_uk_csv(_mixed_rows()))
+    paths = [path, FIXTURES / "police_uk_2025-09_sample.csv", get_path("police_uk")]
+    settings = LoadSettings(keep_outside_district=keep_outside)
+
+    fast = load_incidents(paths, wards=wards, now=NOW, settings=settings, cache=False)
+    monkeypatch.setattr(geo.incidents._WardIndex, "region", _world_region)
+    slow = load_incidents(paths, wards=wards, now=NOW, settings=settings, cache=False)
+
+    pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
+    pd.testing.assert_frame_equal(
+        fast.accepted.drop(columns="geometry"), slow.accepted.drop(columns="geometry")
+    )
+    assert fast.accepted.geometry.equals(slow.accepted.geometry)
+    mine = fast.rejected[fast.rejected["source_file"] == "mixed.csv"]
+    reasons = dict(zip(mine["line"], mine["reason"], strict=True))
+    details = dict(zip(mine["line"], mine["detail"], strict=True))
+    dover_burglary = 2 + 5 * list(PLACES).index("dover")
+    if keep_outside:
+        assert dover_burglary not in reasons  # kept, with no ward
+    else:
+        assert reasons[dover_burglary] == "outside the district"
+        assert details[dover_burglary] == "over 1 km outside"
+        assert reasons[dover_burglary + 2] == "unparseable date"  # an earlier check wins
+        assert reasons[dover_burglary + 3] == "unknown category"
+        assert reasons[dover_burglary + 4] == "date in the future"
+        near = 2 + 5 * list(PLACES).index("near")
+        assert details[near] == "300 m outside"  # measured, not "over 1 km"
+
+
+def test_the_region_box_holds_every_point_within_a_kilometre(wards):
+    index = geo.incidents._WardIndex.build(wards)
+    lon0, lat0, lon1, lat1 = index.region(1000.0)
+    minx, miny, maxx, maxy = index.bounds
+    x = np.r_[minx - 1000, maxx + 1000, minx - 1000, maxx + 1000]
+    y = np.r_[miny - 1000, miny - 1000, maxy + 1000, maxy + 1000]
+    from geo.crs import _TO_BNG
+
+    lon, lat = _TO_BNG.transform(x, y, direction="INVERSE")
+    assert ((lon > lon0) & (lon < lon1) & (lat > lat0) & (lat < lat1)).all()
+
+
+def test_validate_files_counts_what_load_incidents_returns(tmp_path, wards):
+    mixed = write_text(tmp_path / "mixed.csv", police_uk_csv(_mixed_rows()))
+    paths = [mixed, FIXTURES / "hostile", get_path("police_uk"), tmp_path / "missing.csv"]
+    paths[-1].write_bytes(b"")  # an empty file: reported with its error, not raised
+    loaded = load_incidents(paths, wards=wards, strict=False, cache=False)
+    batches: list[pd.DataFrame] = []
+    summary = validate_files(paths, wards=wards, on_rejected=batches.append, cache=False)
+
+    assert summary.rows_in == loaded.rows_in
+    assert summary.accepted == len(loaded.accepted)
+    assert summary.rejected == len(loaded.rejected) == sum(len(b) for b in batches)
+    assert summary.reasons == loaded.reasons
+    assert summary.errors == loaded.errors
+    assert summary.errors
+    assert [f.source_file for f in summary.files] == [f.source_file for f in loaded.files]
+
+
+def test_rejected_csv_matches_guarding_the_whole_table(tmp_path, wards):
+    paths = [FIXTURES / "hostile", FIXTURES / "police_uk_2025-09_sample.csv"]
+    loaded = load_incidents(paths, wards=wards, strict=False, cache=False)
+    whole = tmp_path / "whole.csv"
+    loaded.rejected.map(csv_cell).to_csv(whole, index=False)
+    streamed = tmp_path / "streamed.csv"
+    with RejectedCsv(streamed, list(REJECTED_COLUMNS)) as sink:
+        validate_files(paths, wards=wards, on_rejected=sink, cache=False)
+
+    assert streamed.read_text(encoding="utf-8") == whole.read_text(encoding="utf-8")
+    assert len(loaded.rejected) > 10
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        (b"a,b\n1,2\n", True),
+        (b"a,b\r\n1,\t2\r\n", True),  # tab, CR and LF are fine
+        (b"a,b\n1,\x1b[31m\n", False),  # an ANSI escape
+        (b"a,b\n1,\x00\n", False),
+        (b"a,b\n1,\x7f\n", False),  # DEL
+        ("a,b\n1,\u0085\n".encode(), False),  # a C1 control (NEL) as UTF-8
+        ("a,b\n1,caf\u00e9 \u00c2\n".encode(), True),  # C2/C3 lead bytes of letters
+        (b"a,b\n1," + b"x" * (_tables.PLAIN_FIELD_LIMIT + 1) + b"\n", False),
+        (b"a,b\n1," + b"x" * (_tables.PLAIN_FIELD_LIMIT - 10) + b"\n2,y\n", True),
+    ],
+)
+def test_plain_text_finds_control_characters_and_long_lines(text, plain):
+    assert _tables._plain_text(text, _tables._line_breaks(text)) is plain
+
+
+def _csv_module_header(data: bytes) -> tuple[list[str], int]:
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            return row, reader.line_num
+    raise AssertionError
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\n" * 70_000 + b"Month,Crime type\n2025-09,Burglary\n",  # header past 64 KiB
+        b'Month,"' + b"y" * 70_000 + b'"\n2025-09,Burglary\n',  # header longer than 64 KiB
+        b'\n\nMonth,"two\nlines",x\n1,2,3\n',  # a quoted line break in the header
+        b"Month,Crime type",  # no line break at all
+    ],
+)
+def test_header_sample_grows_when_the_header_may_run_past_it(data):
+    assert _tables._header(data, "f.csv") == _csv_module_header(data)
