@@ -178,3 +178,16 @@ def test_the_shipped_boundaries_file_is_a_whole_area(capsys):
 
     assert status == 0, err
     assert json.loads(out)["rows_in"] > 0
+
+
+def test_make_grid_over_scattered_parts_is_the_grid_of_each_part():
+    from geo.grid import make_grid
+
+    near, far = shapely.Point(0, 0).buffer(900), shapely.box(100_050, 80_000, 101_000, 80_700)
+    both = make_grid(shapely.union(near, far), cell_m=150)
+    apart = pd.concat([make_grid(near, cell_m=150), make_grid(far, cell_m=150)])
+
+    assert len(both) == len(apart)
+    assert set(both["cell_id"]) == set(apart["cell_id"])
+    assert both["area_m2"].sum() == pytest.approx(apart["area_m2"].sum())
+    assert both.equals(both.sort_values(["row", "col"], ignore_index=True))
