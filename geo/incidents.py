@@ -41,7 +41,7 @@ from pandas.api.types import union_categoricals
 
 from geo import parse_cache
 from geo._errors import InputFileError
-from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, read_table, release_memory
+from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, iter_tables, release_memory
 from geo._validate import check_gdf
 from geo.crs import BNG, bng_box_to_lonlat
 from geo.gazetteer import Gazetteer
@@ -353,7 +353,6 @@ def iter_files(
                 continue
             if key:
                 parse_cache.write(key, entry)
-            release_memory()
         good, bad = entry.accepted, entry.rejected
         counts = bad["reason"].value_counts()
         reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
@@ -449,12 +448,21 @@ def validate_files(
 
 
 def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_cache.CachedFile:
-    """Read, parse and validate one file."""
-    table = read_table(path, select=_used_columns(path.name, context))
-    parsed = parse_table(table, context)
-    good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
-    kind = str(parsed["source"].iloc[0]) if len(parsed) else _kind(table.header, context.column_map)
-    return parse_cache.CachedFile(good, bad, kind, table.rows_in)
+    """Read, parse and validate one file (a large CSV piece by piece, see `iter_tables`)."""
+    goods, bads, kinds, rows_in, header = [], [], [], 0, []
+    for table in iter_tables(path, select=_used_columns(path.name, context)):
+        parsed = parse_table(table, context)
+        good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
+        goods.append(good)
+        bads.append(bad)
+        kinds.extend(parsed["source"].iloc[:1].astype(str))
+        rows_in += table.rows_in
+        header = table.header
+        release_memory()
+    kind = kinds[0] if kinds else _kind(header, context.column_map)
+    if len(goods) == 1:
+        return parse_cache.CachedFile(goods[0], bads[0], kind, rows_in)
+    return parse_cache.CachedFile(_concat_accepted(goods), _concat_rejected(bads), kind, rows_in)
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:

@@ -172,3 +172,78 @@ def _csv_module_header(data: bytes) -> tuple[list[str], int]:
 )
 def test_header_sample_grows_when_the_header_may_run_past_it(data):
     assert _tables._header(data, "f.csv") == _csv_module_header(data)
+
+
+# --- large files read in pieces --------------------------------------------------------------
+
+HOSTILE = sorted(p for p in (FIXTURES / "hostile").glob("*.csv"))
+
+
+def _all_rows(tables: list[_tables.RawTable]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    rows = pd.concat([t.rows for t in tables], ignore_index=True)
+    bad = pd.concat([t.malformed for t in tables], ignore_index=True)
+    return rows, bad, sum(t.rows_in for t in tables)
+
+
+def _read_or_error(read, path):
+    try:
+        return read(path)
+    except _tables.InputFileError as err:
+        return str(err)
+
+
+@pytest.mark.parametrize("path", [*HOSTILE, FIXTURES / "hostile_html" / "hostile_police.csv"],
+                         ids=lambda p: p.name)  # fmt: skip
+@pytest.mark.parametrize("budget", [64, 1000])
+def test_pieces_hold_the_rows_of_the_whole_file(path, budget):
+    whole = _read_or_error(_tables.read_table, path)
+    pieces = _read_or_error(lambda p: list(_tables.iter_tables(p, budget=budget)), path)
+    if isinstance(whole, str):
+        assert pieces == whole  # the same refusal
+        return
+    rows, bad, rows_in = _all_rows(pieces)
+    pd.testing.assert_frame_equal(rows.astype(str), whole.rows.astype(str))
+    pd.testing.assert_frame_equal(bad.astype(str), whole.malformed.astype(str))
+    assert rows_in == whole.rows_in
+    assert all(t.header == whole.header and t.encoding == whole.encoding for t in pieces)
+
+
+def _awkward_file(tmp_path, encoding: str) -> tuple:
+    """A police.uk file with quoted line breaks, blank lines, short and long rows."""
+    place = {"Month": "2025-09", "Crime type": "Burglary", "Longitude": "0.173483",
+             "Latitude": "51.397385"}  # fmt: skip
+    rows = [{**place, "Location": f'On or near "Caf\u00e9" Road\n{i}'} for i in range(300)]
+    text = police_uk_csv(rows)
+    lines = text.split("\n")
+    lines.insert(7, "")  # blank lines
+    lines.insert(50, "   ")
+    lines.insert(90, "2025-09,too,few")
+    lines.insert(120, ",".join(["x"] * 20))
+    text = "\n".join(lines)
+    bom = "\ufeff" if encoding == "utf-8-sig" else ""
+    path = tmp_path / f"awkward-{encoding}.csv"
+    path.write_bytes((bom + text).encode("utf-8" if encoding == "utf-8-sig" else encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_a_large_awkward_file_loads_the_same_in_pieces(tmp_path, wards, monkeypatch, encoding):
+    path = _awkward_file(tmp_path, encoding)
+    whole = load_incidents([path], wards=wards, now=NOW, cache=False)
+    monkeypatch.setattr(_tables, "READ_BUDGET", 2_000)
+    assert len(list(_tables.iter_tables(path))) > 5
+    pieces = load_incidents([path], wards=wards, now=NOW, cache=False)
+
+    pd.testing.assert_frame_equal(pieces.rejected, whole.rejected)
+    pd.testing.assert_frame_equal(
+        pieces.accepted.drop(columns="geometry"), whole.accepted.drop(columns="geometry")
+    )
+    assert pieces.rows_in == whole.rows_in > 300
+    assert whole.reasons["malformed row"] >= 1
+    assert whole.accepted["location"].str.contains("Caf\u00e9").all()
+
+
+def test_record_end_never_cuts_inside_quotes():
+    buf = b'a,b\n1,"x\ny"\n2,"p\nq'
+    assert buf[: _tables._record_end(buf)] == b'a,b\n1,"x\ny"\n'
+    assert _tables._record_end(b'1,"open\nstill open') == 0
