@@ -4,12 +4,15 @@ Usage::
 
     python benchmarks/bench_load.py /work/shared/data/police_uk            # 13 Kent months
     python benchmarks/bench_load.py /work/shared/data/police_uk --copies 10  # 1.97 M rows
+    python benchmarks/bench_load.py /work/shared/data/police_uk --copies 10 --one-file
 
 Each side runs as its own Python process (``geo validate FILES --json`` and a process
 that reads the same files with ``pandas.read_csv(dtype=str)``), ``--repeat`` times
 (default 3); the median wall time and the median peak resident memory (``ru_maxrss``
 of the finished child) are printed, with the ratio geo / pandas. ``--copies N`` makes N
-copies of every file in a temporary folder under /tmp first (removed afterwards).
+copies of every file in a temporary folder under /tmp first (removed afterwards);
+``--one-file`` joins them into one CSV instead (a 405 MB file for ten copies, which
+``geo`` reads in pieces of ``geo._tables.READ_BUDGET`` bytes).
 The parse cache is off for the cold figures (``GEO_PARSE_CACHE=off``, a fresh
 ``GEO_HOME`` on every run); ``--warm`` adds the figure for a second ``geo validate``
 that reads the cache filled by a first one.
@@ -72,12 +75,26 @@ def _copies(files: list[Path], n: int, folder: Path) -> list[Path]:
     return out
 
 
+def _one_file(files: list[Path], folder: Path) -> list[Path]:
+    """Join the files' rows under the first file's header into one CSV."""
+    target = folder / "joined.csv"
+    with target.open("wb") as out:
+        for i, f in enumerate(files):
+            with f.open("rb") as handle:
+                header = handle.readline()
+                if i == 0:
+                    out.write(header)
+                shutil.copyfileobj(handle, out)
+    return [target]
+
+
 def main() -> int:
     """Run the benchmark; print medians and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--copies", type=int, default=1, help="read N copies of every file")
+    parser.add_argument("--one-file", action="store_true", help="join the copies into one CSV")
     parser.add_argument("--warm", action="store_true", help="also time a run from the cache")
     args = parser.parse_args()
 
@@ -85,13 +102,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         if args.copies > 1:
             files = _copies(files, args.copies, Path(tmp))
+        if args.one_file:
+            files = _one_file(files, Path(tmp))
         names = [str(f) for f in files]
+        size = sum(f.stat().st_size for f in files) / 2**20
         geo_cmd = [sys.executable, "-m", "geo", "validate", *names, "--json"]
         pandas_cmd = [sys.executable, "-c", _PANDAS, *names]
         t_pd, m_pd = _median(pandas_cmd, args.repeat)
         t_geo, m_geo = _median(geo_cmd, args.repeat)
         warm = _median(geo_cmd, args.repeat, warm=True) if args.warm else None
-    print(f"files: {len(files)}  (copies: {args.copies}, median of {args.repeat})")
+    print(f"files: {len(files)}, {size:.0f} MiB  (copies: {args.copies}, median of {args.repeat})")
     print(f"pandas.read_csv : {t_pd:7.2f} s  peak {m_pd:8.1f} MiB")
     print(f"geo validate    : {t_geo:7.2f} s  peak {m_geo:8.1f} MiB")
     print(f"ratio geo/pandas: time {t_geo / t_pd:5.2f}x  peak memory {m_geo / m_pd:5.2f}x")

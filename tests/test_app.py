@@ -309,3 +309,31 @@ def test_only_a_signed_in_sergeant_approves_and_the_approval_names_them(tmp_path
     log = audit_log(store)
     approvals = log[log["action"] == "approve"]
     assert approvals["who"].tolist() == ["PS 1234 Smith"]
+
+
+def test_a_warm_start_reads_the_parse_cache_not_the_csvs(monkeypatch):
+    """A second start (a new process: Streamlit's caches empty) parses no CSV again."""
+    import streamlit as st
+
+    from geo import incidents
+
+    parsed: list[str] = []
+    real = incidents.parse_table
+
+    def counting(table, context):
+        parsed.append(table.source)
+        return real(table, context)
+
+    monkeypatch.setattr(incidents, "parse_table", counting)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    cold = run()
+    shipped = {p.name for p in get_path("police_uk").glob("*.csv")}
+    assert shipped <= set(parsed)  # the cold start parsed every shipped month
+
+    parsed.clear()
+    st.cache_resource.clear()  # what a restarted app starts with
+    st.cache_data.clear()
+    warm = run()
+    assert parsed == []  # every file came from GEO_HOME/cache
+    assert warm.caption[0].value == cold.caption[0].value
