@@ -14,6 +14,7 @@ import difflib
 import getpass
 import importlib
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -583,6 +584,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except GeoInputError as err:
             print(terminal_text(f"geo {args.command}: {err}"), file=sys.stderr)
             status = EXIT_BAD_INPUT
+        except BrokenPipeError:  # the reader stopped early (`geo validate ... | head`)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the exit's flush does not fail again
+            return 1
     for w in caught:
         print(terminal_text(f"geo {args.command}: warning: {w.message}"), file=sys.stderr)
     return status
