@@ -193,3 +193,13 @@ def test_a_plan_on_old_data_says_so_in_its_headline(capsys, tmp_path):
     status, out, _ = run(capsys, "plan", "--week", "2026-06-01", "--db", str(tmp_path / "p.db"))
     assert status == 0
     assert out.splitlines()[0].endswith("the data end in 2025-09, 9 months before this week")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`geo validate | head -1`: the closed pipe ends the command quietly."""
+    with subprocess.Popen([sys.executable, "-m", "geo", "validate", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:  # fmt: skip
+        proc.stdout.close()  # the reader goes away before the JSON is written
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+    assert "Traceback" not in err
