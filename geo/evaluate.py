@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.forecast import METHODS, risk_surface, training_incidents
+from geo.forecast import METHODS, cell_centres, forecast_columns, risk_surface, training_incidents
 from geo.grid import count_in_cells
 from geo.settings import ForecastParams
 
@@ -32,7 +32,7 @@ COVERAGES_PCT: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
 
 
 def flag_cells(
-    scores: np.ndarray, areas: np.ndarray, cell_ids: Sequence[str], share: float
+    scores: np.ndarray, areas: np.ndarray, cell_ids: Sequence[str] | np.ndarray, share: float
 ) -> np.ndarray:
     """
     Flag the highest-scoring cells until they cover `share` of the total area.
@@ -41,21 +41,47 @@ def flag_cells(
     flagged area stays within the target; the first cell that would overshoot is
     taken only if nothing has been flagged yet.
 
+    Parameters
+    ----------
+    scores
+        One score per cell.
+    areas
+        One area per cell.
+    cell_ids
+        Cell ids, or any keys that sort as they do (such as `id_ranks` of them).
+    share
+        Share of the total area to flag, 0 to 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        True for the flagged cells.
+
     Examples
     --------
     >>> flag_cells(np.array([1.0, 3.0, 3.0, 0.0]), np.ones(4), ["d", "c", "b", "a"], 0.5).tolist()
     [False, True, True, False]
     """
     order = np.lexsort((np.asarray(cell_ids), -np.asarray(scores, dtype=float)))
-    budget = share * areas.sum()
+    used = np.cumsum(areas[order])  # the area flagged once each cell is taken, summed in turn
+    over = used > share * areas.sum() + 1e-9
+    over[:1] = False  # the first cell is taken whatever its area
+    n_flagged = int(np.argmax(over)) if over.any() else len(order)
     flagged = np.zeros(len(scores), dtype=bool)
-    used = 0.0
-    for i in order:
-        if used + areas[i] > budget + 1e-9 and flagged.any():
-            break
-        flagged[i] = True
-        used += areas[i]
+    flagged[order[:n_flagged]] = True
     return flagged
+
+
+def id_ranks(cell_ids: Sequence[str]) -> np.ndarray:
+    """
+    Rank cell ids (equal ids share a rank), so `flag_cells` breaks ties on integers.
+
+    Examples
+    --------
+    >>> id_ranks(["E150N0", "E0N0", "E150N0"]).tolist()
+    [1, 0, 1]
+    """
+    return np.unique(np.asarray(cell_ids), return_inverse=True)[1].ravel()
 
 
 def measures(flagged: np.ndarray, actual: np.ndarray, areas: np.ndarray) -> tuple[float, float]:
@@ -119,8 +145,10 @@ def backtest(
         ``method``, ``month``, ``coverage_pct``, ``hit_rate``, ``pai``, ``pei``,
         ``n_test``.
     """
+    incidents = forecast_columns(incidents)  # row selections then copy three columns, not all
     areas = grid["area_m2"].to_numpy(dtype=float)
-    ids = grid["cell_id"].tolist()
+    ids = id_ranks(grid["cell_id"].tolist())
+    centres = cell_centres(grid)  # once for every month and method
     rows = []
     for month in test_months:
         actual = month_counts(incidents, grid, categories=categories, month=month)
@@ -130,7 +158,7 @@ def backtest(
         for method in [*methods, "oracle"]:
             scores = actual if method == "oracle" else risk_surface(
                 incidents, categories=categories, target=month, grid=grid, method=method,
-                params=params)["score"].to_numpy()  # fmt: skip
+                params=params, centres=centres)["score"].to_numpy()  # fmt: skip
             for cov in coverages_pct:
                 hit, pai = measures(flag_cells(scores, areas, ids, cov / 100), actual, areas)
                 best = oracle_hits[cov][0]
