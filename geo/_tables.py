@@ -22,10 +22,13 @@ import ctypes.util
 import datetime as dt
 import functools
 import io
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -48,6 +51,8 @@ _STR_TYPES = {
     pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
 }
 """Arrow text becomes pandas' ``str`` dtype without a copy into Python strings."""
+
+T = TypeVar("T")
 
 Select = Callable[[list[str]], list[str]]
 """Given a file's header, the columns to keep."""
@@ -219,6 +224,68 @@ def iter_tables(
         if data.strip():
             yield _csv_table(data, raw_header, skip=0, first_line=line, **options)
         line += data.count(b"\n")
+
+
+def read_ahead(items: Iterator[T], *, depth: int = 1) -> Iterator[T]:
+    """
+    Run `items` in a background thread, at most `depth` items ahead of the consumer.
+
+    The reader's heavy parts (file reads, Arrow's parser, NumPy scans) let other Python
+    threads run, so the next table is read while this one is parsed. An exception in
+    `items` is raised to the consumer at the point it happened; a consumer that stops
+    early stops the thread.
+
+    Parameters
+    ----------
+    items
+        Any iterator.
+    depth
+        How many items may wait.
+
+    Yields
+    ------
+    object
+        The items of `items`, in order.
+
+    Examples
+    --------
+    >>> list(read_ahead(iter(range(5))))
+    [0, 1, 2, 3, 4]
+    """
+    waiting: queue.SimpleQueue = queue.SimpleQueue()
+    slots = threading.Semaphore(depth)  # an item is made only when there is room for it
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            while True:
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                item = next(items, done)
+                waiting.put((item, None))
+                if item is done:
+                    return
+        except BaseException as err:  # handed to the consumer, raised there
+            waiting.put((done, err))
+
+    thread = threading.Thread(target=produce, name="geo-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, err = waiting.get()
+            slots.release()
+            if err is not None:
+                raise err
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _pieces(path: Path, budget: int) -> Iterator[bytes]:

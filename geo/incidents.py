@@ -43,7 +43,14 @@ from pandas.api.types import union_categoricals
 
 from geo import parse_cache
 from geo._errors import InputFileError
-from geo._tables import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, iter_tables, release_memory
+from geo._tables import (
+    CSV_SUFFIXES,
+    XLSX_SUFFIXES,
+    RawTable,
+    iter_tables,
+    read_ahead,
+    release_memory,
+)
 from geo._validate import check_gdf
 from geo.crs import BNG, bng_box_to_lonlat
 from geo.gazetteer import Gazetteer
@@ -336,6 +343,7 @@ def iter_files(
     )
     use_cache = cache and gazetteer is None and parse_cache.enabled()
     ward_key = parse_cache.wards_hash(wards) if use_cache else ""
+    jobs = []  # (path, cache key, whether it must be read)
     for path in expand_paths(paths):
         key = (
             parse_cache.file_key(
@@ -344,23 +352,76 @@ def iter_files(
             if use_cache and path.is_file()
             else None
         )
-        entry = parse_cache.read(key) if key else None
-        if entry is None:
-            try:
-                with _gc_paused():
-                    entry = _load_file(path, context, ward_index)
-            except InputFileError as err:
-                if strict:
-                    raise
-                yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=str(err)), None)
-                continue
-            if key:
-                parse_cache.write(key, entry)
-        good, bad = entry.accepted, entry.rejected
-        counts = bad["reason"].value_counts()
-        reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
-        report = FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
-        yield LoadedFile(report, entry)
+        jobs.append((path, key, not (key and parse_cache.stored(key))))
+    pieces = read_ahead(  # a table and its file's end marker: the next file's table is read
+        _file_pieces([path for path, _, read in jobs if read], context), depth=2
+    )
+    try:
+        for path, key, read in jobs:
+            entry = None if read else parse_cache.read(key)
+            if entry is None:
+                tables = _tables_of(pieces if read else _file_pieces([path], context), path)
+                try:
+                    with _gc_paused():
+                        entry = _load_file(tables, context, ward_index)
+                except InputFileError as err:
+                    if strict:
+                        raise
+                    yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=str(err)), None)
+                    continue
+                finally:
+                    tables.close()  # the rest of a file that failed part-way is skipped
+                if key:
+                    parse_cache.write(key, entry)
+            good, bad = entry.accepted, entry.rejected
+            counts = bad["reason"].value_counts()
+            reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
+            report = FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
+            yield LoadedFile(report, entry)
+    finally:
+        pieces.close()
+
+
+def _file_pieces(paths: Sequence[Path], context: ParseContext) -> Iterator[tuple[Path, object]]:
+    """Yield ``(path, table)`` for each table of each file, then ``(path, None)``.
+
+    A file that cannot be read yields ``(path, error)`` instead of its end, so the
+    error reaches the caller at that file's turn.
+    """
+    for path in paths:
+        try:
+            for table in iter_tables(path, select=_used_columns(path.name, context)):
+                yield path, table
+        except InputFileError as err:
+            yield path, err
+            continue
+        yield path, None
+
+
+def _tables_of(pieces: Iterator[tuple[Path, object]], path: Path) -> Iterator[RawTable]:
+    """Yield the tables of `path` from `pieces` (raising its read error, if any).
+
+    Closed before its end (the file failed while parsed), it skips the file's other
+    pieces, so the next file starts where it should.
+    """
+    finished = False
+    try:
+        for where, item in pieces:
+            if where != path:
+                msg = f"read ahead out of order: {where} before {path}"
+                raise RuntimeError(msg)
+            if item is None or isinstance(item, InputFileError):
+                finished = True
+                if item is None:
+                    return
+                raise item
+            yield item
+        finished = True
+    finally:
+        if not finished:
+            for _, item in pieces:
+                if item is None or isinstance(item, InputFileError):
+                    break
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -467,10 +528,12 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_file(path: Path, context: ParseContext, wards: _WardIndex) -> parse_cache.CachedFile:
-    """Read, parse and validate one file (a large CSV piece by piece, see `iter_tables`)."""
+def _load_file(
+    tables: Iterable[RawTable], context: ParseContext, wards: _WardIndex
+) -> parse_cache.CachedFile:
+    """Parse and validate one file's tables (a large CSV's pieces, see `iter_tables`)."""
     goods, bads, kinds, rows_in, header = [], [], [], 0, []
-    for table in iter_tables(path, select=_used_columns(path.name, context)):
+    for table in tables:
         parsed = parse_table(table, context)
         good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
         goods.append(good)

@@ -150,6 +150,23 @@ def _paths(key: str) -> tuple[Path, Path, Path]:
     )
 
 
+def stored(key: str) -> bool:
+    """
+    Tell whether an entry is stored under `key` (it may still prove unusable to `read`).
+
+    Parameters
+    ----------
+    key
+        From `file_key`.
+
+    Returns
+    -------
+    bool
+        True if the entry's files exist.
+    """
+    return all(path.is_file() for path in _paths(key))
+
+
 def read(key: str) -> CachedFile | None:
     """
     Return the cached entry for `key`, or None if there is none or it is unusable.

@@ -247,3 +247,59 @@ def test_record_end_never_cuts_inside_quotes():
     buf = b'a,b\n1,"x\ny"\n2,"p\nq'
     assert buf[: _tables._record_end(buf)] == b'a,b\n1,"x\ny"\n'
     assert _tables._record_end(b'1,"open\nstill open') == 0
+
+
+# --- reading ahead ---------------------------------------------------------------------------
+
+
+def test_read_ahead_keeps_order_and_raises_where_the_error_was():
+    def items():
+        yield from range(3)
+        msg = "broken at 3"
+        raise ValueError(msg)
+
+    reader = _tables.read_ahead(items())
+    assert [next(reader) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="broken at 3"):
+        next(reader)
+
+
+def test_read_ahead_stops_its_thread_when_the_consumer_stops():
+    import threading
+
+    made = []
+
+    def items():
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    reader = _tables.read_ahead(items(), depth=2)
+    assert [next(reader) for _ in range(3)] == [0, 1, 2]
+    reader.close()
+    assert len(made) <= 6  # never ran far ahead
+    assert not any(t.name == "geo-read-ahead" for t in threading.enumerate())
+
+
+def test_a_file_failing_part_way_does_not_shift_the_next_files(tmp_path, wards, monkeypatch):
+    """Files read ahead: a file whose parse fails is skipped whole, the next one is intact."""
+    good = write_text(tmp_path / "a-good.csv", police_uk_csv(_mixed_rows()))
+    other = write_text(tmp_path / "c-other.csv", police_uk_csv(_mixed_rows()[:7]))
+    bad = write_text(tmp_path / "b-bad.csv", police_uk_csv(_mixed_rows()))
+    real = geo.incidents.parse_table
+
+    def failing(table, context):
+        if table.source == "b-bad.csv":
+            msg = "b-bad.csv: refused by the test"
+            raise _tables.InputFileError(msg)
+        return real(table, context)
+
+    monkeypatch.setattr(_tables, "READ_BUDGET", 500)  # each file in several pieces
+    monkeypatch.setattr(geo.incidents, "parse_table", failing)
+    result = load_incidents([good, bad, other], wards=wards, now=NOW, strict=False, cache=False)
+    alone = load_incidents([other], wards=wards, now=NOW, cache=False)
+
+    assert [f.error for f in result.files] == [None, "b-bad.csv: refused by the test", None]
+    assert result.files[2].rows_in == alone.rows_in == 7
+    mine = result.rejected[result.rejected["source_file"] == "c-other.csv"]
+    assert mine["line"].tolist() == alone.rejected["line"].tolist()
