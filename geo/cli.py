@@ -54,8 +54,24 @@ EXIT_BAD_INPUT = 2
 
 
 def _area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:
-    """Read the boundary file and return the wards ``--area`` selects."""
+    """Read the boundary file and return the wards ``--area`` selects.
+
+    ``--area`` may also name a boundary file itself: every ward in it is the area.
+    """
+    area = Path(args.area) if args.area else None
+    if area is not None and area.suffix.lower() in _BOUNDARY_SUFFIXES:
+        if args.boundaries is not None:
+            msg = "--area names a boundary file: leave out --boundaries (or give ward names)"
+            raise GeoInputError(msg)
+        if not area.is_file():
+            msg = f"--area {args.area!r}: no such boundary file"
+            raise GeoInputError(msg)
+        return read_wards(area)
     return select_wards(read_wards(args.boundaries or get_path("wards")), args.area)
+
+
+_BOUNDARY_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp"})
+"""What an ``--area`` that names a boundary file ends with."""
 
 
 def _load(
@@ -85,8 +101,9 @@ def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
         default="all",
         metavar="WARDS",
         help="the wards to study: names or codes from the boundary file, comma-separated "
-        "(case and spaces ignored), or 'all' (default); incidents outside them are rejected "
-        "as 'outside the district' unless --keep-outside",
+        "(case and spaces ignored), 'all' (default), or a boundary file (.geojson, .gpkg, "
+        ".shp) whose wards are all studied; incidents outside them are rejected as 'outside "
+        "the district' unless --keep-outside",
     )
     parser.add_argument(
         "--keep-outside",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.boundaries import district_outline, select_wards, study_area
+from geo.boundaries import district_outline, read_wards, select_wards, study_area
 from geo.cli import main
 from geo.crs import BNG
 from geo.datasets import get_path
@@ -178,6 +178,23 @@ def test_the_shipped_boundaries_file_is_a_whole_area(capsys):
 
     assert status == 0, err
     assert json.loads(out)["rows_in"] > 0
+
+
+def test_area_may_name_a_boundary_file_of_its_own(capsys, tmp_path):
+    two = select_wards(read_wards(get_path("wards")), "Hextable, swanley white oak")
+    path = tmp_path / "two_wards.geojson"
+    two.to_file(path, driver="GeoJSON")
+    _, by_name, _ = run(capsys, "validate", "--json", "--area", "Hextable, swanley white oak")
+    status, by_file, err = run(capsys, "validate", "--json", "--area", str(path))
+
+    assert status == 0, err
+    assert json.loads(by_file) == json.loads(by_name)
+    status, _, err = run(capsys, "validate", "--area", str(path), "--boundaries", str(path))
+    assert status == 2
+    assert "leave out --boundaries" in err
+    status, _, err = run(capsys, "validate", "--area", str(tmp_path / "missing.geojson"))
+    assert status == 2
+    assert "no such boundary file" in err
 
 
 def test_make_grid_over_scattered_parts_is_the_grid_of_each_part():
