@@ -422,11 +422,15 @@ def speed_sites(
     frame["fast"] = _limit_side(frame, max_limit_mph)
     frame["site"] = _site_keys(frame, link_m=link_m, attach_m=attach_m)
     positions = frame.groupby("site", sort=True).indices
-    groups = [frame.iloc[positions[k]] for k in sorted(positions)]
-    table = pd.DataFrame(_site_rows(frame, [positions[k] for k in sorted(positions)]),
-                         columns=SITE_COLUMNS)  # fmt: skip
+    members = [positions[k] for k in sorted(positions)]
+    table = pd.DataFrame(_site_rows(frame, members), columns=SITE_COLUMNS)
     near = nearest_street(table["x"].to_numpy(), table["y"].to_numpy(), streets)
-    table["road"] = [_site_name(g, street) for g, street in zip(groups, near, strict=True)]
+    roads = frame["road"].to_numpy(dtype=object)
+    wards = frame["ward_name"].to_numpy(dtype=object)
+    table["road"] = [
+        _site_name(roads[rows], wards[rows], street)
+        for rows, street in zip(members, near, strict=True)
+    ]
     table["site_id"] = table["road"] + "|" + table["site_id"]
     dup = table.groupby("site_id").cumcount()
     table["site_id"] = table["site_id"].where(
@@ -562,12 +566,14 @@ def _site_keys(frame: pd.DataFrame, *, link_m: float, attach_m: float) -> np.nda
     """Group rows into sites: same road and limit side chained within `link_m`; road-less attach."""
     keys = np.empty(len(frame), dtype=object)
     named = frame["road"] != ""
-    for (road, fast), group in frame[named].groupby(["road", "fast"], sort=True):
-        xy = group[["x", "y"]].to_numpy()
-        labels = chain_labels(xy, link_m)
-        side = "|over" if fast else ""
-        keys[group.index.to_numpy()] = [f"{road}{side}#{label}" for label in labels]
+    xy = frame[["x", "y"]].to_numpy(dtype=float)
     anchors = frame[named]
+    groups = anchors.groupby(["road", "fast"], sort=True).indices  # positions in `anchors`
+    for road, fast in sorted(groups):
+        rows = anchors.index.to_numpy()[groups[road, fast]]  # labels of `frame`'s RangeIndex
+        labels = chain_labels(xy[rows], link_m)
+        side = "|over" if fast else ""
+        keys[rows] = [f"{road}{side}#{label}" for label in labels]
     for i in np.flatnonzero(~named.to_numpy()):
         x, y = frame.at[i, "x"], frame.at[i, "y"]
         if len(anchors):
@@ -580,14 +586,17 @@ def _site_keys(frame: pd.DataFrame, *, link_m: float, attach_m: float) -> np.nda
     return keys
 
 
-def _site_name(g: pd.DataFrame, street: str) -> str:
-    """Name a site: its road, "A225 at High Street" for a numbered road, else the street."""
-    named = g[g["road"] != ""]
+def _site_name(roads: np.ndarray, wards: np.ndarray, street: str) -> str:
+    """Name a site from its rows' roads and wards (in row order) and its nearest street.
+
+    Its first named road, as "A225 at High Street" for a numbered road; else the street.
+    """
+    named = roads[roads != ""]
     if len(named):
-        road = str(named["road"].iloc[0])
+        road = str(named[0])
         numbered = bool(re.match(_ROAD_NUMBER, road))
         return f"{road} at {street}" if numbered and street and street != road else road
-    return street or f"unnamed road in {g['ward_name'].iloc[0]}"
+    return street or f"unnamed road in {wards[0]}"
 
 
 def _site_rows(frame: pd.DataFrame, groups: list[np.ndarray]) -> list[dict[str, object]]:
