@@ -359,27 +359,40 @@ def iter_files(
     try:
         for path, key, read in jobs:
             entry = None if read else parse_cache.read(key)
-            if entry is None:
+            if entry is None:  # not cached, or a damaged entry: parsed here
                 tables = _tables_of(pieces if read else _file_pieces([path], context), path)
                 try:
-                    with _gc_paused():
-                        entry = _load_file(tables, context, ward_index)
+                    entry = _parse_file(tables, context, ward_index)
                 except InputFileError as err:
                     if strict:
                         raise
                     yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=str(err)), None)
                     continue
-                finally:
-                    tables.close()  # the rest of a file that failed part-way is skipped
                 if key:
                     parse_cache.write(key, entry)
-            good, bad = entry.accepted, entry.rejected
-            counts = bad["reason"].value_counts()
-            reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
-            report = FileReport(path.name, entry.kind, entry.rows_in, len(good), len(bad), reasons)
-            yield LoadedFile(report, entry)
+            yield LoadedFile(_report(path, entry), entry)
     finally:
         pieces.close()
+
+
+def _parse_file(
+    tables: Iterator[RawTable], context: ParseContext, wards: _WardIndex
+) -> parse_cache.CachedFile:
+    """Parse one file's tables with the cycle collector paused; close `tables` after."""
+    try:
+        with _gc_paused():
+            return _load_file(tables, context, wards)
+    finally:
+        tables.close()  # the rest of a file that failed part-way is skipped
+
+
+def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
+    """Count one file's accepted and rejected rows, and its reasons."""
+    counts = entry.rejected["reason"].value_counts()
+    reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
+    return FileReport(
+        path.name, entry.kind, entry.rows_in, len(entry.accepted), len(entry.rejected), reasons
+    )
 
 
 def _file_pieces(paths: Sequence[Path], context: ParseContext) -> Iterator[tuple[Path, object]]:
