@@ -42,7 +42,7 @@ from geo.resources import WeekOverrides, read_resources
 from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS
 from geo.store import plan_history
-from geo.taxonomy import CATEGORIES
+from geo.taxonomy import check_categories
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -231,10 +231,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     result = _load(args, strict=True, wards=wards)
     incidents = result.accepted
     cats = [c for c in args.category.split("+") if c]
-    unknown = [c for c in cats if c not in CATEGORIES]
-    if unknown:
-        msg = f"unknown category {unknown}; expected some of {list(CATEGORIES)}"
-        raise GeoInputError(msg)
+    check_categories(cats)
     if incidents.empty:
         msg = "no incidents were accepted from the files given"
         raise GeoInputError(msg)

@@ -19,7 +19,7 @@ import geopandas as gpd
 
 from geo._errors import GeoInputError
 from geo.safe_text import terminal_text
-from geo.taxonomy import CATEGORIES, LABELS
+from geo.taxonomy import LABELS, check_categories
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -98,10 +98,7 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], dt.date | None]:
         msg = f"{args.out}: --out must be an .html file"
         raise GeoInputError(msg)
     categories = list(dict.fromkeys(args.category or []))
-    unknown = [c for c in categories if c not in CATEGORIES]
-    if unknown:
-        msg = f"unknown category {unknown}; expected some of {list(CATEGORIES)}"
-        raise GeoInputError(msg)
+    check_categories(categories)
     if args.months < 1:
         msg = f"--months must be 1 or more, got {args.months}"
         raise GeoInputError(msg)

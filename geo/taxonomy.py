@@ -32,7 +32,10 @@ environmental ones (`ENVIRONMENTAL_SIGNALS`) as signs of a neglected place.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
+
+from geo._errors import GeoInputError
 
 CATEGORIES: tuple[str, ...] = (
     "asb",
@@ -149,6 +152,34 @@ _SYNONYMS: MappingProxyType[str, str] = MappingProxyType(
         "theft": "other_theft",
     }
 )
+
+
+def check_categories(names: Iterable[str]) -> None:
+    """
+    Refuse names that are not among `CATEGORIES` (a command's ``--category``).
+
+    Parameters
+    ----------
+    names
+        Category names.
+
+    Raises
+    ------
+    GeoInputError
+        Naming the unknown ones and the known ones.
+
+    Examples
+    --------
+    >>> check_categories(["asb", "burglary"])
+    >>> check_categories(["asb", "arson"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo._errors.GeoInputError: unknown category ['arson']; expected some of ['asb', ...]
+    """
+    unknown = [c for c in names if c not in CATEGORIES]
+    if unknown:
+        msg = f"unknown category {unknown}; expected some of {list(CATEGORIES)}"
+        raise GeoInputError(msg)
 
 
 def _fold(label: str) -> str:
