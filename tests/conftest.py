@@ -31,3 +31,19 @@ def wards():
 def police_sample() -> Path:
     """40 real police.uk rows (see tests/fixtures/README.md)."""
     return FIXTURES / "police_uk_2025-09_sample.csv"
+
+
+@pytest.fixture
+def parsed_files(monkeypatch) -> list[str]:
+    """The names of the tables the loader parses during the test, in order (not from cache)."""
+    from geo import incidents
+
+    calls: list[str] = []
+    real = incidents.parse_table
+
+    def counting(table, context):
+        calls.append(table.source)
+        return real(table, context)
+
+    monkeypatch.setattr(incidents, "parse_table", counting)
+    return calls

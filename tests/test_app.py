@@ -311,20 +311,11 @@ def test_only_a_signed_in_sergeant_approves_and_the_approval_names_them(tmp_path
     assert approvals["who"].tolist() == ["PS 1234 Smith"]
 
 
-def test_a_warm_start_reads_the_parse_cache_not_the_csvs(monkeypatch):
+def test_a_warm_start_reads_the_parse_cache_not_the_csvs(parsed_files):
     """A second start (a new process: Streamlit's caches empty) parses no CSV again."""
     import streamlit as st
 
-    from geo import incidents
-
-    parsed: list[str] = []
-    real = incidents.parse_table
-
-    def counting(table, context):
-        parsed.append(table.source)
-        return real(table, context)
-
-    monkeypatch.setattr(incidents, "parse_table", counting)
+    parsed = parsed_files
     st.cache_resource.clear()
     st.cache_data.clear()
     cold = run()

@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from geo import incidents, parse_cache
+from geo import parse_cache
 from geo.datasets import get_path
 from geo.home import cache_dir
 from geo.incidents import load_incidents
@@ -20,18 +20,6 @@ def month(tmp_path):
     return shutil.copy(source, tmp_path / source.name)
 
 
-def _count_parses(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    real = incidents.parse_table
-
-    def counting(table, context):
-        calls.append(table.source)
-        return real(table, context)
-
-    monkeypatch.setattr(incidents, "parse_table", counting)
-    return calls
-
-
 def _same(a, b) -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(a.accepted), pd.DataFrame(b.accepted))
     pd.testing.assert_frame_equal(a.rejected, b.rejected)
@@ -41,8 +29,8 @@ def _same(a, b) -> None:
     ]
 
 
-def test_the_second_load_reads_the_cache_not_the_csv(month, wards, monkeypatch):
-    calls = _count_parses(monkeypatch)
+def test_the_second_load_reads_the_cache_not_the_csv(month, wards, parsed_files):
+    calls = parsed_files
     first = load_incidents([month], wards=wards, now=NOW)
     second = load_incidents([month], wards=wards, now=NOW)
 
@@ -52,8 +40,8 @@ def test_the_second_load_reads_the_cache_not_the_csv(month, wards, monkeypatch):
     assert second.accepted.crs == "EPSG:27700"
 
 
-def test_a_changed_file_is_read_again(month, wards, monkeypatch):
-    calls = _count_parses(monkeypatch)
+def test_a_changed_file_is_read_again(month, wards, parsed_files):
+    calls = parsed_files
     first = load_incidents([month], wards=wards, now=NOW)
     lines = month.read_text(encoding="utf-8").splitlines(keepends=True)
     month.write_text("".join(lines[:-5]), encoding="utf-8")  # the last 5 rows deleted
@@ -63,12 +51,13 @@ def test_a_changed_file_is_read_again(month, wards, monkeypatch):
     assert second.rows_in == first.rows_in - 5
 
 
-def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(month, wards, monkeypatch):
+def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(month, wards, parsed_files):
     first = load_incidents([month], wards=wards, now=NOW)
     folder = cache_dir() / "incidents"
     for path in folder.glob("*.parquet"):
         path.write_bytes(b"not parquet")
-    calls = _count_parses(monkeypatch)
+    parsed_files.clear()  # count from here
+    calls = parsed_files
 
     second = load_incidents([month], wards=wards, now=NOW)
     assert calls == [month.name]
@@ -83,8 +72,8 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(month, wards, monkeyp
     assert calls == [month.name, month.name]
 
 
-def test_the_key_covers_wards_settings_clock_and_version(month, wards, monkeypatch):
-    calls = _count_parses(monkeypatch)
+def test_the_key_covers_wards_settings_clock_and_version(month, wards, monkeypatch, parsed_files):
+    calls = parsed_files
     load_incidents([month], wards=wards, now=NOW)
     load_incidents([month], wards=wards.iloc[:10], now=NOW)
     load_incidents([month], wards=wards, now=NOW + dt.timedelta(days=40))
