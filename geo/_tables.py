@@ -46,6 +46,9 @@ _POOL = pa.default_memory_pool()
 whole-file read. It keeps freed pages for reuse, so `release_memory` hands them back
 between files."""
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 _STR_TYPES = {
     pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
     pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
@@ -329,10 +332,10 @@ def _file_encoding(path: Path) -> str:
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if head.startswith(_UTF16_BOMS):
             return "utf-16"
         _sniff(head, path.name)
-        bom = head.startswith(b"\xef\xbb\xbf")
+        bom = head.startswith(_UTF8_BOM)
         block = head[3:] if bom else head
         try:
             while block:
@@ -341,8 +344,15 @@ def _file_encoding(path: Path) -> str:
                 block = handle.read(1 << 24)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "utf-8-sig" if bom else "cp1252"
-    return "utf-8-sig" if bom else "utf-8"
+            return _encoding_name(bom=bom, utf8=False)
+    return _encoding_name(bom=bom, utf8=True)
+
+
+def _encoding_name(*, bom: bool, utf8: bool) -> str:
+    """Name the encoding read: a UTF-8 BOM wins; else UTF-8 if valid, else Windows-1252."""
+    if bom:
+        return "utf-8-sig"
+    return "utf-8" if utf8 else "cp1252"
 
 
 def _transcode(piece: bytes, encoding: str, *, start: bool) -> bytes:
@@ -351,7 +361,7 @@ def _transcode(piece: bytes, encoding: str, *, start: bool) -> bytes:
     Pieces end at line feeds, which never fall inside a UTF-8 character, so each
     piece decodes alone; `start` marks the first piece (which may hold a BOM).
     """
-    if start and piece.startswith(b"\xef\xbb\xbf"):
+    if start and piece.startswith(_UTF8_BOM):
         piece = piece[3:]
     if encoding == "cp1252":
         return piece.decode("cp1252", errors="replace").encode("utf-8")
@@ -389,21 +399,13 @@ def _sniff(data: bytes, source: str) -> None:
         raise InputFileError(msg)
 
 
-def _decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode bytes as UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as err:
-            msg = f"{source}: not readable as UTF-16 text ({err.reason} at byte {err.start})"
-            raise InputFileError(msg) from err
-    _sniff(data, source)
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+def _from_utf16(data: bytes, source: str) -> bytes:
+    """Transcode UTF-16 text with a byte-order mark to UTF-8."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as err:
+        msg = f"{source}: not readable as UTF-16 text ({err.reason} at byte {err.start})"
+        raise InputFileError(msg) from err
 
 
 def _cell_text(value: object) -> str:
@@ -562,23 +564,24 @@ def _to_utf8(data: bytes, source: str) -> tuple[bytes, str]:
     """Return the file's bytes as UTF-8 (BOM removed) and the encoding it was in.
 
     UTF-16 with a BOM is transcoded; bytes that are not valid UTF-8 are read as
-    Windows-1252 (or, after a UTF-8 BOM, with replacement characters), as before.
+    Windows-1252 (or, after a UTF-8 BOM, with replacement characters).
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, encoding = _decode(data, source)
-        return text.encode("utf-8"), encoding
+    if data.startswith(_UTF16_BOMS):
+        return _from_utf16(data, source), "utf-16"
     _sniff(data, source)
-    bom = data.startswith(b"\xef\xbb\xbf")
+    bom = data.startswith(_UTF8_BOM)
     body = data[3:] if bom else data
-    if body.isascii():  # a fast scan; ASCII is UTF-8
-        return body, "utf-8-sig" if bom else "utf-8"
+    encoding = _encoding_name(bom=bom, utf8=body.isascii() or _is_utf8(body))
+    return _transcode(data, encoding, start=True), encoding
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Tell whether bytes are valid UTF-8."""
     try:
-        body.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
-        if bom:
-            return body.decode("utf-8", errors="replace").encode("utf-8"), "utf-8-sig"
-        return body.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
-    return body, "utf-8-sig" if bom else "utf-8"
+        return False
+    return True
 
 
 def _header(data: bytes, source: str) -> tuple[list[str], int]:
