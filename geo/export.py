@@ -135,8 +135,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a flat copy of `frame` (`flat_frame`) with every text cell made formula-safe."""
     out = flat_frame(frame).copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(csv_cell)
+        out[col] = _guarded(out[col])
     return out
 
 
@@ -186,7 +185,10 @@ class RejectedCsv:
 
 
 def _guarded(column: pd.Series) -> pd.Series | np.ndarray:
-    """Formula-guard one column's text; a categorical column once per distinct value."""
+    """Formula-guard one column's text (`csv_cell`), a categorical once per distinct value.
+
+    Columns of numbers, dates and other non-text values come back unchanged.
+    """
     if isinstance(column.dtype, pd.CategoricalDtype):
         cats = np.array([csv_cell(c) for c in column.cat.categories], dtype=object)
         codes = column.cat.codes.to_numpy()
@@ -426,8 +428,8 @@ def _write_geojson(path: Path, table: pd.DataFrame, about: Mapping[str, str]) ->
     for col in fields.columns:
         if pd.api.types.is_datetime64_any_dtype(fields[col]):
             fields[col] = fields[col].dt.strftime("%Y-%m-%d %H:%M")
-        elif fields[col].dtype == object or pd.api.types.is_string_dtype(fields[col]):
-            fields[col] = fields[col].map(csv_cell)
+        else:
+            fields[col] = _guarded(fields[col])
     body = json.loads(gpd.GeoDataFrame(fields, geometry=shapes.geometry.to_numpy(),
                                        crs=shapes.crs).to_json(drop_id=True))  # fmt: skip
     body["about"] = dict(about)
