@@ -40,7 +40,7 @@ from geo.labels import category_words, display_frame
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.resources import WeekOverrides, read_resources
 from geo.safe_text import terminal_text
-from geo.settings import DEFAULT_SETTINGS
+from geo.settings import DEFAULT_SETTINGS, LoadSettings
 from geo.store import plan_history
 from geo.taxonomy import check_categories
 
@@ -79,9 +79,14 @@ def _load(
 ) -> LoadResult:
     """Load the incident files named on the command line with the chosen wards."""
     wards = _area_wards(args) if wards is None else wards
+    paths, settings = _inputs(args)
+    return load_incidents(paths, wards=wards, strict=strict, settings=settings)
+
+
+def _inputs(args: argparse.Namespace) -> tuple[list[Path], LoadSettings]:
+    """Return the files to read (default: the shipped police.uk months) and load settings."""
     settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
-    return load_incidents(args.paths or [get_path("police_uk")], wards=wards, strict=strict,
-                          settings=settings)  # fmt: skip
+    return args.paths or [get_path("police_uk")], settings
 
 
 def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
@@ -184,8 +189,7 @@ def _print_validation(summary: dict[str, object]) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     wards = _area_wards(args)
-    settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
-    paths = args.paths or [get_path("police_uk")]
+    paths, settings = _inputs(args)
     with contextlib.ExitStack() as stack:  # one file's rows held at a time
         sink = (  # every text cell formula-guarded (it came from a file)
             stack.enter_context(RejectedCsv(args.rejected, list(REJECTED_COLUMNS)))
