@@ -807,10 +807,8 @@ def group_slice_counts(
     [[1, 0, 0, 0], [0, 0, 0, 1]]
     """
     n_slices = 2 * window.n
-    edges = pd.DatetimeIndex(window.edges).as_unit("ns")
-    dates = pd.DatetimeIndex(pd.to_datetime(occurred)).as_unit("ns")
-    idx = edges.searchsorted(dates, side="right") - 1
-    keep = (idx >= 0) & (idx < n_slices)
+    idx = window.slice_index(occurred)
+    keep = idx >= 0
     flat = np.asarray(group)[keep] * n_slices + idx[keep]
     return np.bincount(flat, minlength=n_groups * n_slices).reshape(n_groups, n_slices)
 

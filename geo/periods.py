@@ -155,11 +155,23 @@ class Window:
         >>> w.slice_counts(dates).tolist()
         [1, 0, 0, 1]
         """
+        idx = self.slice_index(occurred)
+        return np.bincount(idx[idx >= 0], minlength=2 * self.n)
+
+    def slice_index(self, occurred: pd.Series) -> np.ndarray:
+        """
+        Return each date's slice (``0`` to ``2 n - 1``), or -1 outside both windows.
+
+        Examples
+        --------
+        >>> w = window("2025-09", months=2)  # 2025-08..09, after 2025-06..07
+        >>> w.slice_index(pd.Series(pd.to_datetime(["2025-06-01", "2025-10-01"]))).tolist()
+        [0, -1]
+        """
         edges = pd.DatetimeIndex(self.edges).as_unit("ns")
         dates = pd.DatetimeIndex(pd.to_datetime(occurred)).as_unit("ns")
         idx = edges.searchsorted(dates, side="right") - 1
-        idx = idx[(idx >= 0) & (idx < 2 * self.n)]
-        return np.bincount(idx, minlength=2 * self.n)
+        return np.where((idx >= 0) & (idx < 2 * self.n), idx, -1)
 
 
 def window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> Window:
