@@ -114,3 +114,21 @@ def count_in_cells(
     return np.bincount(
         first.to_numpy(), weights=w[first.index.to_numpy()], minlength=len(cells)
     ).astype(float)
+
+
+def cell_centres(grid: gpd.GeoDataFrame) -> np.ndarray:
+    """
+    Return the centroids of the cells of `grid` as an ``(n, 2)`` array of x, y.
+
+    Computing them takes about 0.1 s per 100,000 cells, so `geo.evaluate.backtest`
+    computes them once per grid and passes them to every `geo.forecast.risk_surface`
+    call; Gi* (`geo.hotspots.gi_star_bins`) uses them as its neighbours' positions.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cell_centres(make_grid(shapely.box(0, 0, 300, 150), cell_m=150)).tolist()
+    [[75.0, 75.0], [225.0, 75.0]]
+    """
+    centroids = grid.geometry.centroid
+    return np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])

@@ -96,7 +96,7 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.boundaries import district_outline
 from geo.crs import BNG
-from geo.grid import count_in_cells, make_grid
+from geo.grid import cell_centres, count_in_cells, make_grid
 from geo.periods import Window, data_coverage, trend_class, trend_words
 from geo.periods import window as time_window
 from geo.settings import HotspotParams
@@ -279,7 +279,7 @@ def gi_star_bins(
     n = len(cells)
     if n < 3 or not np.any(counts):
         return np.zeros(n, dtype=int)
-    centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+    centres = cell_centres(cells)
     y = np.asarray(counts, dtype=float)
     if method == "all":
         return _gi_star_bins_esda(y, centres, cell_m=cell_m, permutations=permutations,
