@@ -91,9 +91,11 @@ def wards() -> gpd.GeoDataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading incidents...")
 def _loaded(
-    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int],  # noqa: ARG001
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],  # noqa: ARG001 - part of the cache key
+    wards_key: tuple[str, int],
     settings: Settings,
-) -> Loaded:  # fmt: skip
+) -> Loaded:
     return pipeline.load(list(paths), wards=_wards(*wards_key), settings=settings, strict=False)
 
 
@@ -142,8 +144,10 @@ def safe_upload_name(name: str) -> str:
 def save_upload(name: str, data: bytes) -> str:
     """Keep an uploaded file under its content hash and use it for this session."""
     if len(data) > MAX_UPLOAD_BYTES:
-        msg = (f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
-               f"be is {MAX_UPLOAD_BYTES / 1e6:.0f} MB; split it by month")  # fmt: skip
+        msg = (
+            f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
+            f"be is {MAX_UPLOAD_BYTES / 1e6:.0f} MB; split it by month"
+        )
         raise ValueError(msg)
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = uploads_dir() / digest
@@ -157,8 +161,18 @@ def save_upload(name: str, data: bytes) -> str:
     return str(path)
 
 
-CSU_FIELDS = ("date", "time", "category", "longitude", "latitude", "easting", "northing",
-              "postcode", "location", "incident_id")  # fmt: skip
+CSU_FIELDS = (
+    "date",
+    "time",
+    "category",
+    "longitude",
+    "latitude",
+    "easting",
+    "northing",
+    "postcode",
+    "location",
+    "incident_id",
+)
 """The CSU log fields a file's columns can be mapped to, in the order the Data page asks."""
 
 
@@ -179,8 +193,9 @@ def map_upload(path: str, mapping: Mapping[str, str]) -> str:
     source = Path(path)
     out = source.with_name(f"{source.stem} (columns mapped){source.suffix}")
     rename_columns(source, {k: v for k, v in mapping.items() if v}, out)
-    st.session_state["uploads"] = [str(out) if p == path else p
-                                   for p in st.session_state.get("uploads", [])]  # fmt: skip
+    st.session_state["uploads"] = [
+        str(out) if p == path else p for p in st.session_state.get("uploads", [])
+    ]
     return str(out)
 
 
@@ -274,9 +289,15 @@ def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
     base = filtered(incidents, chosen)
     covered = {pd.Period(m, freq="M") for m in months_of(incidents)}
     counts = pd.to_datetime(base["occurred"]).dt.to_period("M").value_counts()
-    rows = [{"month": m.strftime("%b %Y"), "series": "incidents", "order": i,
-             "count": int(counts.get(m, 0)) if m in covered else None}
-            for i, m in enumerate(chosen.period.months)]  # fmt: skip
+    rows = [
+        {
+            "month": m.strftime("%b %Y"),
+            "series": "incidents",
+            "order": i,
+            "count": int(counts.get(m, 0)) if m in covered else None,
+        }
+        for i, m in enumerate(chosen.period.months)
+    ]
     return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
@@ -291,9 +312,16 @@ def internal_map(
     fit_to_sites: bool = False,
 ) -> folium.Map:
     """Build the internal map (`geo.internal_map.internal_map`) with the app's settings."""
-    return _internal_map(wards_frame, incidents, heat=heat, points=points, hotspots=hotspots,
-                         deployments=deployments, fit_to_sites=fit_to_sites,
-                         settings=SETTINGS.maps)  # fmt: skip
+    return _internal_map(
+        wards_frame,
+        incidents,
+        heat=heat,
+        points=points,
+        hotspots=hotspots,
+        deployments=deployments,
+        fit_to_sites=fit_to_sites,
+        settings=SETTINGS.maps,
+    )
 
 
 # --- the PACT page -----------------------------------------------------------------------------
@@ -345,16 +373,28 @@ def _resources(path: str, stamp: int) -> Resources:  # noqa: ARG001
 
 @st.cache_resource(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
 def _week(
-    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int],
-    resources_key: tuple[str, int], week: dt.date, overrides: WeekOverrides,
-    db_key: tuple[str, int], replan: int | None, settings: Settings,
-) -> WeekRun:  # fmt: skip
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    resources_key: tuple[str, int],
+    week: dt.date,
+    overrides: WeekOverrides,
+    db_key: tuple[str, int],
+    replan: int | None,
+    settings: Settings,
+) -> WeekRun:
     data = _loaded(paths, stamps, wards_key, settings)
     db = Path(db_key[0])
     start = pipeline.week_state(db, week) if replan is not None else None
-    return pipeline.run_week(data, week=week, resources=_resources(*resources_key),
-                             overrides=overrides, db=db, settings=settings,
-                             replan=start)  # fmt: skip
+    return pipeline.run_week(
+        data,
+        week=week,
+        resources=_resources(*resources_key),
+        overrides=overrides,
+        db=db,
+        settings=settings,
+        replan=start,
+    )
 
 
 def week_run(
@@ -365,9 +405,17 @@ def week_run(
 
     `replan` is the version of the week's approved plan to re-plan from, or None.
     """
-    return _week(tuple(paths), _stamps(paths), _stamp(get_path("wards")),
-                 _stamp(default_resources_path()), monday_of(week), overrides,
-                 _stamp(plan_db()), replan, SETTINGS)  # fmt: skip
+    return _week(
+        tuple(paths),
+        _stamps(paths),
+        _stamp(get_path("wards")),
+        _stamp(default_resources_path()),
+        monday_of(week),
+        overrides,
+        _stamp(plan_db()),
+        replan,
+        SETTINGS,
+    )
 
 
 def week_state(week: dt.date) -> StoredPlan | None:
@@ -425,18 +473,33 @@ def hotspots(
     paths: Sequence[str], category: str, as_of: str, months: int, rank_by: str = "harm"
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the hotspots of a category and their incidents (cached)."""
-    return _hotspots(tuple(paths), _stamps(paths), _stamp(get_path("wards")), category, as_of,
-                     months, rank_by, SETTINGS)  # fmt: skip
+    return _hotspots(
+        tuple(paths),
+        _stamps(paths),
+        _stamp(get_path("wards")),
+        category,
+        as_of,
+        months,
+        rank_by,
+        SETTINGS,
+    )
 
 
 @st.cache_resource(max_entries=16, show_spinner="Finding hotspots...")
 def _hotspots(
-    paths: tuple[str, ...], stamps: tuple[int, ...], wards_key: tuple[str, int], category: str,
-    as_of: str, months: int, rank_by: str, settings: Settings,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    category: str,
+    as_of: str,
+    months: int,
+    rank_by: str,
+    settings: Settings,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     data = _loaded(paths, stamps, wards_key, settings)
-    spots, members, _ = pipeline.hotspots(data, category=category, as_of=as_of, months=months,
-                                          rank_by=rank_by, settings=settings)  # fmt: skip
+    spots, members, _ = pipeline.hotspots(
+        data, category=category, as_of=as_of, months=months, rank_by=rank_by, settings=settings
+    )
     return spots, members
 
 
@@ -458,11 +521,19 @@ def export_bytes(write: object, suffix: str) -> bytes:
         return path.read_bytes()
 
 
-def hotspot_export(spots: gpd.GeoDataFrame, members: gpd.GeoDataFrame, *, suffix: str,
-                   title: str, period: str, sources: Sequence[str]) -> bytes:  # fmt: skip
+def hotspot_export(
+    spots: gpd.GeoDataFrame,
+    members: gpd.GeoDataFrame,
+    *,
+    suffix: str,
+    title: str,
+    period: str,
+    sources: Sequence[str],
+) -> bytes:
     """Return a task-and-finish export of hotspots (XLSX: hotspots, incidents, about)."""
-    about = about_block(title=title, period=period, sources=list(sources),
-                        settings=SETTINGS.hotspots)  # fmt: skip
+    about = about_block(
+        title=title, period=period, sources=list(sources), settings=SETTINGS.hotspots
+    )
     return export_bytes(lambda path: write_hotspots(path, spots, members, about=about), suffix)
 
 

@@ -12,8 +12,9 @@ st.write(
     "either accepted or rejected with a reason; nothing is dropped silently."
 )
 if _auth.may("upload"):
-    uploads = st.file_uploader("Add files", type=["csv", "xlsx"], accept_multiple_files=True,
-                               key="uploader")  # fmt: skip
+    uploads = st.file_uploader(
+        "Add files", type=["csv", "xlsx"], accept_multiple_files=True, key="uploader"
+    )
     kept = []
     mapped = st.session_state.setdefault("mapped", {})  # upload -> its column-mapped copy
     for upload in uploads or []:  # the files in the box are the files in use: x removes one
@@ -32,12 +33,19 @@ else:
 
 
 def _report(files: list) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"File": f.source_file, "Kind": f.kind or "unreadable", "Rows in": f.rows_in,
-         "Accepted": f.accepted, "Rejected": f.rejected,
-         "Reasons": "; ".join(f"{k}: {v}" for k, v in f.reasons.items()) or f.error or ""}
-        for f in files
-    ])  # fmt: skip
+    return pd.DataFrame(
+        [
+            {
+                "File": f.source_file,
+                "Kind": f.kind or "unreadable",
+                "Rows in": f.rows_in,
+                "Accepted": f.accepted,
+                "Rejected": f.rejected,
+                "Reasons": "; ".join(f"{k}: {v}" for k, v in f.reasons.items()) or f.error or "",
+            }
+            for f in files
+        ]
+    )
 
 
 files = _cache.running_on()
@@ -60,11 +68,18 @@ if mine:
         if not header or not _auth.may("upload"):
             continue
         with st.expander(f"Map the columns of {f.source_file}", expanded=True):
-            st.caption("Say which column holds each field: a date, a category and a place "
-                       "(longitude and latitude, easting and northing, or a postcode) at least.")
-            choice = {field: st.selectbox(field.replace("_", " ").capitalize(),
-                                          ["", *header], key=f"map-{f.source_file}-{field}")
-                      for field in _cache.CSU_FIELDS}  # fmt: skip
+            st.caption(
+                "Say which column holds each field: a date, a category and a place "
+                "(longitude and latitude, easting and northing, or a postcode) at least."
+            )
+            choice = {
+                field: st.selectbox(
+                    field.replace("_", " ").capitalize(),
+                    ["", *header],
+                    key=f"map-{f.source_file}-{field}",
+                )
+                for field in _cache.CSU_FIELDS
+            }
             if st.button("Use these columns", key=f"map-{f.source_file}"):
                 try:
                     copy = _cache.map_upload(mine[f.source_file], choice)

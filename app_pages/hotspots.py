@@ -21,24 +21,34 @@ with st.sidebar:
     rank_by = st.radio("Rank by", ["harm", "count"], horizontal=True)
 
 spots, members = _cache.hotspots(_cache.running_on(), category, as_of, span, rank_by)
-st.caption(f"{len(spots)} hotspots of {_cache.label(category)} in the {span} month(s) to the "
-           f"end of {_cache.month_words(as_of)}, ranked by {rank_by}. The numbers on the map are "
-           "their ranks.")  # fmt: skip
-show_map(_cache.internal_map(_cache.wards(), members, heat=False, points=True, hotspots=spots),
-         key="hotspot-map")  # fmt: skip
+st.caption(
+    f"{len(spots)} hotspots of {_cache.label(category)} in the {span} month(s) to the "
+    f"end of {_cache.month_words(as_of)}, ranked by {rank_by}. The numbers on the map are "
+    "their ranks."
+)
+show_map(
+    _cache.internal_map(_cache.wards(), members, heat=False, points=True, hotspots=spots),
+    key="hotspot-map",
+)
 names = _cache.hotspot_names(spots)
-chosen = st.multiselect("Hotspots to export (none chosen = all)", list(names),
-                        format_func=names.get)  # fmt: skip
+chosen = st.multiselect(
+    "Hotspots to export (none chosen = all)", list(names), format_func=names.get
+)
 st.dataframe(_cache.hotspot_table(spots), hide_index=True, width="stretch")
 picked = spots[spots["hotspot_id"].isin(chosen)] if chosen else spots
 picked_members = members[members["hotspot_id"].isin(picked["hotspot_id"])]
-meta = {"title": f"{_cache.label(category)} hotspots for a task-and-finish group",
-        "period": f"{span} month(s) to {as_of}",
-        "sources": [p.rsplit("/", 1)[-1] for p in _cache.running_on()]}  # fmt: skip
+meta = {
+    "title": f"{_cache.label(category)} hotspots for a task-and-finish group",
+    "period": f"{span} month(s) to {as_of}",
+    "sources": [p.rsplit("/", 1)[-1] for p in _cache.running_on()],
+}
 cols = st.columns(3)
 for col, suffix in zip(cols, [".xlsx", ".csv", ".geojson"], strict=True):
-    col.download_button(f"Download {suffix[1:].upper()}",
-                        _cache.hotspot_export(picked, picked_members, suffix=suffix, **meta),
-                        file_name=f"hotspots-{category.replace('+', '-and-')}-{as_of}{suffix}",
-                        disabled=not _auth.may("export"), on_click=_auth.audit,
-                        args=("export", f"hotspots {category} {as_of}{suffix}"))  # fmt: skip
+    col.download_button(
+        f"Download {suffix[1:].upper()}",
+        _cache.hotspot_export(picked, picked_members, suffix=suffix, **meta),
+        file_name=f"hotspots-{category.replace('+', '-and-')}-{as_of}{suffix}",
+        disabled=not _auth.may("export"),
+        on_click=_auth.audit,
+        args=("export", f"hotspots {category} {as_of}{suffix}"),
+    )

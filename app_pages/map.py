@@ -24,16 +24,20 @@ with st.sidebar:
         format_func=_cache.label,
     )
     first, last = st.select_slider(
-        "Months", options=months,
+        "Months",
+        options=months,
         value=(_cache.month_range(held[0], latest)[-3:][0], latest),
         format_func=_cache.month_words,
-    )  # fmt: skip
+    )
     chosen_wards = st.multiselect("Wards (none chosen = all)", sorted(wards["ward_name"]))
     heat = st.toggle("Heat", value=True)
     points = st.toggle("Incident points", value=True)
     show_hotspots = st.toggle("ASB and criminal damage hotspots (last 3 months)", value=True)
-    show_plan = st.toggle("This week's suggested plan", value=False,
-                          help="Plans the week (hotspots, forecast, cameras): a few seconds.")
+    show_plan = st.toggle(
+        "This week's suggested plan",
+        value=False,
+        help="Plans the week (hotspots, forecast, cameras): a few seconds.",
+    )
 
 chosen = _cache.MapFilter(tuple(categories), _cache.Period(first, last), tuple(chosen_wards))
 shown = _cache.filtered(incidents, chosen)
@@ -46,23 +50,26 @@ st.caption(
     "Not for public display: use the PACT page."
 )
 if gaps:
-    st.warning(f"No data loaded for {len(gaps)} of the months chosen "
-               f"({', '.join(_cache.month_words(m) for m in gaps[:6])}"
-               f"{', ...' if len(gaps) > 6 else ''}): counts there are unknown, not zero.")
+    st.warning(
+        f"No data loaded for {len(gaps)} of the months chosen "
+        f"({', '.join(_cache.month_words(m) for m in gaps[:6])}"
+        f"{', ...' if len(gaps) > 6 else ''}): counts there are unknown, not zero."
+    )
 spots = (
     _cache.hotspots(_cache.running_on(), "asb+criminal_damage", latest, 3)[0]
-    if show_hotspots else None
-)  # fmt: skip
+    if show_hotspots
+    else None
+)
 plan = None
 if show_plan:
-    run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents),
-                          _cache.WeekOverrides())  # fmt: skip
+    run = _cache.week_run(_cache.running_on(), _cache.next_week(incidents), _cache.WeekOverrides())
     plan = run.plan.deployments
 show_map(
-    _cache.internal_map(shown_wards, shown, heat=heat, points=points, hotspots=spots,
-                        deployments=plan),
+    _cache.internal_map(
+        shown_wards, shown, heat=heat, points=points, hotspots=spots, deployments=plan
+    ),
     key="incident-map",
-)  # fmt: skip
+)
 if points and len(shown) > _cache.POINT_CAP:
     st.caption(
         f"{len(shown):,} incidents are too many to draw one by one (more than "

@@ -35,12 +35,21 @@ def _export_buttons(plan_sheet: _cache.PlanSheet) -> None:
         return
     left, right = st.columns(2)
     name = f"plan-{plan_sheet.week}"
-    left.download_button("Plan (XLSX)", _cache.plan_export(plan_sheet, suffix=".xlsx"),
-                         file_name=f"{name}.xlsx", on_click=_auth.audit,
-                         args=("export", f"{name}.xlsx"))  # fmt: skip
-    right.download_button("Printable page (HTML)", _cache.plan_page(plan_sheet).encode("utf-8"),
-                          file_name=f"{name}.html", mime="text/html", on_click=_auth.audit,
-                          args=("export", f"{name}.html"))  # fmt: skip
+    left.download_button(
+        "Plan (XLSX)",
+        _cache.plan_export(plan_sheet, suffix=".xlsx"),
+        file_name=f"{name}.xlsx",
+        on_click=_auth.audit,
+        args=("export", f"{name}.xlsx"),
+    )
+    right.download_button(
+        "Printable page (HTML)",
+        _cache.plan_page(plan_sheet).encode("utf-8"),
+        file_name=f"{name}.html",
+        mime="text/html",
+        on_click=_auth.audit,
+        args=("export", f"{name}.html"),
+    )
 
 
 def _summary(plan_sheet: _cache.PlanSheet) -> None:
@@ -70,12 +79,22 @@ _show_message()
 if stored is not None and stored.status == "approved" and replan_key not in st.session_state:
     plan_sheet = _cache.sheet(None, stored)
     st.success(plan_sheet.headline())
-    st.caption(f"Week of {week:%d %B %Y}; evidence {plan_sheet.evidence} "
-               f"(data to {plan_sheet.data_until}).")  # fmt: skip
+    st.caption(
+        f"Week of {week:%d %B %Y}; evidence {plan_sheet.evidence} "
+        f"(data to {plan_sheet.data_until})."
+    )
     _summary(plan_sheet)
-    show_map(_cache.internal_map(_cache.wards(), loaded.accepted.iloc[:0], heat=False,
-                                 points=False, deployments=plan_sheet.deployments,
-                                 fit_to_sites=True), key="week-map")  # fmt: skip
+    show_map(
+        _cache.internal_map(
+            _cache.wards(),
+            loaded.accepted.iloc[:0],
+            heat=False,
+            points=False,
+            deployments=plan_sheet.deployments,
+            fit_to_sites=True,
+        ),
+        key="week-map",
+    )
     st.dataframe(_cache.plan_rows(plan_sheet), hide_index=True, width="stretch")
     for note in plan_sheet.notes:
         st.info(note)
@@ -89,50 +108,72 @@ if stored is not None and stored.status == "approved" and replan_key not in st.s
 with st.sidebar:
     st.subheader("This week's changes")
     out = st.multiselect(
-        "Units out of service", _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
+        "Units out of service",
+        _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
-    )  # fmt: skip
-    hours = st.number_input("PCSO patrol hours", 0.0, 200.0,
-                            float(resources.patrols.hours_per_week))  # fmt: skip
+    )
+    hours = st.number_input(
+        "PCSO patrol hours", 0.0, 200.0, float(resources.patrols.hours_per_week)
+    )
     excluded = st.multiselect(
-        "Sites off limits", _cache.candidate_names(base),
+        "Sites off limits",
+        _cache.candidate_names(base),
         help="No unit goes there this week; for cameras, nor within a camera's view of it.",
     )
     pinned = st.multiselect("Camera sites that must be used", _cache.candidate_names(base, "cctv"))
 
 usual = float(hours) == float(resources.patrols.hours_per_week)
 overrides = _cache.WeekOverrides(  # the week as usual is the base run, planned once
-    patrol_hours=None if usual else float(hours), out_of_service=frozenset(out),
+    patrol_hours=None if usual else float(hours),
+    out_of_service=frozenset(out),
     excluded_sites=frozenset(_cache.site_ids(base, excluded)),
     pinned_sites=_cache.site_ids(base, pinned, "cctv"),
-)  # fmt: skip
+)
 replanning = st.session_state.get(replan_key)
 run = _cache.week_run(paths, week, overrides, replan=replanning)
 plan = run.plan
 plan_sheet = _cache.sheet(run)
 
 if run.synthetic_sources:
-    st.error("Speed boards are planned from SYNTHETIC sample data: a demonstration, "
-             "not real evidence.")  # fmt: skip
-st.warning(plan_sheet.headline() + (f" (re-planning from version {replanning})"
-                                    if replanning else ""))  # fmt: skip
-st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} "
-           f"(data to {run.as_of}).")  # fmt: skip
+    st.error(
+        "Speed boards are planned from SYNTHETIC sample data: a demonstration, not real evidence."
+    )
+st.warning(
+    plan_sheet.headline() + (f" (re-planning from version {replanning})" if replanning else "")
+)
+st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} (data to {run.as_of}).")
 _summary(plan_sheet)
-show_map(_cache.internal_map(_cache.wards(), run.incidents.iloc[:0], heat=False, points=False,
-                             hotspots=run.hotspots, deployments=plan.deployments,
-                             fit_to_sites=True), key="week-map")  # fmt: skip
+show_map(
+    _cache.internal_map(
+        _cache.wards(),
+        run.incidents.iloc[:0],
+        heat=False,
+        points=False,
+        hotspots=run.hotspots,
+        deployments=plan.deployments,
+        fit_to_sites=True,
+    ),
+    key="week-map",
+)
 
 st.subheader("Suggested deployments")
 table = _cache.plan_rows(plan_sheet)
 editor_key = f"plan-{plan.week}-{replanning}"
 st.data_editor(
-    table, hide_index=True, width="stretch", key=editor_key,
+    table,
+    hide_index=True,
+    width="stretch",
+    key=editor_key,
     disabled=[c for c in table.columns if c != "Site"],
-    column_config={"Site": st.column_config.SelectboxColumn(
-        "Site", options=_cache.candidate_names(run), required=True,
-        help="Change a unit's site: choose another candidate site of the same kind.")},
-)  # fmt: skip
+    column_config={
+        "Site": st.column_config.SelectboxColumn(
+            "Site",
+            options=_cache.candidate_names(run),
+            required=True,
+            help="Change a unit's site: choose another candidate site of the same kind.",
+        )
+    },
+)
 for note in plan.notes:
     st.info(note)
 
@@ -157,10 +198,17 @@ def _approve(shown_version: int | None, approver: str) -> None:
 
 if _auth.may("approve"):
     user = _auth.current_user()
-    approver = user.name if user else st.text_input("Your name or collar number", "",
-                                                    key="saved-by")  # fmt: skip
-    st.button("Approve and save", type="primary", disabled=not approver.strip(), key="approve",
-              on_click=_approve, args=(stored.version if stored else None, approver.strip()))
+    approver = (
+        user.name if user else st.text_input("Your name or collar number", "", key="saved-by")
+    )
+    st.button(
+        "Approve and save",
+        type="primary",
+        disabled=not approver.strip(),
+        key="approve",
+        on_click=_approve,
+        args=(stored.version if stored else None, approver.strip()),
+    )
 else:
     st.caption("Only a sergeant may approve the week's plan.")
 _export_buttons(plan_sheet)
@@ -170,7 +218,5 @@ before = _cache.last_week(run)
 if before is None:
     st.caption("No approved plan before this week: this plan starts fresh.")
 else:
-    st.caption(
-        f"Week of {before.week}, version {before.version}, approved by {before.saved_by}."
-    )
+    st.caption(f"Week of {before.week}, version {before.version}, approved by {before.saved_by}.")
     st.dataframe(_cache.plan_rows(_cache.sheet(None, before)), hide_index=True)

@@ -93,8 +93,12 @@ def main() -> int:
         for month in months:
             start = time.perf_counter()
             period = pd.Period(month, freq="M")
-            run = run_week(_before(loaded, period), week=_first_monday(month),
-                           db=Path(tmp) / "plans.sqlite", history=False)  # fmt: skip
+            run = run_week(
+                _before(loaded, period),
+                week=_first_monday(month),
+                db=Path(tmp) / "plans.sqlite",
+                history=False,
+            )
             seconds = time.perf_counter() - start
             target = crime[crime["occurred"].dt.to_period("M") == period]
             cams = run.plan.deployments[run.plan.deployments["resource"] == "cctv"]
@@ -112,8 +116,10 @@ def main() -> int:
     print(f"| all ({len(rows)} months) | | {_share(*planned)} | {_share(*baseline)} | |")
     wins = sum(r[2][0] > r[3][0] for r in rows)
     ties = sum(r[2][0] == r[3][0] for r in rows)
-    print(f"\nPlanned sites cover more than top-count sites in {wins} of {len(rows)} months "
-          f"({ties} level).")  # fmt: skip
+    print(
+        f"\nPlanned sites cover more than top-count sites in {wins} of {len(rows)} months "
+        f"({ties} level)."
+    )
     return 0
 
 

@@ -64,13 +64,21 @@ def ceiling_rows(
     areas, ids, rows = grid["area_m2"].to_numpy(), grid["cell_id"].tolist(), []
     for month in months:
         actual = month_counts(incidents, grid, categories=categories, month=month)
-        naive = risk_surface(incidents, categories=categories, target=month, grid=grid,
-                             method="naive")["score"].to_numpy()  # fmt: skip
+        naive = risk_surface(
+            incidents, categories=categories, target=month, grid=grid, method="naive"
+        )["score"].to_numpy()
         scores = naive + 0.5 * actual / (actual.max() + 1)  # counts are whole: only ties move
         for cov in COVERAGES_PCT:
             hit, pai = measures(flag_cells(scores, areas, ids, cov / 100), actual, areas)
-            rows.append({"method": "naive, ties by the test month", "month": month,
-                         "coverage_pct": cov, "hit_rate": hit, "pai": pai})  # fmt: skip
+            rows.append(
+                {
+                    "method": "naive, ties by the test month",
+                    "month": month,
+                    "coverage_pct": cov,
+                    "hit_rate": hit,
+                    "pai": pai,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -79,8 +87,7 @@ def method_table(res: pd.DataFrame) -> list[str]:
     head = " | ".join(f"{c:g} %" for c in COVERAGES_PCT)
     pai = " | ".join(f"PAI {c:g} %" for c in COVERAGES_PCT)
     pei = " | ".join(f"PEI {c:g} %" for c in COVERAGES_PCT)
-    lines = [f"| method | {head} | {pai} | {pei} |",
-             "|---|" + "---:|" * (3 * len(COVERAGES_PCT))]  # fmt: skip
+    lines = [f"| method | {head} | {pai} | {pei} |", "|---|" + "---:|" * (3 * len(COVERAGES_PCT))]
     for method, rows in res.groupby("method", sort=False):
         cells, pais, peis = [], [], []
         for cov in COVERAGES_PCT:
@@ -107,8 +114,14 @@ def variant_table(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, category:
     for name, params in VARIANTS.items():
         cells = []
         for months in (VALIDATION, TEST):
-            res = backtest(incidents, grid, categories=category, test_months=months,
-                           methods=["naive", "default"], params=params)  # fmt: skip
+            res = backtest(
+                incidents,
+                grid,
+                categories=category,
+                test_months=months,
+                methods=["naive", "default"],
+                params=params,
+            )
             cells += [f"{r:.3f}" for r in ratios(res, "default")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
@@ -127,13 +140,24 @@ def category_section(
         if label == "test":
             res = pd.concat([res, ceiling_rows(incidents, grid, categories=cat, months=months)])
         n = res.groupby("month")["n_test"].first().dropna().astype(int).tolist()
-        lines += [f"### {cat}, {label} months {', '.join(months)} (incidents per month: {n}; "
-                  f"all methods {secs:.0f} s)", "", *method_table(res), ""]  # fmt: skip
+        lines += [
+            f"### {cat}, {label} months {', '.join(months)} (incidents per month: {n}; "
+            f"all methods {secs:.0f} s)",
+            "",
+            *method_table(res),
+            "",
+        ]
         for method in ("default", "learned"):
             r = ratios(res, method)
             pairs = list(zip(HEADLINE, r, strict=True))
-            summary.append({"category": cat, "months": label, "method": method,
-                            **{f"{c:g} %": v for c, v in pairs}})  # fmt: skip
+            summary.append(
+                {
+                    "category": cat,
+                    "months": label,
+                    "method": method,
+                    **{f"{c:g} %": v for c, v in pairs},
+                }
+            )
             words = ", ".join(f"{c:g} %: {v:.3f}" for c, v in pairs)
             lines.append(f"{method} / naive hit rate: {words}")
         lines.append("")
@@ -142,8 +166,10 @@ def category_section(
 
 def summary_table(summary: list[dict]) -> list[str]:
     """Markdown: default and learned over naive, per category, on validation and test months."""
-    lines = ["| category | months | method | " + " | ".join(f"{c:g} %" for c in HEADLINE) + " |",
-             "|---|---|---|" + "---:|" * len(HEADLINE)]  # fmt: skip
+    lines = [
+        "| category | months | method | " + " | ".join(f"{c:g} %" for c in HEADLINE) + " |",
+        "|---|---|---|" + "---:|" * len(HEADLINE),
+    ]
     for row in summary:
         vals = " | ".join(f"{row[f'{c:g} %']:.3f}" for c in HEADLINE)
         lines.append(f"| {row['category']} | {row['months']} | {row['method']} / naive | {vals} |")
@@ -154,19 +180,22 @@ def closing_note(summary: list[dict], title: str) -> list[str]:
     """Markdown: is learned better than default on the validation months, and what that means."""
 
     def at1(cat: str, months: str, method: str) -> float:
-        rows = [r for r in summary if (r["category"], r["months"], r["method"]) ==
-                (cat, months, method)]  # fmt: skip
+        rows = [
+            r for r in summary if (r["category"], r["months"], r["method"]) == (cat, months, method)
+        ]
         return float(rows[0]["1 %"])
 
     wins = [
         c for c in CATEGORIES if at1(c, "validation", "learned") > at1(c, "validation", "default")
     ]
     verdict = "beats" if len(wins) == len(CATEGORIES) else "does not beat"
-    lines = [f"**Closing note ({title}).** On the validation months, learned {verdict} default "
-             f"at 1 % of the area in every category (it is ahead in: {', '.join(wins) or 'none'})"
-             ", so "
-             + ("it may become the default." if verdict == "beats" else "default stays.")
-             + " At 1 %, hit rate over naive's:"]  # fmt: skip
+    lines = [
+        f"**Closing note ({title}).** On the validation months, learned {verdict} default "
+        f"at 1 % of the area in every category (it is ahead in: {', '.join(wins) or 'none'})"
+        ", so "
+        + ("it may become the default." if verdict == "beats" else "default stays.")
+        + " At 1 %, hit rate over naive's:"
+    ]
     for cat in CATEGORIES:
         lines.append(
             f"- {cat}: default/naive {at1(cat, 'validation', 'default'):.3f} (validation), "
@@ -183,19 +212,28 @@ def report(
     """Markdown for one area: every category's method tables, a summary, then the variants."""
     incidents = incidents[incidents["category"] != "speeding"]
     months = sorted({str(m) for m in incidents["occurred"].dt.to_period("M")})
-    lines = [f"## {title}", "", f"Grid {PARAMS.cell_m:.0f} m, {len(grid):,} cells; "
-             f"{len(incidents):,} incidents loaded, {len(months)} months with data "
-             f"({', '.join(months)}).", ""]  # fmt: skip
+    lines = [
+        f"## {title}",
+        "",
+        f"Grid {PARAMS.cell_m:.0f} m, {len(grid):,} cells; "
+        f"{len(incidents):,} incidents loaded, {len(months)} months with data "
+        f"({', '.join(months)}).",
+        "",
+    ]
     summary: list[dict] = []
     for cat in CATEGORIES:
         lines += category_section(incidents, grid, cat, summary)
     lines += [f"### Summary ({title}): hit rate over naive's", "", *summary_table(summary), ""]
     lines += closing_note(summary, title)
     if variants:
-        lines += [f"### What the backtest supports ({title})", "",
-                  "The default method with one part switched off or changed; hit rate over "
-                  f"naive's on the validation months ({', '.join(VALIDATION)}, used to choose the "
-                  f"settings) and the test months ({', '.join(TEST)}).", ""]  # fmt: skip
+        lines += [
+            f"### What the backtest supports ({title})",
+            "",
+            "The default method with one part switched off or changed; hit rate over "
+            f"naive's on the validation months ({', '.join(VALIDATION)}, used to choose the "
+            f"settings) and the test months ({', '.join(TEST)}).",
+            "",
+        ]
         for cat in CATEGORIES:
             lines += [*variant_table(incidents, grid, cat), ""]
     return lines
@@ -221,40 +259,70 @@ def kent(folders: list[str]) -> tuple[gpd.GeoDataFrame, ...]:
 
 
 def pooled_section(
-    kent_inc: gpd.GeoDataFrame, kent_grid: gpd.GeoDataFrame,
-    sev_inc: gpd.GeoDataFrame, sev_grid: gpd.GeoDataFrame,
-) -> list[str]:  # fmt: skip
+    kent_inc: gpd.GeoDataFrame,
+    kent_grid: gpd.GeoDataFrame,
+    sev_inc: gpd.GeoDataFrame,
+    sev_grid: gpd.GeoDataFrame,
+) -> list[str]:
     """Markdown: learned trained on every Kent cell (earlier months), scored on Sevenoaks cells."""
-    lines = ["## Sevenoaks, learned trained on all of Kent", "",
-             "The same model fitted per month on the Kent cells (earlier months only, at most "
-             f"{LEARNED.max_rows:,} cell-months), then applied to the Sevenoaks cells' own "
-             "features. Not a method the app can run (it never reads the Kent files): it tells "
-             "whether pooling across the county is worth shipping a trained model.", "",
-             "| category | months | default / naive 1 % | learned (Sevenoaks) / naive 1 % "
-             "| learned on Kent / naive 0.5 % | 1 % | 2 % |",
-             "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "## Sevenoaks, learned trained on all of Kent",
+        "",
+        "The same model fitted per month on the Kent cells (earlier months only, at most "
+        f"{LEARNED.max_rows:,} cell-months), then applied to the Sevenoaks cells' own "
+        "features. Not a method the app can run (it never reads the Kent files): it tells "
+        "whether pooling across the county is worth shipping a trained model.",
+        "",
+        "| category | months | default / naive 1 % | learned (Sevenoaks) / naive 1 % "
+        "| learned on Kent / naive 0.5 % | 1 % | 2 % |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     areas, ids = sev_grid["area_m2"].to_numpy(), sev_grid["cell_id"].tolist()
     for cat in CATEGORIES:
         for label, months in (("validation", VALIDATION), ("test", TEST)):
-            res = backtest(sev_inc, sev_grid, categories=cat, test_months=months,
-                           methods=["naive", "default", "learned"], params=PARAMS)  # fmt: skip
+            res = backtest(
+                sev_inc,
+                sev_grid,
+                categories=cat,
+                test_months=months,
+                methods=["naive", "default", "learned"],
+                params=PARAMS,
+            )
             rows = []
             for month in months:
                 start = pd.Period(month, freq="M").to_timestamp()
-                xs, ys, _ = learned_features(kent_inc[kent_inc["occurred"] < start], kent_grid,
-                                             categories=cat.split("+"), target=month)  # fmt: skip
-                _, _, now = learned_features(sev_inc[sev_inc["occurred"] < start], sev_grid,
-                                             categories=cat.split("+"), target=month)  # fmt: skip
+                xs, ys, _ = learned_features(
+                    kent_inc[kent_inc["occurred"] < start],
+                    kent_grid,
+                    categories=cat.split("+"),
+                    target=month,
+                )
+                _, _, now = learned_features(
+                    sev_inc[sev_inc["occurred"] < start],
+                    sev_grid,
+                    categories=cat.split("+"),
+                    target=month,
+                )
                 scores = fit_learned(xs, ys).predict(now)
                 actual = month_counts(sev_inc, sev_grid, categories=cat, month=month)
                 for cov in COVERAGES_PCT:
                     hit, pai = measures(flag_cells(scores, areas, ids, cov / 100), actual, areas)
-                    rows.append({"method": "learned on Kent", "month": month,
-                                 "coverage_pct": cov, "hit_rate": hit, "pai": pai})  # fmt: skip
+                    rows.append(
+                        {
+                            "method": "learned on Kent",
+                            "month": month,
+                            "coverage_pct": cov,
+                            "hit_rate": hit,
+                            "pai": pai,
+                        }
+                    )
             both = pd.concat([res, pd.DataFrame(rows)], ignore_index=True)
             d, own, pooled = (ratios(both, m) for m in ("default", "learned", "learned on Kent"))
-            lines.append(f"| {cat} | {label} | {d[1]:.3f} | {own[1]:.3f} | "
-                         + " | ".join(f"{r:.3f}" for r in pooled) + " |")  # fmt: skip
+            lines.append(
+                f"| {cat} | {label} | {d[1]:.3f} | {own[1]:.3f} | "
+                + " | ".join(f"{r:.3f}" for r in pooled)
+                + " |"
+            )
             print(f"pooled {cat} {label}", file=sys.stderr, flush=True)
     return [*lines, ""]
 
@@ -263,13 +331,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--boundaries", type=Path, default=None)
-    parser.add_argument("--kent", nargs="+", default=None,
-                        help="folders of the full Kent police.uk files")  # fmt: skip
+    parser.add_argument(
+        "--kent", nargs="+", default=None, help="folders of the full Kent police.uk files"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     command = " ".join(["python benchmarks/bench_forecast.py", *sys.argv[1:]])
     lines = [
-        "# Forecast backtest", "",
+        "# Forecast backtest",
+        "",
         f"Made {dt.date.today().isoformat()} by `{command}` (the script writes this file; "
         "no figure in it is typed by hand). Each test month is forecast from earlier months "
         "only (rolling origin); validation months choose, test months only report. Mean "
@@ -277,9 +347,12 @@ def main() -> int:
         "model is fitted per month on every cell of the area (at most `max_rows` "
         "cell-months: Kent-wide, rows of cells with no past incident are dropped and the "
         "rest sampled, seed 0).",
-        "", f"Default method settings: `{PARAMS!r}`", "",
-        f"Learned method settings: `{LEARNED!r}`; features: {', '.join(LEARNED_FEATURES)}.", "",
-    ]  # fmt: skip
+        "",
+        f"Default method settings: `{PARAMS!r}`",
+        "",
+        f"Learned method settings: `{LEARNED!r}`; features: {', '.join(LEARNED_FEATURES)}.",
+        "",
+    ]
     start = time.perf_counter()
     sev_inc, sev_grid = sevenoaks(args.paths, args.boundaries)
     lines += report(sev_inc, sev_grid, f"Sevenoaks ({' '.join(args.paths)})", variants=True)

@@ -22,6 +22,7 @@ import argparse
 import functools
 import time
 
+import geopandas as gpd
 import numpy as np
 
 import geo.hotspots
@@ -47,8 +48,15 @@ def _timed_gi(method: str, spent: list[float], bins: list[np.ndarray]):  # noqa:
     return original, run
 
 
-def bench(incidents, wards, area, as_of: str, method: str, repeat: int,  # noqa: ANN001
-          totals: dict[str, list[float]]) -> dict[str, np.ndarray]:  # fmt: skip
+def bench(
+    incidents: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    area: object,
+    as_of: str,
+    method: str,
+    repeat: int,
+    totals: dict[str, list[float]],
+) -> dict[str, np.ndarray]:
     """Print best-of-`repeat` times per category for one Gi* method; return the Gi* bins.
 
     Adds the best run and Gi* times of each category to ``totals[method]``.
@@ -72,8 +80,10 @@ def bench(incidents, wards, area, as_of: str, method: str, repeat: int,  # noqa:
         totals[method][1] += min(gi_times)
         n_in = int(spots["n_incidents"].sum())
         counts = spots["gi_bin"].value_counts().sort_index().to_dict()
-        print(f"  {method:<8} {cat:<22} run {min(times):5.2f} s  Gi* {min(gi_times):5.2f} s  "
-              f"{len(spots):4d} hotspots  {n_in:5d} incidents  bins {counts}")  # fmt: skip
+        print(
+            f"  {method:<8} {cat:<22} run {min(times):5.2f} s  Gi* {min(gi_times):5.2f} s  "
+            f"{len(spots):4d} hotspots  {n_in:5d} incidents  bins {counts}"
+        )
     return result
 
 
@@ -91,8 +101,10 @@ def main() -> int:
     settings = LoadSettings(keep_outside_district=args.keep_outside)
     incidents = load_incidents(args.paths, wards=wards, settings=settings).accepted
     area = study_area(wards, incidents, keep_outside=args.keep_outside)
-    print(f"load: {time.perf_counter() - start:.2f} s, {len(incidents):,} incidents; study "
-          f"area {area.area / 1e6:,.0f} km2")  # fmt: skip
+    print(
+        f"load: {time.perf_counter() - start:.2f} s, {len(incidents):,} incidents; study "
+        f"area {area.area / 1e6:,.0f} km2"
+    )
     print(f"window: 3 months to {args.as_of}; best of {args.repeat} runs")
     methods = ["all", "confirm"] if args.method == "both" else [args.method]
     totals: dict[str, list[float]] = {}

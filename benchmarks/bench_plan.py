@@ -44,8 +44,10 @@ def main() -> int:
     for name, cmd in commands.items():
         runs = [timed(cmd) for _ in range(args.repeat)]
         medians[name] = statistics.median(runs)
-        print(f"geo {name:<9} median {medians[name]:6.2f} s  runs "
-              + " ".join(f"{r:.2f}" for r in runs))  # fmt: skip
+        print(
+            f"geo {name:<9} median {medians[name]:6.2f} s  runs "
+            + " ".join(f"{r:.2f}" for r in runs)
+        )
     print(f"plan / validate: {medians['plan'] / medians['validate']:.2f}x (target: at most 2x)")
     return 0
 

@@ -715,9 +715,14 @@ def _read_csv(path: Path, select: Select | None = None) -> RawTable:
     data, encoding = _to_utf8(path.read_bytes(), source)
     raw_header, header_end = _header(data, source)
     return _csv_table(
-        data, raw_header, skip=header_end, first_line=0, source=source, encoding=encoding,
+        data,
+        raw_header,
+        skip=header_end,
+        first_line=0,
+        source=source,
+        encoding=encoding,
         select=select,
-    )  # fmt: skip
+    )
 
 
 def _csv_table(

@@ -260,8 +260,9 @@ def select_wards(wards: gpd.GeoDataFrame, spec: str | None) -> gpd.GeoDataFrame:
     if spec is None or _ward_key(spec) in ("", "all"):
         return wards.copy()
     by_key: dict[str, int] = {}
-    for position, (code, name) in enumerate(zip(wards["ward_code"], wards["ward_name"],
-                                                 strict=True)):  # fmt: skip
+    for position, (code, name) in enumerate(
+        zip(wards["ward_code"], wards["ward_name"], strict=True)
+    ):
         by_key.setdefault(_ward_key(code), position)
         by_key.setdefault(_ward_key(name), position)
     pieces = spec.split(",")
@@ -288,11 +289,15 @@ def select_wards(wards: gpd.GeoDataFrame, spec: str | None) -> gpd.GeoDataFrame:
 def _unknown_ward(text: str, wards: gpd.GeoDataFrame) -> str:
     """Say in one line that `text` names no ward, with close names."""
     names = wards["ward_name"].astype(str).tolist()
-    close = difflib.get_close_matches(text.casefold(), [n.casefold() for n in names], n=3,
-                                      cutoff=0.5)  # fmt: skip
+    close = difflib.get_close_matches(
+        text.casefold(), [n.casefold() for n in names], n=3, cutoff=0.5
+    )
     close_names = [n for n in names if n.casefold() in close]
-    hint = (f"; did you mean {', '.join(repr(n) for n in close_names)}?" if close_names
-            else f"; the boundary file has {len(names)} wards, e.g. {names[0]!r}")  # fmt: skip
+    hint = (
+        f"; did you mean {', '.join(repr(n) for n in close_names)}?"
+        if close_names
+        else f"; the boundary file has {len(names)} wards, e.g. {names[0]!r}"
+    )
     return f"no ward called {text!r}{hint}"
 
 
@@ -348,6 +353,7 @@ def study_area(
         return outline
     xy = shapely.get_coordinates(incidents.geometry.to_numpy())
     corners = np.unique(np.floor(xy / square_m), axis=0) * square_m
-    squares = shapely.box(corners[:, 0], corners[:, 1], corners[:, 0] + square_m,
-                          corners[:, 1] + square_m)  # fmt: skip
+    squares = shapely.box(
+        corners[:, 0], corners[:, 1], corners[:, 0] + square_m, corners[:, 1] + square_m
+    )
     return shapely.union(outline, shapely.coverage_union_all(squares))

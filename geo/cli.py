@@ -92,7 +92,9 @@ def _inputs(args: argparse.Namespace) -> tuple[list[Path], LoadSettings]:
 def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by every subcommand that reads incidents."""
     parser.add_argument(
-        "paths", nargs="*", type=Path,
+        "paths",
+        nargs="*",
+        type=Path,
         help="police.uk CSVs, CSU logs, or folders of them (default: the shipped Sevenoaks data)",
     )
     parser.add_argument(
@@ -178,10 +180,12 @@ def _print_validation(summary: dict[str, object]) -> None:
             print(terminal_text(f"{f['file']:<{width}}  ERROR: {f['error']}"))
             continue
         reasons = ", ".join(f"{k}: {v}" for k, v in f["reasons"].items()) or "-"
-        print(terminal_text(
-            f"{f['file']:<{width}}  {f['kind']:<12} {f['rows_in']:>8} "
-            f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
-        ))  # fmt: skip
+        print(
+            terminal_text(
+                f"{f['file']:<{width}}  {f['kind']:<12} {f['rows_in']:>8} "
+                f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
+            )
+        )
     reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
     total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
     print(f"{'total':<{width}}  {'':<12} {total}  {reasons}")
@@ -276,10 +280,12 @@ def _hotspot_about(
         period=period,
         sources=[f.source_file for f in result.files],
         settings=DEFAULT_SETTINGS.hotspots,
-        extra={"months with data": months_held(result.accepted),
-               "coordinates": "Longitude and latitude are WGS84 (an outline's centre); the "
-               "shape column is well-known text in British National Grid metres (EPSG:27700)."},
-    )  # fmt: skip
+        extra={
+            "months with data": months_held(result.accepted),
+            "coordinates": "Longitude and latitude are WGS84 (an outline's centre); the "
+            "shape column is well-known text in British National Grid metres (EPSG:27700).",
+        },
+    )
 
 
 def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: TimeWindow) -> None:
@@ -291,8 +297,17 @@ def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: T
         print(f"No {words} hotspots in {window.words()}.")
     else:
         print(f"{words} hotspots, {window.words()}, ranked by {args.rank_by}:")
-        cols = ["rank", "top_locations", "ward_names", "n_incidents", "n_prior", "trend",
-                "trend_class", "gi_bin", "harm"]  # fmt: skip
+        cols = [
+            "rank",
+            "top_locations",
+            "ward_names",
+            "n_incidents",
+            "n_prior",
+            "trend",
+            "trend_class",
+            "gi_bin",
+            "harm",
+        ]
         shown = display_frame(table[cols], "hotspots")
         print(terminal_text(shown.to_string(index=False), keep_newlines=True))
 
@@ -307,8 +322,9 @@ def _print_priority_wards(
 ) -> None:
     from geo.hotspots import ward_table
 
-    table = ward_table(incidents, wards, categories=["+".join(cats)], as_of=as_of,
-                       months=months, weeks=weeks)  # fmt: skip
+    table = ward_table(
+        incidents, wards, categories=["+".join(cats)], as_of=as_of, months=months, weeks=weeks
+    )
     table = table[table["n_incidents"] > 0].head(10)
     print("\nPriority wards:")
     cols = ["rank", "ward_name", "n_incidents", "n_prior", "trend", "harm"]
@@ -388,19 +404,33 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     params = DEFAULT_SETTINGS.forecast
     area = study_area(wards, incidents, keep_outside=args.keep_outside)
     grid = make_grid(area, cell_m=params.cell_m)
-    results = backtest(incidents, grid, categories=args.category, test_months=months,
-                       methods=methods, coverages_pct=coverage, params=params)  # fmt: skip
+    results = backtest(
+        incidents,
+        grid,
+        categories=args.category,
+        test_months=months,
+        methods=methods,
+        coverages_pct=coverage,
+        params=params,
+    )
     summary = evaluation_summary(results, category=args.category, cell_m=params.cell_m)
     if args.json:
         print(json.dumps(summary, indent=2))
         return EXIT_OK
-    table = results.pivot_table(index="method", columns="coverage_pct", values="hit_rate",
-                                aggfunc=["mean", "min", "max"], sort=False)  # fmt: skip
+    table = results.pivot_table(
+        index="method",
+        columns="coverage_pct",
+        values="hit_rate",
+        aggfunc=["mean", "min", "max"],
+        sort=False,
+    )
     print(f"Hit rate for {args.category}, mean (min-max) over {', '.join(months)}:")
     for method in table.index:
-        cells = [f"{c:g} %: {table.loc[method, ('mean', c)]:.3f} "
-                 f"({table.loc[method, ('min', c)]:.2f}-{table.loc[method, ('max', c)]:.2f})"
-                 for c in coverage]  # fmt: skip
+        cells = [
+            f"{c:g} %: {table.loc[method, ('mean', c)]:.3f} "
+            f"({table.loc[method, ('min', c)]:.2f}-{table.loc[method, ('max', c)]:.2f})"
+            for c in coverage
+        ]
         print(f"  {method:<12} " + "  ".join(cells))
     return EXIT_OK
 
@@ -410,10 +440,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 def _add_plan(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "plan", help="show, suggest or approve a week's deployments, or list saved plans",
+        "plan",
+        help="show, suggest or approve a week's deployments, or list saved plans",
         description="With no files, plans on the shipped Sevenoaks data. When the week already "
         "has an approved plan, shows it; --replan suggests a new plan starting from it.",
-    )  # fmt: skip
+    )
     p.add_argument("paths", nargs="*", type=Path, help="incident and speeding files or folders")
     p.add_argument(
         "--boundaries", type=Path, default=None, help="ward boundaries (default: shipped)"
@@ -427,18 +458,36 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--approve", action="store_true", help="approve and save the plan")
     p.add_argument("--by", default=None, help="who approves (name or collar number)")
-    p.add_argument("--replan", action="store_true",
-                   help="suggest a new plan starting from the week's approved one")  # fmt: skip
+    p.add_argument(
+        "--replan",
+        action="store_true",
+        help="suggest a new plan starting from the week's approved one",
+    )
     p.add_argument("--history", action="store_true", help="list saved plans and exit")
     p.add_argument("--cameras", type=int, default=None, help="at most this many cameras")
     p.add_argument("--boards", type=int, default=None, help="at most this many speed boards")
-    p.add_argument("--out-of-service", action="append", default=[], metavar="UNIT",
-                   help='a unit not usable this week, e.g. "Camera 3"')  # fmt: skip
+    p.add_argument(
+        "--out-of-service",
+        action="append",
+        default=[],
+        metavar="UNIT",
+        help='a unit not usable this week, e.g. "Camera 3"',
+    )
     p.add_argument("--patrol-hours", type=float, default=None, help="PCSO hours this week")
-    p.add_argument("--exclude", action="append", default=[], metavar="SITE",
-                   help="a site off limits: its name or id (see --sites)")  # fmt: skip
-    p.add_argument("--pin", action="append", default=[], metavar="SITE",
-                   help="a camera site that must be used: its name or id")  # fmt: skip
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="SITE",
+        help="a site off limits: its name or id (see --sites)",
+    )
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SITE",
+        help="a camera site that must be used: its name or id",
+    )
     p.add_argument("--sites", action="store_true", help="list the week's candidate sites")
 
 
@@ -454,22 +503,28 @@ def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, 
     out = []
     for text in given:
         key = text.strip().casefold()
-        hit = candidates[(candidates["site_id"].str.casefold() == key)
-                         | (candidates["site_name"].str.casefold() == key)]  # fmt: skip
+        hit = candidates[
+            (candidates["site_id"].str.casefold() == key)
+            | (candidates["site_name"].str.casefold() == key)
+        ]
         if hit.empty:
             close = difflib.get_close_matches(text, candidates["site_name"].unique().tolist(), 3)
             msg = f"no candidate site called {text!r}" + (
-                f"; did you mean {', '.join(repr(c) for c in close)}?" if close else
-                " (list them with --sites)"
-            )  # fmt: skip
+                f"; did you mean {', '.join(repr(c) for c in close)}?"
+                if close
+                else " (list them with --sites)"
+            )
             raise GeoInputError(msg)
         out.append(str(hit["site_id"].iloc[0]))
     return tuple(dict.fromkeys(out))
 
 
 def _print_plan(summary: dict[str, object], headline: str) -> None:
-    print(terminal_text(f"Plan for the week of {summary['week']} (data to "
-                        f"{summary['data_until']}): {headline}"))  # fmt: skip
+    print(
+        terminal_text(
+            f"Plan for the week of {summary['week']} (data to {summary['data_until']}): {headline}"
+        )
+    )
     for name, counts in summary["resources"].items():
         print(f"  {name}: {float(counts['used']):g} of {float(counts['available']):g}")
     for d in summary["deployments"]:
@@ -478,8 +533,11 @@ def _print_plan(summary: dict[str, object], headline: str) -> None:
     for note in summary["notes"]:
         print(terminal_text(f"  note: {note}"))
     if summary["synthetic_sources"]:
-        print(terminal_text(f"  note: SYNTHETIC inputs used: "
-                            f"{', '.join(summary['synthetic_sources'])}"))  # fmt: skip
+        print(
+            terminal_text(
+                f"  note: SYNTHETIC inputs used: {', '.join(summary['synthetic_sources'])}"
+            )
+        )
 
 
 def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
@@ -500,8 +558,11 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.history:
         table = plan_history(db)
         shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
-        print(table.to_json(orient="records") if args.json
-              else terminal_text(shown.to_string(index=False), keep_newlines=True))  # fmt: skip
+        print(
+            table.to_json(orient="records")
+            if args.json
+            else terminal_text(shown.to_string(index=False), keep_newlines=True)
+        )
         return EXIT_OK
     if args.week is None:
         msg = "give --week (a day of the week to plan) or --history"
@@ -509,31 +570,47 @@ def _run_plan(args: argparse.Namespace) -> int:
     shown = week_state(db, args.week)  # what this user is shown, before planning
     if shown is not None and shown.status == "approved" and not (args.replan or args.sites):
         if args.approve:
-            print(terminal_text(f"geo plan: week {shown.week} is already approved (version "
-                                f"{shown.version} by {shown.saved_by} at {shown.saved_at}); "
-                                "use --replan to change it"), file=sys.stderr)  # fmt: skip
+            print(
+                terminal_text(
+                    f"geo plan: week {shown.week} is already approved (version "
+                    f"{shown.version} by {shown.saved_by} at {shown.saved_at}); "
+                    "use --replan to change it"
+                ),
+                file=sys.stderr,
+            )
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
     loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
     overrides = WeekOverrides(
-        cameras=args.cameras, boards=args.boards, patrol_hours=args.patrol_hours,
+        cameras=args.cameras,
+        boards=args.boards,
+        patrol_hours=args.patrol_hours,
         out_of_service=frozenset(args.out_of_service),
-    )  # fmt: skip
+    )
     resources = read_resources(args.resources)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
-    run = run_week(loaded, week=args.week, resources=resources, overrides=overrides, db=db,
-                   replan=replan)  # fmt: skip
+    run = run_week(
+        loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
+    )
     if args.sites:
-        print(run.candidates.to_json(orient="records") if args.json else terminal_text(
-            run.candidates[["resource", "site_name", "site_id"]].to_string(index=False),
-            keep_newlines=True))  # fmt: skip
+        print(
+            run.candidates.to_json(orient="records")
+            if args.json
+            else terminal_text(
+                run.candidates[["resource", "site_name", "site_id"]].to_string(index=False),
+                keep_newlines=True,
+            )
+        )
         return EXIT_OK
     if args.exclude or args.pin:
-        overrides = replace(overrides, excluded_sites=frozenset(
-            resolve_sites(run.candidates, args.exclude)),
-            pinned_sites=resolve_sites(run.candidates, args.pin))  # fmt: skip
-        run = run_week(loaded, week=args.week, resources=resources, overrides=overrides, db=db,
-                       replan=replan)  # fmt: skip
+        overrides = replace(
+            overrides,
+            excluded_sites=frozenset(resolve_sites(run.candidates, args.exclude)),
+            pinned_sites=resolve_sites(run.candidates, args.pin),
+        )
+        run = run_week(
+            loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
+        )
     saved = None
     if args.approve:
         by = args.by or getpass.getuser()

@@ -111,14 +111,30 @@ def bng_box_to_lonlat(
     """
     minx, miny, maxx, maxy = bounds
     t = np.linspace(0.0, 1.0, steps)
-    xs = np.concatenate([minx + t * (maxx - minx), np.full(steps, maxx),
-                         maxx - t * (maxx - minx), np.full(steps, minx)])  # fmt: skip
-    ys = np.concatenate([np.full(steps, miny), miny + t * (maxy - miny),
-                         np.full(steps, maxy), maxy - t * (maxy - miny)])  # fmt: skip
+    xs = np.concatenate(
+        [
+            minx + t * (maxx - minx),
+            np.full(steps, maxx),
+            maxx - t * (maxx - minx),
+            np.full(steps, minx),
+        ]
+    )
+    ys = np.concatenate(
+        [
+            np.full(steps, miny),
+            miny + t * (maxy - miny),
+            np.full(steps, maxy),
+            maxy - t * (maxy - miny),
+        ]
+    )
     lon, lat = _TO_BNG.transform(xs, ys, direction="INVERSE")
     pad = 1e-4
-    return (float(lon.min()) - pad, float(lat.min()) - pad,
-            float(lon.max()) + pad, float(lat.max()) + pad)  # fmt: skip
+    return (
+        float(lon.min()) - pad,
+        float(lat.min()) - pad,
+        float(lon.max()) + pad,
+        float(lat.max()) + pad,
+    )
 
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)

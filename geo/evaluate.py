@@ -156,16 +156,33 @@ def backtest(
         for cov in coverages_pct:
             oracle_hits[cov] = measures(flag_cells(actual, areas, ids, cov / 100), actual, areas)
         for method in [*methods, "oracle"]:
-            scores = actual if method == "oracle" else risk_surface(
-                incidents, categories=categories, target=month, grid=grid, method=method,
-                params=params, centres=centres)["score"].to_numpy()  # fmt: skip
+            scores = (
+                actual
+                if method == "oracle"
+                else risk_surface(
+                    incidents,
+                    categories=categories,
+                    target=month,
+                    grid=grid,
+                    method=method,
+                    params=params,
+                    centres=centres,
+                )["score"].to_numpy()
+            )
             for cov in coverages_pct:
                 hit, pai = measures(flag_cells(scores, areas, ids, cov / 100), actual, areas)
                 best = oracle_hits[cov][0]
-                rows.append({"method": method, "month": month, "coverage_pct": cov,
-                             "hit_rate": hit, "pai": pai,
-                             "pei": hit / best if best and best > 0 else float("nan"),
-                             "n_test": int(actual.sum())})  # fmt: skip
+                rows.append(
+                    {
+                        "method": method,
+                        "month": month,
+                        "coverage_pct": cov,
+                        "hit_rate": hit,
+                        "pai": pai,
+                        "pei": hit / best if best and best > 0 else float("nan"),
+                        "n_test": int(actual.sum()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

@@ -430,8 +430,11 @@ def _write_geojson(path: Path, table: pd.DataFrame, about: Mapping[str, str]) ->
             fields[col] = fields[col].dt.strftime("%Y-%m-%d %H:%M")
         else:
             fields[col] = _guarded(fields[col])
-    body = json.loads(gpd.GeoDataFrame(fields, geometry=shapes.geometry.to_numpy(),
-                                       crs=shapes.crs).to_json(drop_id=True))  # fmt: skip
+    body = json.loads(
+        gpd.GeoDataFrame(fields, geometry=shapes.geometry.to_numpy(), crs=shapes.crs).to_json(
+            drop_id=True
+        )
+    )
     body["about"] = dict(about)
     path.write_text(json.dumps(body), encoding="utf-8")
 
@@ -561,8 +564,7 @@ def write_hotspots(
         "hotspot reference": "The category and the outline's centre as an 8-figure grid "
         "reference; it stays the same from one run to the next while the hotspot overlaps.",
     }
-    return write_table(path, {"hotspots": hotspots, "incidents": members},
-                       about={**about, **notes})  # fmt: skip
+    return write_table(path, {"hotspots": hotspots, "incidents": members}, about={**about, **notes})
 
 
 def _name_hotspots(members: pd.DataFrame, hotspots: pd.DataFrame) -> pd.DataFrame:

@@ -69,10 +69,18 @@ METHODS: tuple[str, ...] = ("naive", "recent", "kde", "prospective", "learned", 
 DEFAULT_PARAMS = ForecastParams()
 
 __all__ = [
-    "KERNEL_BLOCK_CELLS", "LEARNED_FEATURES", "METHODS", "LearnedParams", "cell_centres",
-    "fit_learned", "forecast_columns", "learned_features", "make_grid", "risk_surface",
+    "KERNEL_BLOCK_CELLS",
+    "LEARNED_FEATURES",
+    "METHODS",
+    "LearnedParams",
+    "cell_centres",
+    "fit_learned",
+    "forecast_columns",
+    "learned_features",
+    "make_grid",
+    "risk_surface",
     "training_incidents",
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,10 +117,18 @@ OTHER_CATEGORIES: tuple[str, ...] = ("criminal_damage", "public_order", "violenc
 """Categories whose counts are features of the ``learned`` method."""
 
 LEARNED_FEATURES: tuple[str, ...] = (
-    "long_run", "recent", "last_month", "months_with_any", "near_long_run", "far_long_run",
-    "near_recent", "every_long_run", *(f"{c}_long_run" for c in OTHER_CATEGORIES),
-    "month_of_year", "busiest_point",
-)  # fmt: skip
+    "long_run",
+    "recent",
+    "last_month",
+    "months_with_any",
+    "near_long_run",
+    "far_long_run",
+    "near_recent",
+    "every_long_run",
+    *(f"{c}_long_run" for c in OTHER_CATEGORIES),
+    "month_of_year",
+    "busiest_point",
+)
 """Features of the ``learned`` method, per cell, from the months before the one predicted:
 the cell's monthly rate over all months with data, over the last three, last month's
 count, the share of months with any; the long-run rate of the cells within 1.5 cells
@@ -237,9 +253,15 @@ def _kernel_block(centres: np.ndarray, tree: cKDTree, weights: np.ndarray, h: fl
     return np.bincount(pairs.row, weights=values, minlength=len(centres))
 
 
-def _scores(method: str, train: gpd.GeoDataFrame, context: gpd.GeoDataFrame,
-            grid: gpd.GeoDataFrame, centres: np.ndarray, target: str,
-            p: ForecastParams) -> np.ndarray:  # fmt: skip
+def _scores(
+    method: str,
+    train: gpd.GeoDataFrame,
+    context: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame,
+    centres: np.ndarray,
+    target: str,
+    p: ForecastParams,
+) -> np.ndarray:
     """
     Raw scores of one method (higher = riskier).
 
@@ -274,9 +296,14 @@ def _data_ages(context: gpd.GeoDataFrame, target: str) -> np.ndarray:
     return np.unique(_months_before(target, context["occurred"]))
 
 
-def _blended_rate(train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, centres: np.ndarray,
-                  age: np.ndarray, months_with_data: np.ndarray,
-                  p: ForecastParams) -> np.ndarray:  # fmt: skip
+def _blended_rate(
+    train: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame,
+    centres: np.ndarray,
+    age: np.ndarray,
+    months_with_data: np.ndarray,
+    p: ForecastParams,
+) -> np.ndarray:
     """Blend long-run and recent monthly rates, then smooth a little in space."""
     if len(months_with_data) == 0 or train.empty:
         return np.zeros(len(grid))
@@ -293,8 +320,14 @@ def _blended_rate(train: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, centres: np.n
     return (1 - p.smooth_weight) * rate + p.smooth_weight * smooth
 
 
-def _with_place_prior(rate: np.ndarray, context: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, *,
-                      months: int, p: ForecastParams) -> np.ndarray:  # fmt: skip
+def _with_place_prior(
+    rate: np.ndarray,
+    context: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame,
+    *,
+    months: int,
+    p: ForecastParams,
+) -> np.ndarray:
     """
     Shrink a monthly rate towards where crime of every kind happens.
 
@@ -466,10 +499,19 @@ def learned_features(
 
     def block(u: int, month_of_year: int) -> np.ndarray:
         long_run, recent = own[:u].mean(0), own[max(0, u - 3) : u].mean(0)
-        cols = [long_run, recent, own[u - 1], (own[:u] > 0).mean(0), near @ long_run,
-                far @ long_run, near @ recent, every[:u].mean(0),
-                *(o[:u].mean(0) for o in others), np.full(n_c, float(month_of_year)),
-                best_point[u] / u]  # fmt: skip
+        cols = [
+            long_run,
+            recent,
+            own[u - 1],
+            (own[:u] > 0).mean(0),
+            near @ long_run,
+            far @ long_run,
+            near @ recent,
+            every[:u].mean(0),
+            *(o[:u].mean(0) for o in others),
+            np.full(n_c, float(month_of_year)),
+            best_point[u] / u,
+        ]
         return np.column_stack(cols)
 
     start = LEARNED.min_history
@@ -491,9 +533,13 @@ def _neighbours(grid: gpd.GeoDataFrame, centres: np.ndarray, cells: float) -> ob
 
 
 def _busiest_point(
-    context: gpd.GeoDataFrame, cell: np.ndarray, m_idx: np.ndarray, own: np.ndarray,
-    n_m: int, n_c: int,
-) -> np.ndarray:  # fmt: skip
+    context: gpd.GeoDataFrame,
+    cell: np.ndarray,
+    m_idx: np.ndarray,
+    own: np.ndarray,
+    n_m: int,
+    n_c: int,
+) -> np.ndarray:
     """For each month index u (0..n_m), the count before u at each cell's busiest map point."""
     keep = own & (cell >= 0)
     xy = np.column_stack([context.geometry.x.to_numpy()[keep], context.geometry.y.to_numpy()[keep]])
@@ -512,14 +558,20 @@ def _busiest_point(
     return out
 
 
-def _learned_scores(train: gpd.GeoDataFrame, context: gpd.GeoDataFrame, grid: gpd.GeoDataFrame,
-                    centres: np.ndarray, target: str) -> np.ndarray | None:  # fmt: skip
+def _learned_scores(
+    train: gpd.GeoDataFrame,
+    context: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame,
+    centres: np.ndarray,
+    target: str,
+) -> np.ndarray | None:
     """Fit the pooled Poisson model on earlier months and predict `target` (None: too little)."""
     categories = sorted(train["category"].unique()) if len(train) else []
     if not categories or context.empty:
         return None
-    xs, ys, now = learned_features(context, grid, categories=categories, target=target,
-                                   centres=centres)  # fmt: skip
+    xs, ys, now = learned_features(
+        context, grid, categories=categories, target=target, centres=centres
+    )
     if len(xs) < LEARNED.min_origins:
         return None
     return fit_learned(xs, ys).predict(now)
@@ -544,10 +596,14 @@ def fit_learned(xs: list[np.ndarray], ys: list[np.ndarray]) -> object:
     x, y = np.vstack(xs), np.concatenate(ys)
     keep = _training_rows(x, LEARNED.max_rows)
     model = HistGradientBoostingRegressor(
-        loss="poisson", max_iter=LEARNED.max_iter, learning_rate=LEARNED.learning_rate,
-        max_leaf_nodes=LEARNED.max_leaf_nodes, min_samples_leaf=LEARNED.min_samples_leaf,
-        early_stopping=False, random_state=0,
-    )  # fmt: skip
+        loss="poisson",
+        max_iter=LEARNED.max_iter,
+        learning_rate=LEARNED.learning_rate,
+        max_leaf_nodes=LEARNED.max_leaf_nodes,
+        min_samples_leaf=LEARNED.min_samples_leaf,
+        early_stopping=False,
+        random_state=0,
+    )
     return model.fit(x[keep], y[keep])
 
 

@@ -106,20 +106,47 @@ NOISE = -1
 """Cluster label of incidents in no hotspot (as in scikit-learn)."""
 
 HOTSPOT_COLUMNS: tuple[str, ...] = (
-    "hotspot_id", "category", "rank", "n_incidents", "n_prior", "change_pct", "trend",
-    "trend_class", "harm", "gi_bin", "ward_names", "top_locations", "centroid_x", "centroid_y",
+    "hotspot_id",
+    "category",
+    "rank",
+    "n_incidents",
+    "n_prior",
+    "change_pct",
+    "trend",
+    "trend_class",
+    "harm",
+    "gi_bin",
+    "ward_names",
+    "top_locations",
+    "centroid_x",
+    "centroid_y",
     "geometry",
-)  # fmt: skip
+)
 """Columns of `find_hotspots`' result."""
 
 WARD_COLUMNS: tuple[str, ...] = (
-    "category", "rank", "ward_code", "ward_name", "n_incidents", "n_prior", "change_pct", "trend",
-    "trend_class", "harm",
-)  # fmt: skip
+    "category",
+    "rank",
+    "ward_code",
+    "ward_name",
+    "n_incidents",
+    "n_prior",
+    "change_pct",
+    "trend",
+    "trend_class",
+    "harm",
+)
 """Columns of `ward_table`'s result."""
 
-_CODES = {"asb": "ASB", "burglary": "BUR", "criminal_damage": "CD", "speeding": "SPD",
-          "vehicle_crime": "VEH", "violence": "VIO", "public_order": "PO"}  # fmt: skip
+_CODES = {
+    "asb": "ASB",
+    "burglary": "BUR",
+    "criminal_damage": "CD",
+    "speeding": "SPD",
+    "vehicle_crime": "VEH",
+    "violence": "VIO",
+    "public_order": "PO",
+}
 
 DEFAULT_PARAMS = HotspotParams()
 
@@ -282,8 +309,9 @@ def gi_star_bins(
     centres = cell_centres(cells)
     y = np.asarray(counts, dtype=float)
     if method == "all":
-        return _gi_star_bins_esda(y, centres, cell_m=cell_m, permutations=permutations,
-                                  fdr=fdr, seed=seed)  # fmt: skip
+        return _gi_star_bins_esda(
+            y, centres, cell_m=cell_m, permutations=permutations, fdr=fdr, seed=seed
+        )
     adjacency = gi_neighbours(centres, 1.5 * cell_m)
     z = gi_star_z(y, adjacency)
     maybe = np.flatnonzero(confidence_bins(z, np.zeros(n), np.zeros(n), fdr=fdr))
@@ -695,20 +723,22 @@ def _describe_clusters(
     for g in range(n_groups):
         now, before = counts[g, window.n :], counts[g, : window.n]
         change, trend = trend_words(now, before, covered, unit=window.unit)
-        rows.append({
-            "category": "+".join(cats),
-            "n_incidents": int(n_incidents[g]),
-            "n_prior": int(n_prior[g]),
-            "change_pct": change,
-            "trend": trend,
-            "trend_class": trend_class(now, before, covered),
-            "harm": round(float(harm[g]), 2),
-            "ward_names": "; ".join(name for name, _ in wards[g]),
-            "top_locations": "; ".join(f"{loc}: {k}" for loc, k in top[g]),
-            "centroid_x": round(float(shapely.get_x(centres[g])), 1),
-            "centroid_y": round(float(shapely.get_y(centres[g])), 1),
-            "geometry": outlines[g],
-        })  # fmt: skip
+        rows.append(
+            {
+                "category": "+".join(cats),
+                "n_incidents": int(n_incidents[g]),
+                "n_prior": int(n_prior[g]),
+                "change_pct": change,
+                "trend": trend,
+                "trend_class": trend_class(now, before, covered),
+                "harm": round(float(harm[g]), 2),
+                "ward_names": "; ".join(name for name, _ in wards[g]),
+                "top_locations": "; ".join(f"{loc}: {k}" for loc, k in top[g]),
+                "centroid_x": round(float(shapely.get_x(centres[g])), 1),
+                "centroid_y": round(float(shapely.get_y(centres[g])), 1),
+                "geometry": outlines[g],
+            }
+        )
     return rows
 
 
@@ -1018,11 +1048,19 @@ def ward_table(
             now, before = counts[window.n :], counts[: window.n]
             change, trend = trend_words(now, before, covered, unit=window.unit)
             in_now = here["occurred"] >= window.start
-            rows.append({"category": name, "ward_code": ward.ward_code,
-                         "ward_name": ward.ward_name, "n_incidents": int(now.sum()),
-                         "n_prior": int(before.sum()), "change_pct": change, "trend": trend,
-                         "trend_class": trend_class(now, before, covered) if now.sum() else "",
-                         "harm": round(float(incident_harm(here[in_now]).sum()), 2)})  # fmt: skip
+            rows.append(
+                {
+                    "category": name,
+                    "ward_code": ward.ward_code,
+                    "ward_name": ward.ward_name,
+                    "n_incidents": int(now.sum()),
+                    "n_prior": int(before.sum()),
+                    "change_pct": change,
+                    "trend": trend,
+                    "trend_class": trend_class(now, before, covered) if now.sum() else "",
+                    "harm": round(float(incident_harm(here[in_now]).sum()), 2),
+                }
+            )
     table = pd.DataFrame(rows, columns=[c for c in WARD_COLUMNS if c != "rank"])
     table = table.sort_values(
         ["category", "harm", "n_incidents", "ward_name"], ascending=[True, False, False, True]

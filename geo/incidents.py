@@ -277,9 +277,15 @@ def load_incidents(
     """
     accepted, rejected, reports = [], [], []
     for loaded in iter_files(
-        paths, wards=wards, settings=settings, column_map=column_map, gazetteer=gazetteer,
-        strict=strict, now=now, cache=cache,
-    ):  # fmt: skip
+        paths,
+        wards=wards,
+        settings=settings,
+        column_map=column_map,
+        gazetteer=gazetteer,
+        strict=strict,
+        now=now,
+        cache=cache,
+    ):
         reports.append(loaded.report)
         if loaded.entry is not None:
             accepted.append(loaded.entry.accepted)

@@ -262,9 +262,13 @@ def display_frame(frame: pd.DataFrame, kind: str = "hotspots") -> pd.DataFrame:
         msg = f"kind must be one of {KINDS}, not {kind!r}"
         raise ValueError(msg)
     out = pd.DataFrame(frame).drop(columns=[c for c in frame.columns if c in HIDDEN_COLUMNS])
-    converters = {"category": category_words, "gi_bin": significance_words,
-                  "trend_class": pattern_words, "resource": resource_words,
-                  "date_precision": lambda v: PRECISION.get(v, v)}  # fmt: skip
+    converters = {
+        "category": category_words,
+        "gi_bin": significance_words,
+        "trend_class": pattern_words,
+        "resource": resource_words,
+        "date_precision": lambda v: PRECISION.get(v, v),
+    }
     for col, convert in converters.items():
         if col in out.columns:
             out[col] = out[col].map(convert)

@@ -171,8 +171,9 @@ def base_map(
     """
     # fractional zoom: the view fits the district (or the chosen wards) instead of snapping
     # out to the next whole zoom level and leaving it a quarter of the frame
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25,
-                   zoom_delta=0.5)  # fmt: skip
+    m = folium.Map(
+        tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5
+    )
     m.default_js = [("leaflet", _asset(settings, "leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", _asset(settings, "leaflet/leaflet.css"))]
     _IconPath(_asset(settings, "leaflet/images/")).add_to(m)
@@ -339,13 +340,17 @@ def incident_points_layer(
         folium.GeoJson(
             _geojson_frame(rows.assign(source_words=words), list(POINT_FIELDS)),
             marker=folium.CircleMarker(
-                radius=4 if is_csu else 3, weight=2 if is_csu else 1, color=ring,
-                fill=True, fill_color=colour, fill_opacity=0.8,
+                radius=4 if is_csu else 3,
+                weight=2 if is_csu else 1,
+                color=ring,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.8,
             ),
             tooltip=folium.GeoJsonTooltip(
                 fields=list(POINT_FIELDS), aliases=[""] * len(POINT_FIELDS)
             ),
-        ).add_to(group)  # fmt: skip
+        ).add_to(group)
     return group
 
 
@@ -473,8 +478,9 @@ def resource_styles() -> dict[str, tuple[str, str, str]]:
     """
     from geo.schema import resource_kinds
 
-    return {k.key: (k.colour, k.letter, k.label[:1].upper() + k.label[1:])
-            for k in resource_kinds()}  # fmt: skip
+    return {
+        k.key: (k.colour, k.letter, k.label[:1].upper() + k.label[1:]) for k in resource_kinds()
+    }
 
 
 def spread_offsets(points: gpd.GeoDataFrame, *, radius_px: int = 14) -> np.ndarray:

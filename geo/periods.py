@@ -116,8 +116,12 @@ class Window:
         first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
         last = after - pd.Timedelta(days=1)
         if self.unit == "week":
-            head = first.strftime("%d %b %Y") if first.year != last.year else (
-                first.strftime("%d %b") if first.month != last.month else first.strftime("%d")
+            head = (
+                first.strftime("%d %b %Y")
+                if first.year != last.year
+                else (
+                    first.strftime("%d %b") if first.month != last.month else first.strftime("%d")
+                )
             )
             return f"{head.lstrip('0')}-{last.strftime('%d %b %Y').lstrip('0')}"
         if self.n == 1:

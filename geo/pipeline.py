@@ -173,9 +173,16 @@ def hotspots(
     as_of = as_of or latest_month(incidents)
     months = None if weeks else (months or settings.plan.evidence_months)
     span = window(as_of, months=months, weeks=weeks)
-    spots = find_hotspots(incidents, categories=category, as_of=as_of, months=months,
-                          weeks=weeks, wards=loaded.wards, params=settings.hotspots,
-                          rank_by=rank_by)  # fmt: skip
+    spots = find_hotspots(
+        incidents,
+        categories=category,
+        as_of=as_of,
+        months=months,
+        weeks=weeks,
+        wards=loaded.wards,
+        params=settings.hotspots,
+        rank_by=rank_by,
+    )
     members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=weeks)
     return spots, members, span
 
@@ -303,8 +310,12 @@ def _starting_rows(start: StoredPlan | None, week: dt.date) -> pd.DataFrame | No
 
 def candidate_sites(context: PlanContext) -> pd.DataFrame:
     """Return every site a unit could go to this week, for pickers (see `WeekRun`)."""
-    cams = camera_candidates(context.incidents, context.hotspots, window=context.window,
-                             extra_sites=context.previous_rows("cctv"))  # fmt: skip
+    cams = camera_candidates(
+        context.incidents,
+        context.hotspots,
+        window=context.window,
+        extra_sites=context.previous_rows("cctv"),
+    )
     boards = board_sites(context)
     boards = (
         pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
@@ -312,16 +323,30 @@ def candidate_sites(context: PlanContext) -> pd.DataFrame:
         else boards.assign(site_name=boards["road"] + ", " + boards["ward_name"])
     )
     spots = context.hotspots
-    places = pd.DataFrame({
-        "site_id": spots["hotspot_id"],
-        "site_name": spots["top_locations"].str.split(":").str[0] + ", " + spots["ward_names"],
-        "x": spots.geometry.centroid.x, "y": spots.geometry.centroid.y,
-    }) if len(spots) else pd.DataFrame(columns=["site_id", "site_name", "x", "y"])  # fmt: skip
-    parts = [cams.assign(resource="cctv"), boards.assign(resource="speed_board"),
-             places.assign(resource="eva"), places.assign(resource="patrol")]  # fmt: skip
+    places = (
+        pd.DataFrame(
+            {
+                "site_id": spots["hotspot_id"],
+                "site_name": spots["top_locations"].str.split(":").str[0]
+                + ", "
+                + spots["ward_names"],
+                "x": spots.geometry.centroid.x,
+                "y": spots.geometry.centroid.y,
+            }
+        )
+        if len(spots)
+        else pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
+    )
+    parts = [
+        cams.assign(resource="cctv"),
+        boards.assign(resource="speed_board"),
+        places.assign(resource="eva"),
+        places.assign(resource="patrol"),
+    ]
     cols = ["resource", "site_id", "site_name", "x", "y"]
-    return pd.concat([p[cols] for p in parts if len(p)] or [pd.DataFrame(columns=cols)],
-                     ignore_index=True)  # fmt: skip
+    return pd.concat(
+        [p[cols] for p in parts if len(p)] or [pd.DataFrame(columns=cols)], ignore_index=True
+    )
 
 
 def run_week(
@@ -375,37 +400,59 @@ def run_week(
     as_of = last_month_before(incidents, week)
     span = window(as_of, months=settings.plan.evidence_months)
     spots = find_hotspots(
-        incidents, categories=CCTV_CATEGORIES, as_of=as_of, months=span.n, wards=loaded.wards,
+        incidents,
+        categories=CCTV_CATEGORIES,
+        as_of=as_of,
+        months=span.n,
+        wards=loaded.wards,
         params=settings.hotspots,
-    )  # fmt: skip
+    )
     grid = make_grid(district_outline(loaded.wards), cell_m=settings.forecast.cell_m)
-    risk = forecast_risk(incidents, grid, target=pd.Timestamp(week).strftime("%Y-%m"),
-                         settings=settings)  # fmt: skip
+    risk = forecast_risk(
+        incidents, grid, target=pd.Timestamp(week).strftime("%Y-%m"), settings=settings
+    )
     since = span.end - pd.DateOffset(months=settings.plan.demand_months)
-    start = replan if replan is not None else (
-        last_approved_before(db, week=week) if history else None
-    )  # fmt: skip
+    start = (
+        replan if replan is not None else (last_approved_before(db, week=week) if history else None)
+    )
     past = (
-        deployments_since(db, since=week - dt.timedelta(weeks=settings.plan.history_weeks),
-                          before=week)
-        if history else None
-    )  # fmt: skip
+        deployments_since(
+            db, since=week - dt.timedelta(weeks=settings.plan.history_weeks), before=week
+        )
+        if history
+        else None
+    )
     context = PlanContext(
-        week=week, incidents=incidents, hotspots=spots,
-        demand=demand_points(incidents, risk, since=since), window=span,
-        resources=resources or read_resources(), overrides=overrides, speed_evidence=speed,
-        previous=_starting_rows(start, week), history=past,
-    )  # fmt: skip
+        week=week,
+        incidents=incidents,
+        hotspots=spots,
+        demand=demand_points(incidents, risk, since=since),
+        window=span,
+        resources=resources or read_resources(),
+        overrides=overrides,
+        speed_evidence=speed,
+        previous=_starting_rows(start, week),
+        history=past,
+    )
     context = replace(context, speed_site_table=board_sites(context))  # found once
     synthetic = tuple(
         f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
     )
     plan = plan_week(context)  # old data are said in every plan's headline (`PlanSheet`)
     return WeekRun(
-        week=week, loaded=loaded.result, incidents=incidents, speed_evidence=speed, as_of=as_of,
-        window=span, hotspots=spots, risk=risk, plan=plan,
-        candidates=candidate_sites(context), started_from=start, synthetic_sources=synthetic,
-    )  # fmt: skip
+        week=week,
+        loaded=loaded.result,
+        incidents=incidents,
+        speed_evidence=speed,
+        as_of=as_of,
+        window=span,
+        hotspots=spots,
+        risk=risk,
+        plan=plan,
+        candidates=candidate_sites(context),
+        started_from=start,
+        synthetic_sources=synthetic,
+    )
 
 
 def run_week_from_paths(
@@ -417,8 +464,9 @@ def run_week_from_paths(
     **kwargs: object,
 ) -> WeekRun:
     """Load `paths` (default: the shipped data) and plan `week`; see `run_week`."""
-    return run_week(load(paths, wards=wards, settings=settings), week=week, settings=settings,
-                    **kwargs)  # fmt: skip
+    return run_week(
+        load(paths, wards=wards, settings=settings), week=week, settings=settings, **kwargs
+    )
 
 
 def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
@@ -479,14 +527,19 @@ def apply_edits(
         if new == old:
             continue
         kind = out.at[pos, "resource"]
-        match = run.candidates[(run.candidates["resource"] == kind)
-                               & (run.candidates["site_name"] == new)]  # fmt: skip
+        match = run.candidates[
+            (run.candidates["resource"] == kind) & (run.candidates["site_name"] == new)
+        ]
         if match.empty:
             msg = f"{new!r} is not a candidate {kind} site this week"
             raise GeoInputError(msg)
         site = match.iloc[0]
-        out.loc[pos, ["site_id", "site_name", "x", "y"]] = [site["site_id"], new,
-                                                             float(site["x"]), float(site["y"])]
+        out.loc[pos, ["site_id", "site_name", "x", "y"]] = [
+            site["site_id"],
+            new,
+            float(site["x"]),
+            float(site["y"]),
+        ]
         out.loc[pos, ["status", "changed_by", "changed_at"]] = ["changed", by, at]
         out.loc[pos, "change"] = f"site: {old} -> {new}; by {by}"
         out.loc[pos, "weeks_on_site"] = 1
@@ -550,6 +603,12 @@ def approve_week(
 
         note = json.dumps(provenance(run))
     return save_plan(
-        db or default_store(), week=run.week, deployments=rows[list(DEPLOYMENT_COLUMNS)],
-        status="approved", saved_by=by.strip(), base_version=base_version, note=note, now=now,
-    )  # fmt: skip
+        db or default_store(),
+        week=run.week,
+        deployments=rows[list(DEPLOYMENT_COLUMNS)],
+        status="approved",
+        saved_by=by.strip(),
+        base_version=base_version,
+        note=note,
+        now=now,
+    )

@@ -103,11 +103,13 @@ class PlanSheet:
 def provenance(run: WeekRun) -> dict[str, object]:
     """Return what a saved plan keeps about how it was made (its ``note``, as JSON)."""
     return {
-        "data_until": run.as_of, "evidence": run.window.words(),
-        "available": dict(run.plan.available), "notes": list(run.plan.notes),
+        "data_until": run.as_of,
+        "evidence": run.window.words(),
+        "available": dict(run.plan.available),
+        "notes": list(run.plan.notes),
         "sources": [f.source_file for f in run.loaded.files],
         "synthetic": list(run.synthetic_sources),
-    }  # fmt: skip
+    }
 
 
 def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
@@ -115,12 +117,20 @@ def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
     if saved is not None:
         return sheet_of_stored(saved)
     return PlanSheet(
-        week=run.week, deployments=run.plan.deployments, status="suggested", version=None,
-        saved_by="", saved_at="", data_until=run.as_of, evidence=run.window.words(),
-        available=run.plan.available, used=run.plan.used, notes=run.plan.notes,
+        week=run.week,
+        deployments=run.plan.deployments,
+        status="suggested",
+        version=None,
+        saved_by="",
+        saved_at="",
+        data_until=run.as_of,
+        evidence=run.window.words(),
+        available=run.plan.available,
+        used=run.plan.used,
+        notes=run.plan.notes,
         sources=tuple(f.source_file for f in run.loaded.files),
         synthetic=tuple(run.synthetic_sources),
-    )  # fmt: skip
+    )
 
 
 def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
@@ -135,13 +145,20 @@ def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
     rows = deployments_frame(stored.deployments)
     kinds = resource_kinds()
     return PlanSheet(
-        week=stored.week, deployments=rows, status=stored.status, version=stored.version,
-        saved_by=stored.saved_by, saved_at=stored.saved_at,
-        data_until=str(made.get("data_until", "")), evidence=str(made.get("evidence", "")),
-        available=made.get("available", {}), used=usage(kinds, rows, read_resources()),
-        notes=tuple(made.get("notes", [])), sources=tuple(made.get("sources", [])),
+        week=stored.week,
+        deployments=rows,
+        status=stored.status,
+        version=stored.version,
+        saved_by=stored.saved_by,
+        saved_at=stored.saved_at,
+        data_until=str(made.get("data_until", "")),
+        evidence=str(made.get("evidence", "")),
+        available=made.get("available", {}),
+        used=usage(kinds, rows, read_resources()),
+        notes=tuple(made.get("notes", [])),
+        sources=tuple(made.get("sources", [])),
         synthetic=tuple(made.get("synthetic", [])),
-    )  # fmt: skip
+    )
 
 
 def plan_table(sheet: PlanSheet) -> pd.DataFrame:
@@ -154,18 +171,25 @@ def plan_table(sheet: PlanSheet) -> pd.DataFrame:
     rows = sheet.deployments
     labels = {k.key: k.label for k in resource_kinds()}
     lonlat = to_wgs84(rows) if len(rows) else rows
-    return pd.DataFrame({
-        "Resource": rows["resource"].map(lambda k: labels.get(k, k)),
-        "Unit": rows["unit"], "Site": rows["site_name"], "Why": rows["reason"],
-        "Week starting": pd.to_datetime(rows["start"]).dt.date,
-        "Week ending": pd.to_datetime(rows["end"]).dt.date,
-        "Weeks on site": rows["weeks_on_site"].astype("Int64"),
-        "Status": rows["status"],
-        "Approved by": rows["status"].map(lambda st: sheet.saved_by if st != "suggested" else ""),
-        "Changed by": rows["changed_by"], "What changed": rows["change"],
-        "Longitude": lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
-        "Latitude": lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "Resource": rows["resource"].map(lambda k: labels.get(k, k)),
+            "Unit": rows["unit"],
+            "Site": rows["site_name"],
+            "Why": rows["reason"],
+            "Week starting": pd.to_datetime(rows["start"]).dt.date,
+            "Week ending": pd.to_datetime(rows["end"]).dt.date,
+            "Weeks on site": rows["weeks_on_site"].astype("Int64"),
+            "Status": rows["status"],
+            "Approved by": rows["status"].map(
+                lambda st: sheet.saved_by if st != "suggested" else ""
+            ),
+            "Changed by": rows["changed_by"],
+            "What changed": rows["change"],
+            "Longitude": lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
+            "Latitude": lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
+        }
+    )
 
 
 def _about(sheet: PlanSheet) -> dict[str, str]:
@@ -176,10 +200,14 @@ def _about(sheet: PlanSheet) -> dict[str, str]:
         title=f"Deployment plan, week of {sheet.week.isoformat()}",
         period=f"{sheet.evidence} (data to {sheet.data_until})",
         sources=list(sheet.sources),
-        extra={"status": sheet.headline(), "version": "" if sheet.version is None
-               else str(sheet.version), "approved by": sheet.saved_by,
-               "approved at": sheet.saved_at, "notes": " | ".join(notes)},
-    )  # fmt: skip
+        extra={
+            "status": sheet.headline(),
+            "version": "" if sheet.version is None else str(sheet.version),
+            "approved by": sheet.saved_by,
+            "approved at": sheet.saved_at,
+            "notes": " | ".join(notes),
+        },
+    )
 
 
 def write_plan(sheet: PlanSheet, path: Path) -> list[Path]:
@@ -220,13 +248,19 @@ def plan_summary(sheet: PlanSheet) -> dict[str, object]:
         },
         "deployments": [
             {
-                "resource": r["resource"], "unit": r["unit"], "site_id": r["site_id"],
-                "site_name": r["site_name"], "longitude": round(p.x, 6),
+                "resource": r["resource"],
+                "unit": r["unit"],
+                "site_id": r["site_id"],
+                "site_name": r["site_name"],
+                "longitude": round(p.x, 6),
                 "latitude": round(p.y, 6),
                 "hotspot_ids": [h for h in str(r["hotspot_ids"]).split("; ") if h],
-                "weeks_on_site": int(r["weeks_on_site"]), "reason": r["reason"],
-                "status": r["status"], "changed_by": r["changed_by"],
-                "changed_at": r["changed_at"], "change": r["change"],
+                "weeks_on_site": int(r["weeks_on_site"]),
+                "reason": r["reason"],
+                "status": r["status"],
+                "changed_by": r["changed_by"],
+                "changed_at": r["changed_at"],
+                "change": r["change"],
             }
             for r, p in zip(rows.to_dict("records"), lonlat.geometry, strict=True)
         ],
@@ -258,8 +292,9 @@ def printable_plan(sheet: PlanSheet) -> str:
         rows = sheet.deployments[sheet.deployments["resource"] == kind.key]
         used, available = sheet.used.get(kind.budget, 0), sheet.available.get(kind.budget, 0)
         parts.append(f"<h2>{esc(kind.title)}</h2>")
-        parts.append(f"<p>{float(used):g} of {float(available):g} {esc(kind.metric.lower())} "
-                     "in use.</p>")  # fmt: skip
+        parts.append(
+            f"<p>{float(used):g} of {float(available):g} {esc(kind.metric.lower())} in use.</p>"
+        )
         if rows.empty:
             parts.append("<p>None this week.</p>")
             continue
@@ -273,7 +308,6 @@ def printable_plan(sheet: PlanSheet) -> str:
         [f"SYNTHETIC inputs used: {', '.join(sheet.synthetic)}"] if sheet.synthetic else []
     )
     if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes)
-                     + "</ul>")  # fmt: skip
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -33,9 +33,23 @@ PLAN_STATUSES: tuple[str, ...] = ("suggested", "approved", "changed")
 """A deployment's status: suggested by the planner, approved, or changed by the sergeant."""
 
 DEPLOYMENT_COLUMNS: tuple[str, ...] = (
-    "resource", "unit", "site_id", "site_name", "x", "y", "hotspot_ids", "start", "end",
-    "weeks_on_site", "reason", "status", "changed_by", "changed_at", "change", "numbers",
-)  # fmt: skip
+    "resource",
+    "unit",
+    "site_id",
+    "site_name",
+    "x",
+    "y",
+    "hotspot_ids",
+    "start",
+    "end",
+    "weeks_on_site",
+    "reason",
+    "status",
+    "changed_by",
+    "changed_at",
+    "change",
+    "numbers",
+)
 """A plan's columns, in order (``numbers`` is a mapping; ``x``/``y`` British National Grid)."""
 
 
@@ -128,9 +142,10 @@ def deployments_frame(items: Sequence[Deployment] | pd.DataFrame) -> gpd.GeoData
     else:
         frame = pd.DataFrame([d.row() for d in items], columns=list(DEPLOYMENT_COLUMNS))
     return gpd.GeoDataFrame(
-        frame, geometry=gpd.points_from_xy(frame["x"].astype(float), frame["y"].astype(float)),
+        frame,
+        geometry=gpd.points_from_xy(frame["x"].astype(float), frame["y"].astype(float)),
         crs=BNG,
-    )  # fmt: skip
+    )
 
 
 KindPlan = tuple[list[Deployment], list[str]]

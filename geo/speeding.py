@@ -259,9 +259,19 @@ def collision_road(rows: pd.DataFrame, header: list[str]) -> pd.Series:
 _ROAD_FIELDS = {"road_class": ("first_road_class",), "road_number": ("first_road_number",)}
 
 _NOT_STREETS = frozenset(
-    {"", "hospital", "parking area", "petrol station", "police station", "supermarket",
-     "shopping area", "pedestrian subway", "nightclub", "swanley police station"}
-)  # fmt: skip
+    {
+        "",
+        "hospital",
+        "parking area",
+        "petrol station",
+        "police station",
+        "supermarket",
+        "shopping area",
+        "pedestrian subway",
+        "nightclub",
+        "swanley police station",
+    }
+)
 _ROAD_NUMBER = r"^(?:[ABM]\d+(?:\(M\))?)$"
 _MOTORWAY = r"^(?:M\d+|A\d+\(M\))$"
 
@@ -440,10 +450,24 @@ def speed_sites(
 
 
 SITE_COLUMNS = [
-    "site_id", "road", "ward_name", "speed_limit_mph", "score", "x", "y",
-    "n_surveys", "n_speedwatch", "n_complaints", "n_collisions", "latest_survey",
-    "n_fatal", "n_serious", "collision_years", "collision_m", "motorway",
-]  # fmt: skip
+    "site_id",
+    "road",
+    "ward_name",
+    "speed_limit_mph",
+    "score",
+    "x",
+    "y",
+    "n_surveys",
+    "n_speedwatch",
+    "n_complaints",
+    "n_collisions",
+    "latest_survey",
+    "n_fatal",
+    "n_serious",
+    "collision_years",
+    "collision_m",
+    "motorway",
+]
 """Columns of `speed_sites`."""
 
 
@@ -622,8 +646,9 @@ def _site_rows(frame: pd.DataFrame, groups: list[np.ndarray]) -> list[dict[str, 
         cx = float((x[p] * w[p]).sum() / total) if total > 0 else float(x[p].mean())
         cy = float((y[p] * w[p]).sum() / total) if total > 0 else float(y[p].mean())
         named = p[road[p] != ""]
-        codes, counts = np.unique(ward_code[named if len(named) else p].astype(str),
-                                  return_counts=True)  # fmt: skip
+        codes, counts = np.unique(
+            ward_code[named if len(named) else p].astype(str), return_counts=True
+        )
         ward = codes[int(np.argmax(counts))]  # the commonest; the first in order on a tie
         surveys = p[source[p] == "speed_survey"]
         surveys = surveys[np.argsort(occurred[surveys], kind="stable")]
@@ -631,20 +656,29 @@ def _site_rows(frame: pd.DataFrame, groups: list[np.ndarray]) -> list[dict[str, 
         years = sorted({int(v) for v in year[crashes] if not np.isnan(v)})
         span = "" if not years else str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
         far = float(np.hypot(x[crashes] - cx, y[crashes] - cy).max()) if len(crashes) else 0.0
-        out.append({
-            "site_id": ward, "road": "",
-            "ward_name": ward_name[p[ward_code[p].astype(str) == ward][0]],
-            "speed_limit_mph": float(np.nanmax(limit[p])) if (~np.isnan(limit[p])).any()
-            else np.nan,
-            "score": round(total, 2), "x": cx, "y": cy,
-            "n_surveys": len(surveys), "n_speedwatch": int((source[p] == "speedwatch").sum()),
-            "n_complaints": int((source[p] == "complaint").sum()), "n_collisions": len(crashes),
-            "latest_survey": evidence[surveys[-1]] if len(surveys) else "",
-            "n_fatal": int((severity[crashes] == "fatal").sum()),
-            "n_serious": int((severity[crashes] == "serious").sum()),
-            "collision_years": span, "collision_m": int(np.ceil(far / 10.0) * 10),
-            "motorway": bool(motorway[named].any()),
-        })  # fmt: skip
+        out.append(
+            {
+                "site_id": ward,
+                "road": "",
+                "ward_name": ward_name[p[ward_code[p].astype(str) == ward][0]],
+                "speed_limit_mph": float(np.nanmax(limit[p]))
+                if (~np.isnan(limit[p])).any()
+                else np.nan,
+                "score": round(total, 2),
+                "x": cx,
+                "y": cy,
+                "n_surveys": len(surveys),
+                "n_speedwatch": int((source[p] == "speedwatch").sum()),
+                "n_complaints": int((source[p] == "complaint").sum()),
+                "n_collisions": len(crashes),
+                "latest_survey": evidence[surveys[-1]] if len(surveys) else "",
+                "n_fatal": int((severity[crashes] == "fatal").sum()),
+                "n_serious": int((severity[crashes] == "serious").sum()),
+                "collision_years": span,
+                "collision_m": int(np.ceil(far / 10.0) * 10),
+                "motorway": bool(motorway[named].any()),
+            }
+        )
     return out
 
 

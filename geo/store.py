@@ -45,9 +45,23 @@ PLAN_STATUSES = ("suggested", "approved", "changed")
 """A plan's and a deployment's status: suggested by the planner, approved, or changed by hand."""
 
 DEPLOYMENT_COLUMNS: tuple[str, ...] = (
-    "resource", "unit", "site_id", "site_name", "x", "y", "hotspot_ids", "start", "end",
-    "weeks_on_site", "reason", "status", "changed_by", "changed_at", "change", "numbers",
-)  # fmt: skip
+    "resource",
+    "unit",
+    "site_id",
+    "site_name",
+    "x",
+    "y",
+    "hotspot_ids",
+    "start",
+    "end",
+    "weeks_on_site",
+    "reason",
+    "status",
+    "changed_by",
+    "changed_at",
+    "change",
+    "numbers",
+)
 """Columns of a plan's deployments table as stored (``numbers`` is a JSON object).
 
 ``change`` says in words what the sergeant changed in that row (empty if nothing);

@@ -276,13 +276,26 @@ def serve_app(
     import urllib.request
 
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", address,
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=app.parent, env=dict(env), stdout=out,
-                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=app.parent, env=dict(env), stdout=out, stderr=subprocess.STDOUT, text=True
+        )
         try:
             deadline = time.monotonic() + timeout_s
             while True:

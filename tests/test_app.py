@@ -108,7 +108,9 @@ def test_data_page_accounts_for_every_row():
 
     shipped = load().result  # the same files through the library
     assert [m.value for m in at.metric] == [
-        f"{shipped.rows_in:,}", f"{len(shipped.accepted):,}", f"{len(shipped.rejected):,}"
+        f"{shipped.rows_in:,}",
+        f"{len(shipped.accepted):,}",
+        f"{len(shipped.rejected):,}",
     ]
     assert shipped.rows_in == len(shipped.accepted) + len(shipped.rejected)
     files = at.dataframe[0].value

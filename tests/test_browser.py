@@ -77,8 +77,10 @@ def test_pages_draw_offline_with_context_and_the_pact_page_downloads(app_url, tm
         assert frame.locator(".leaflet-heatmap-layer").count() == 1
         places = {t.strip() for t in frame.locator(".geo-label-place").all_inner_texts()}
         wards = frame.locator(".geo-label-ward").count()
-        print(f"\ncold Map page drawn in {cold:.1f} s; {len(places)} place names, "
-              f"{wards} ward names on the map")  # fmt: skip
+        print(
+            f"\ncold Map page drawn in {cold:.1f} s; {len(places)} place names, "
+            f"{wards} ward names on the map"
+        )
         assert len(places) >= 6, places
         assert {"Sevenoaks", "Swanley", "Edenbridge"} <= places
         page.wait_for_timeout(1500)
@@ -162,8 +164,9 @@ def test_an_approved_plan_is_shown_after_a_reload_and_its_downloads_say_so(
     header = [c.value for c in plan[1]]
     statuses = {row[header.index("Status")] for row in plan.iter_rows(min_row=2, values_only=True)}
     assert statuses == {"approved"}
-    about = " ".join(str(c.value) for row in book[book.sheetnames[-1]].iter_rows() for c in row
-                     if c.value)  # fmt: skip
+    about = " ".join(
+        str(c.value) for row in book[book.sheetnames[-1]].iter_rows() for c in row if c.value
+    )
     assert "Approved plan, version 1, by PS 1234 on" in about
     assert "Approved plan, version 1, by PS 1234 on" in printable.read_text(encoding="utf-8")
     assert_stayed_local(requests)

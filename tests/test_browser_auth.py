@@ -133,8 +133,9 @@ def test_without_users_the_app_serves_this_computer_only(tmp_path):
         pytest.skip("no non-loopback address to connect from")
     home = tmp_path / "home"
     home.mkdir()
-    with serve_app(REPO / "app.py", env=app_env(home), log=tmp_path / "server.log",
-                   address="0.0.0.0") as url:  # fmt: skip
+    with serve_app(
+        REPO / "app.py", env=app_env(home), log=tmp_path / "server.log", address="0.0.0.0"
+    ) as url:
         port = url.rsplit(":", 1)[1]
         with sync_playwright() as p:
             browser, page = browser_page(p)

@@ -51,7 +51,6 @@ PAYLOADS = [
 ]
 
 
-
 def open_in_chromium(page_file: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -189,12 +188,25 @@ def build_pmtiles(path: Path, *, zooms=range(6, 13)) -> None:
         return x, y
 
     layers = [
-        {"name": "earth", "features": [{"geometry": "POLYGON ((0 0, 4096 0, 4096 4096, "
-                                        "0 4096, 0 0))", "properties": {"kind": "earth"}}]},
-        {"name": "roads", "features": [{"geometry": "LINESTRING (0 2048, 4096 2048)",
-                                        "properties": {"kind": "major_road",
-                                                       "name": "Test Road"}}]},
-    ]  # fmt: skip
+        {
+            "name": "earth",
+            "features": [
+                {
+                    "geometry": "POLYGON ((0 0, 4096 0, 4096 4096, 0 4096, 0 0))",
+                    "properties": {"kind": "earth"},
+                }
+            ],
+        },
+        {
+            "name": "roads",
+            "features": [
+                {
+                    "geometry": "LINESTRING (0 2048, 4096 2048)",
+                    "properties": {"kind": "major_road", "name": "Test Road"},
+                }
+            ],
+        },
+    ]
     data = gzip.compress(mapbox_vector_tile.encode(layers), mtime=0)
     with path.open("wb") as f:
         writer = Writer(f)
@@ -202,20 +214,27 @@ def build_pmtiles(path: Path, *, zooms=range(6, 13)) -> None:
         for z in zooms:
             x0, y0 = tile_xy(west, north, z)
             x1, y1 = tile_xy(east, south, z)
-            ids += [pmtiles_tile.zxy_to_tileid(z, x, y)
-                    for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]  # fmt: skip
+            ids += [
+                pmtiles_tile.zxy_to_tileid(z, x, y)
+                for x in range(x0, x1 + 1)
+                for y in range(y0, y1 + 1)
+            ]
         for tile_id in sorted(ids):
             writer.write_tile(tile_id, data)
         writer.finalize(
             {
                 "tile_type": pmtiles_tile.TileType.MVT,
                 "tile_compression": pmtiles_tile.Compression.GZIP,
-                "min_lon_e7": int(west * 1e7), "min_lat_e7": int(south * 1e7),
-                "max_lon_e7": int(east * 1e7), "max_lat_e7": int(north * 1e7),
-                "center_zoom": 10, "center_lon_e7": int(0.19e7), "center_lat_e7": int(51.29e7),
+                "min_lon_e7": int(west * 1e7),
+                "min_lat_e7": int(south * 1e7),
+                "max_lon_e7": int(east * 1e7),
+                "max_lat_e7": int(north * 1e7),
+                "center_zoom": 10,
+                "center_lon_e7": int(0.19e7),
+                "center_lat_e7": int(51.29e7),
             },
             {"vector_layers": [{"id": "earth", "fields": {}}, {"id": "roads", "fields": {}}]},
-        )  # fmt: skip
+        )
 
 
 # Colours down the middle column of each basemap tile: earth and the road across it give
@@ -264,9 +283,11 @@ def test_pmtiles_basemap_draws_from_a_local_archive(tmp_path):
             route.fulfill(
                 status=206,
                 body=blob[first : last + 1],
-                headers={"Content-Range": f"bytes {first}-{last}/{len(blob)}",
-                         "Content-Type": "application/octet-stream"},
-            )  # fmt: skip
+                headers={
+                    "Content-Range": f"bytes {first}-{last}/{len(blob)}",
+                    "Content-Type": "application/octet-stream",
+                },
+            )
         else:
             outside.append(url)
             route.abort()

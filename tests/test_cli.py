@@ -99,15 +99,24 @@ def test_plan_json_saves_and_history(capsys, tmp_path):
 
     db = tmp_path / "plans.sqlite"
     args = [str(get_path("police_uk")), "--week", "2025-10-08", "--db", str(db), "--json"]
-    status, out, _ = run(capsys, "plan", *args, "--approve", "--cameras", "3",
-                         "--out", str(tmp_path / "plan.xlsx"))  # fmt: skip
+    status, out, _ = run(
+        capsys, "plan", *args, "--approve", "--cameras", "3", "--out", str(tmp_path / "plan.xlsx")
+    )
     assert status == 0
     summary = json.loads(out)
     assert summary["week"] == "2025-10-06"  # the Monday of the day given
     assert summary["resources"]["cctv"] == {"used": 3, "available": 3}
     first = summary["deployments"][0]
-    assert set(first) >= {"resource", "unit", "site_name", "longitude", "latitude", "hotspot_ids",
-                          "reason", "status"}  # fmt: skip  (keys are added, never renamed)
+    assert set(first) >= {
+        "resource",
+        "unit",
+        "site_name",
+        "longitude",
+        "latitude",
+        "hotspot_ids",
+        "reason",
+        "status",
+    }  #  (keys are added, never renamed)
     assert first["status"] == "approved"
     assert (summary["status"], summary["version"]) == ("approved", 1)
     assert 0 < first["longitude"] < 1
@@ -132,12 +141,18 @@ def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path):
     assert status == 0
     first = json.loads(out)
     assert (first["status"], first["version"], first["approved_by"]) == (
-        "approved", 1, "Sgt A Khan")
+        "approved",
+        1,
+        "Sgt A Khan",
+    )
     # shown again: the approved plan, with its approver and time, not a fresh suggestion
     status, out, _ = run(capsys, "plan", *base, "--json", "--out", str(tmp_path / "p.xlsx"))
     again = json.loads(out)
     assert (again["status"], again["version"], again["approved_by"]) == (
-        "approved", 1, "Sgt A Khan")
+        "approved",
+        1,
+        "Sgt A Khan",
+    )
     assert again["approved_at"] == first["approved_at"]
     about = _xlsx_about(tmp_path / "p.xlsx")
     assert "Approved plan, version 1, by Sgt A Khan" in about
@@ -156,8 +171,7 @@ def test_an_approved_week_is_shown_and_never_saved_twice(capsys, tmp_path):
     assert status == 0
     assert "already approved" in err
     # a deliberate re-plan starts from the approved plan and saves version 2 over version 1
-    status, out, _ = run(capsys, "plan", *base, "--replan", "--approve", "--by", "PC B",
-                         "--json")  # fmt: skip
+    status, out, _ = run(capsys, "plan", *base, "--replan", "--approve", "--by", "PC B", "--json")
     assert json.loads(out)["version"] == 2
     status, out, _ = run(capsys, "plan", "--history", "--db", str(db), "--json")
     assert sorted(h["version"] for h in json.loads(out)) == [1, 2]
@@ -168,10 +182,24 @@ def test_four_approvals_started_together_save_exactly_one(tmp_path, police_sampl
     import sys
 
     db = tmp_path / "plans.sqlite"
-    cmd = [sys.executable, "-m", "geo", "plan", str(police_sample), "--week", "2025-10-06",
-           "--db", str(db), "--approve"]  # fmt: skip
-    procs = [subprocess.Popen([*cmd, "--by", f"Sgt {i}"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(4)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "geo",
+        "plan",
+        str(police_sample),
+        "--week",
+        "2025-10-06",
+        "--db",
+        str(db),
+        "--approve",
+    ]
+    procs = [
+        subprocess.Popen(
+            [*cmd, "--by", f"Sgt {i}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for i in range(4)
+    ]
     results = []
     for proc in procs:
         _, err = proc.communicate(timeout=300)
@@ -184,8 +212,12 @@ def test_four_approvals_started_together_save_exactly_one(tmp_path, police_sampl
             assert len(lines) == 1
             assert "was saved as version 1 by Sgt" in lines[0]
             assert "Traceback" not in err
-    out = subprocess.run([sys.executable, "-m", "geo", "plan", "--history", "--db", str(db),
-                          "--json"], capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "geo", "plan", "--history", "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert [h["week"] for h in json.loads(out)] == ["2025-10-06"]
 
 
@@ -197,8 +229,11 @@ def test_a_plan_on_old_data_says_so_in_its_headline(capsys, tmp_path):
 
 def test_a_reader_that_stops_early_gets_no_traceback():
     """`geo validate | head -1`: the closed pipe ends the command quietly."""
-    with subprocess.Popen([sys.executable, "-m", "geo", "validate", "--json"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:  # fmt: skip
+    with subprocess.Popen(
+        [sys.executable, "-m", "geo", "validate", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
         proc.stdout.close()  # the reader goes away before the JSON is written
         err = proc.stderr.read().decode()
         proc.wait(timeout=120)

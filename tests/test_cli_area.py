@@ -69,9 +69,14 @@ def test_validate_with_two_wards_rejects_the_rest_as_outside(capsys):
     )
 
 
-@pytest.mark.parametrize("command", [["validate"], ["hotspots", "--category", "asb"],
-                                     ["evaluate", "--category", "asb", "--test-months",
-                                      "2025-09"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["hotspots", "--category", "asb"],
+        ["evaluate", "--category", "asb", "--test-months", "2025-09"],
+    ],
+)
 def test_an_unknown_ward_exits_2_with_one_line(capsys, command):
     status, out, err = run(capsys, *command, "--area", "Hextable,Sevenoaks Estern")
 
@@ -82,10 +87,13 @@ def test_an_unknown_ward_exits_2_with_one_line(capsys, command):
 
 
 def test_keep_outside_keeps_the_row_rejected_as_outside(capsys, tmp_path):
-    csv = police_csv(tmp_path / "two.csv", [
-        ("2025-09", *SEVENOAKS, "High Street", "Anti-social behaviour"),
-        ("2025-09", *MAIDSTONE, "Week Street", "Anti-social behaviour"),
-    ])  # fmt: skip
+    csv = police_csv(
+        tmp_path / "two.csv",
+        [
+            ("2025-09", *SEVENOAKS, "High Street", "Anti-social behaviour"),
+            ("2025-09", *MAIDSTONE, "Week Street", "Anti-social behaviour"),
+        ],
+    )
 
     _, plain, _ = run(capsys, "validate", str(csv), "--json")
     status, kept, err = run(capsys, "validate", str(csv), "--json", "--keep-outside")
@@ -122,8 +130,9 @@ def test_hotspots_keep_outside_reports_a_hotspot_outside_the_wards(capsys, tmp_p
     csv = police_csv(tmp_path / "asb.csv", hotspot_rows())
 
     _, plain, _ = run(capsys, "hotspots", str(csv), "--category", "asb", "--json")
-    status, kept, err = run(capsys, "hotspots", str(csv), "--category", "asb", "--json",
-                            "--keep-outside")  # fmt: skip
+    status, kept, err = run(
+        capsys, "hotspots", str(csv), "--category", "asb", "--json", "--keep-outside"
+    )
 
     assert status == 0, err
     assert [s["ward_names"] for s in json.loads(plain)] == ["Sevenoaks Town and St John's"]
@@ -139,10 +148,27 @@ def test_hotspots_outside_the_wards_print_and_export(capsys, tmp_path):
     csv = police_csv(tmp_path / "asb.csv", hotspot_rows())
     out_csv, out_geojson = tmp_path / "spots.csv", tmp_path / "spots.geojson"
 
-    status, out, err = run(capsys, "hotspots", str(csv), "--category", "asb", "--keep-outside",
-                           "--wards", "--out", str(out_csv))  # fmt: skip
-    status_geojson, _, _ = run(capsys, "hotspots", str(csv), "--category", "asb",
-                               "--keep-outside", "--out", str(out_geojson))  # fmt: skip
+    status, out, err = run(
+        capsys,
+        "hotspots",
+        str(csv),
+        "--category",
+        "asb",
+        "--keep-outside",
+        "--wards",
+        "--out",
+        str(out_csv),
+    )
+    status_geojson, _, _ = run(
+        capsys,
+        "hotspots",
+        str(csv),
+        "--category",
+        "asb",
+        "--keep-outside",
+        "--out",
+        str(out_geojson),
+    )
 
     assert (status, status_geojson) == (0, 0), err
     assert "outside the wards" in out
@@ -152,14 +178,28 @@ def test_hotspots_outside_the_wards_print_and_export(capsys, tmp_path):
 
 
 def test_area_and_keep_outside_reach_evaluate(capsys, tmp_path):
-    csv = police_csv(tmp_path / "asb.csv", [
-        (month, lon + k * 0.0003, lat, "Somewhere", "Anti-social behaviour")
-        for month in ("2025-06", "2025-07", "2025-08", "2025-09")
-        for lon, lat in (SEVENOAKS, MAIDSTONE)
-        for k in range(3)
-    ])  # fmt: skip
-    args = ["evaluate", str(csv), "--category", "asb", "--test-months", "2025-09",
-            "--methods", "naive", "--json", "--area", "Sevenoaks Town and St John's"]  # fmt: skip
+    csv = police_csv(
+        tmp_path / "asb.csv",
+        [
+            (month, lon + k * 0.0003, lat, "Somewhere", "Anti-social behaviour")
+            for month in ("2025-06", "2025-07", "2025-08", "2025-09")
+            for lon, lat in (SEVENOAKS, MAIDSTONE)
+            for k in range(3)
+        ],
+    )
+    args = [
+        "evaluate",
+        str(csv),
+        "--category",
+        "asb",
+        "--test-months",
+        "2025-09",
+        "--methods",
+        "naive",
+        "--json",
+        "--area",
+        "Sevenoaks Town and St John's",
+    ]
 
     status, plain, err = run(capsys, *args)
     status_kept, kept, _ = run(capsys, *args, "--keep-outside")
@@ -173,8 +213,9 @@ def test_area_and_keep_outside_reach_evaluate(capsys, tmp_path):
 
 
 def test_the_shipped_boundaries_file_is_a_whole_area(capsys):
-    status, out, err = run(capsys, "validate", "--json", "--boundaries",
-                           str(get_path("wards")), "--area", "ALL")  # fmt: skip
+    status, out, err = run(
+        capsys, "validate", "--json", "--boundaries", str(get_path("wards")), "--area", "ALL"
+    )
 
     assert status == 0, err
     assert json.loads(out)["rows_in"] > 0

@@ -17,8 +17,10 @@ GRID = make_grid(shapely.box(X, Y, X + 1000, Y + 1000), cell_m=100)  # 100 cells
 
 def world():
     """Cell A (4 a month) and cell B (2 a month) in May-July; August: 3 in A, 1 in C."""
-    history = [make_incidents([(50, 50)] * 4 + [(550, 550)] * 2, occurred=f"2025-0{m}-01")
-               for m in (5, 6, 7)]  # fmt: skip
+    history = [
+        make_incidents([(50, 50)] * 4 + [(550, 550)] * 2, occurred=f"2025-0{m}-01")
+        for m in (5, 6, 7)
+    ]
     august = make_incidents([(50, 50)] * 3 + [(950, 950)], occurred="2025-08-01")
     return pd.concat([*history, august], ignore_index=True)
 
@@ -63,8 +65,14 @@ def test_a_month_without_incidents_has_undefined_measures():
 
 
 def test_backtest_measures_match_the_hand_computation():
-    res = backtest(world(), GRID, categories="asb", test_months=["2025-08"],
-                   methods=["naive"], coverages_pct=[1.0, 2.0])  # fmt: skip
+    res = backtest(
+        world(),
+        GRID,
+        categories="asb",
+        test_months=["2025-08"],
+        methods=["naive"],
+        coverages_pct=[1.0, 2.0],
+    )
     got = res.set_index(["method", "coverage_pct"])[["hit_rate", "pai", "pei", "n_test"]]
     # 1 %: naive flags A (3 of 4); the oracle also flags A
     assert got.loc[("naive", 1.0)].tolist() == [0.75, 75.0, 1.0, 4]
@@ -86,8 +94,13 @@ def test_later_months_do_not_change_a_test_month():
     # rolling origin: events after the test month (and in it) never reach the forecast
     later = make_incidents([(950, 950)] * 40, occurred="2025-09-01")
     a = backtest(world(), GRID, categories="asb", test_months=["2025-08"], coverages_pct=[1.0])
-    b = backtest(pd.concat([world(), later], ignore_index=True), GRID, categories="asb",
-                 test_months=["2025-08"], coverages_pct=[1.0])  # fmt: skip
+    b = backtest(
+        pd.concat([world(), later], ignore_index=True),
+        GRID,
+        categories="asb",
+        test_months=["2025-08"],
+        coverages_pct=[1.0],
+    )
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -99,9 +112,17 @@ def test_backtest_is_deterministic_and_has_every_method_and_the_oracle():
 
 
 def test_summarise_gives_mean_and_spread_over_months():
-    rows = pd.DataFrame({"method": ["naive"] * 2, "month": ["2025-07", "2025-08"],
-                         "coverage_pct": [1.0, 1.0], "hit_rate": [0.5, 0.7],
-                         "pai": [50.0, 70.0], "pei": [0.6, 0.8], "n_test": [4, 5]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "method": ["naive"] * 2,
+            "month": ["2025-07", "2025-08"],
+            "coverage_pct": [1.0, 1.0],
+            "hit_rate": [0.5, 0.7],
+            "pai": [50.0, 70.0],
+            "pei": [0.6, 0.8],
+            "n_test": [4, 5],
+        }
+    )
     out = summarise(rows)
     assert out.loc[("naive", 1.0), ("hit_rate", "mean")] == pytest.approx(0.6)
     assert out.loc[("naive", 1.0), ("pai", "min")] == 50.0
@@ -128,8 +149,20 @@ def test_evaluate_json_keys(capsys, police_sample):
 
 
 def test_evaluate_prints_a_table_of_methods_by_coverage(capsys, police_sample):
-    status = main(["evaluate", str(police_sample), "--category", "asb", "--test-months",
-                   "2025-09", "--methods", "naive,kde", "--coverage", "1"])  # fmt: skip
+    status = main(
+        [
+            "evaluate",
+            str(police_sample),
+            "--category",
+            "asb",
+            "--test-months",
+            "2025-09",
+            "--methods",
+            "naive,kde",
+            "--coverage",
+            "1",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["naive", "kde", "oracle"]

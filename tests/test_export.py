@@ -125,8 +125,16 @@ def shipped_exports(tmp_path_factory):
     from geo.datasets import get_path
 
     folder = tmp_path_factory.mktemp("exports")
-    base = ["hotspots", str(get_path("police_uk")), "--category", "asb", "--as-of", "2025-09",
-            "--months", "3"]  # fmt: skip
+    base = [
+        "hotspots",
+        str(get_path("police_uk")),
+        "--category",
+        "asb",
+        "--as-of",
+        "2025-09",
+        "--months",
+        "3",
+    ]
     for suffix in (".xlsx", ".csv", ".geojson"):
         assert main([*base, "--out", str(folder / f"hs{suffix}")]) == 0
     return folder
@@ -151,9 +159,11 @@ def test_hotspot_workbook_from_the_command_line(shipped_exports):
     spots = book["Hotspots"]
     assert {c.value for c in column(spots, "Category")} == {"Anti-social behaviour"}
     assert {c.value for c in column(spots, "Significance")} <= {
-        "hot spot, 99 % confidence", "hot spot, 95 % confidence",
-        "hot spot, 90 % confidence", "not significant",
-    }  # fmt: skip
+        "hot spot, 99 % confidence",
+        "hot spot, 95 % confidence",
+        "hot spot, 90 % confidence",
+        "not significant",
+    }
     assert column(spots, "Rank")[0].value == 1
     dates = column(book["Incidents"], "Date")
     expected = {dt.datetime(2025, 7, 1), dt.datetime(2025, 8, 1), dt.datetime(2025, 9, 1)}
@@ -189,8 +199,21 @@ def test_hotspot_list_from_the_command_line_with_priority_wards(tmp_path, police
     from geo.cli import main
 
     out = tmp_path / "asb.xlsx"
-    code = main(["hotspots", str(police_sample), "--category", "asb", "--as-of", "2025-09",
-                 "--months", "1", "--out", str(out), "--wards"])  # fmt: skip
+    code = main(
+        [
+            "hotspots",
+            str(police_sample),
+            "--category",
+            "asb",
+            "--as-of",
+            "2025-09",
+            "--months",
+            "1",
+            "--out",
+            str(out),
+            "--wards",
+        ]
+    )
     assert code == 0
     assert "Priority wards:" in capsys.readouterr().out
     book = openpyxl.load_workbook(out)

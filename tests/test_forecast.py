@@ -13,16 +13,19 @@ GRID = make_grid(shapely.box(X, Y, X + 1000, Y + 1000), cell_m=100)  # 100 cells
 
 
 def history():
-    frames = [make_incidents([(50, 50)] * 4 + [(550, 550)] * 2, occurred=f"2025-0{m}-01")
-              for m in (5, 6, 7)]  # fmt: skip
+    frames = [
+        make_incidents([(50, 50)] * 4 + [(550, 550)] * 2, occurred=f"2025-0{m}-01")
+        for m in (5, 6, 7)
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_no_look_ahead_planting_the_test_month_changes_nothing(method):
     base = history()
-    planted = pd.concat([base, make_incidents([(950, 950)] * 50, occurred="2025-08-01")],
-                        ignore_index=True)  # fmt: skip
+    planted = pd.concat(
+        [base, make_incidents([(950, 950)] * 50, occurred="2025-08-01")], ignore_index=True
+    )
     a = risk_surface(base, categories="asb", target="2025-08", grid=GRID, method=method)
     b = risk_surface(planted, categories="asb", target="2025-08", grid=GRID, method=method)
     np.testing.assert_array_equal(a["score"], b["score"])
@@ -40,16 +43,19 @@ def test_methods_rank_the_busy_cell_first_and_calibrate(method):
 def test_the_default_method_learns_where_other_crime_happens():
     # no ASB has ever been at (950, 950), but violence has, every month: the place prior
     # ranks that cell above the empty ones and gives it a share of the expected ASB
-    violence = [make_incidents([(950, 950)] * 5, category="violence", occurred=f"2025-0{m}-01")
-                for m in (5, 6, 7)]  # fmt: skip
+    violence = [
+        make_incidents([(950, 950)] * 5, category="violence", occurred=f"2025-0{m}-01")
+        for m in (5, 6, 7)
+    ]
     inc = pd.concat([history(), *violence], ignore_index=True)
     out = risk_surface(inc, categories="asb", target="2025-08", grid=GRID)
     corner = out.geometry.contains(shapely.Point(X + 950, Y + 950))
     empty = out.geometry.contains(shapely.Point(X + 350, Y + 950))
     assert out.loc[corner, "score"].item() > out.loc[empty, "score"].item()
     assert out.loc[corner, "expected"].item() > 0.1
-    off = risk_surface(inc, categories="asb", target="2025-08", grid=GRID,
-                       params=ForecastParams(prior_months=0))  # fmt: skip
+    off = risk_surface(
+        inc, categories="asb", target="2025-08", grid=GRID, params=ForecastParams(prior_months=0)
+    )
     assert off.loc[corner, "score"].item() < off.loc[empty, "score"].item()  # smoothing only
     assert off.loc[corner, "expected"].item() < 0.01
     assert out["expected"].sum() == pytest.approx(6.0)  # the prior moves risk, not the total
@@ -74,10 +80,12 @@ def test_a_gap_in_the_data_counts_as_nothing_for_recent_but_not_for_default():
 def test_category_sets_add_up():
     damage = make_incidents([(550, 550)] * 3, category="criminal_damage", occurred="2025-07-01")
     inc = pd.concat([history(), damage], ignore_index=True)
-    both = risk_surface(inc, categories="asb+criminal_damage", target="2025-08", grid=GRID,
-                        method="naive")  # fmt: skip
-    listed = risk_surface(inc, categories=["asb", "criminal_damage"], target="2025-08",
-                          grid=GRID, method="naive")  # fmt: skip
+    both = risk_surface(
+        inc, categories="asb+criminal_damage", target="2025-08", grid=GRID, method="naive"
+    )
+    listed = risk_surface(
+        inc, categories=["asb", "criminal_damage"], target="2025-08", grid=GRID, method="naive"
+    )
     assert both["score"].sum() == 18 + 3
     np.testing.assert_array_equal(both["score"], listed["score"])
 
@@ -107,8 +115,9 @@ def long_history(months=8):
 
 def test_the_learned_model_learns_from_earlier_months_only():
     base = long_history()
-    planted = pd.concat([base, make_incidents([(950, 950)] * 50, occurred="2025-09-01")],
-                        ignore_index=True)  # fmt: skip
+    planted = pd.concat(
+        [base, make_incidents([(950, 950)] * 50, occurred="2025-09-01")], ignore_index=True
+    )
     a = risk_surface(base, categories="asb", target="2025-09", grid=GRID, method="learned")
     b = risk_surface(planted, categories="asb", target="2025-09", grid=GRID, method="learned")
     np.testing.assert_array_equal(a["score"], b["score"])

@@ -122,8 +122,13 @@ def test_shipped_kde_equals_the_unblocked_kernel_exactly(sevenoaks):
 def test_learned_features_with_given_centres_are_unchanged():
     x, y = ORIGIN
     grid = make_grid(shapely.box(x, y, x + 600, y + 600), cell_m=100)
-    inc = pd.concat([make_incidents([(10 + 40 * m, 10 + 30 * m)] * m, occurred=f"2025-0{m}-01")
-                     for m in range(1, 8)], ignore_index=True)  # fmt: skip
+    inc = pd.concat(
+        [
+            make_incidents([(10 + 40 * m, 10 + 30 * m)] * m, occurred=f"2025-0{m}-01")
+            for m in range(1, 8)
+        ],
+        ignore_index=True,
+    )
     kw = {"categories": ["asb"], "target": "2025-08"}
     xs, ys, now = forecast.learned_features(inc, grid, **kw)
     xs2, ys2, now2 = forecast.learned_features(inc, grid, centres=cell_centres(grid), **kw)
@@ -154,8 +159,9 @@ def test_id_ranks_order_cells_as_their_ids_do():
 def test_shipped_backtest_matches_a_plain_loop(sevenoaks):
     incidents, grid = sevenoaks
     methods, months, covs = ["naive", "kde", "default"], ["2025-08", "2025-09"], [0.5, 5.0]
-    out = backtest(incidents, grid, categories="asb", test_months=months, methods=methods,
-                   coverages_pct=covs)  # fmt: skip
+    out = backtest(
+        incidents, grid, categories="asb", test_months=months, methods=methods, coverages_pct=covs
+    )
     areas, ids = grid["area_m2"].to_numpy(dtype=float), grid["cell_id"].tolist()
     hits = []
     for month in months:

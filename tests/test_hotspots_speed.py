@@ -138,9 +138,15 @@ def test_shipped_hotspots_equal_the_per_hotspot_description(
 ):
     incidents, area = shipped
     fast, slow = both_ways(
-        monkeypatch, incidents=incidents, categories=categories, as_of=as_of, months=months,
-        wards=wards, area=area, rank_by=rank_by,
-    )  # fmt: skip
+        monkeypatch,
+        incidents=incidents,
+        categories=categories,
+        as_of=as_of,
+        months=months,
+        wards=wards,
+        area=area,
+        rank_by=rank_by,
+    )
     assert len(fast) > 0
     assert_same_hotspots(fast, slow)
 
@@ -148,9 +154,14 @@ def test_shipped_hotspots_equal_the_per_hotspot_description(
 def test_shipped_case_has_ties_and_hotspots_outside_the_wards(monkeypatch, shipped, wards):
     incidents, area = shipped
     fast, slow = both_ways(
-        monkeypatch, incidents=incidents, categories="violence", as_of="2025-09", months=3,
-        wards=wards, area=area,
-    )  # fmt: skip
+        monkeypatch,
+        incidents=incidents,
+        categories="violence",
+        as_of="2025-09",
+        months=3,
+        wards=wards,
+        area=area,
+    )
     assert_same_hotspots(fast, slow)
     assert fast["ward_names"].str.contains("outside the wards").any()
     assert fast["ward_names"].str.contains("; ").any()  # a hotspot in several wards
@@ -223,9 +234,15 @@ def test_synthetic_month_windows_equal_the_per_hotspot_description(monkeypatch, 
     incidents = synthetic_world(seed, day=False)
     area = study_area(WARDS, incidents, keep_outside=True)
     fast, slow = both_ways(
-        monkeypatch, incidents=incidents, categories=categories, as_of="2025-09", months=4,
-        wards=WARDS, area=area, params=PARAMS,
-    )  # fmt: skip
+        monkeypatch,
+        incidents=incidents,
+        categories=categories,
+        as_of="2025-09",
+        months=4,
+        wards=WARDS,
+        area=area,
+        params=PARAMS,
+    )
     assert_same_hotspots(fast, slow)
     members = hotspot_incidents(incidents, fast, as_of="2025-09", months=4)
     expected = reference_hotspot_incidents(incidents, fast, as_of="2025-09", months=4)
@@ -237,9 +254,16 @@ def test_synthetic_week_windows_equal_the_per_hotspot_description(monkeypatch, s
     incidents = synthetic_world(seed, day=True)
     area = study_area(WARDS, incidents, keep_outside=True)
     fast, slow = both_ways(
-        monkeypatch, incidents=incidents, categories="asb+criminal_damage+speeding+burglary",
-        as_of="2025-09-28", months=None, weeks=8, wards=WARDS, area=area, params=PARAMS,
-    )  # fmt: skip
+        monkeypatch,
+        incidents=incidents,
+        categories="asb+criminal_damage+speeding+burglary",
+        as_of="2025-09-28",
+        months=None,
+        weeks=8,
+        wards=WARDS,
+        area=area,
+        params=PARAMS,
+    )
     assert len(fast) > 0
     assert_same_hotspots(fast, slow)
 
@@ -248,9 +272,15 @@ def test_synthetic_world_has_what_the_checks_need(monkeypatch):
     incidents = synthetic_world(0, day=False)
     area = study_area(WARDS, incidents, keep_outside=True)
     fast, slow = both_ways(
-        monkeypatch, incidents=incidents, categories="asb+criminal_damage+speeding",
-        as_of="2025-09", months=4, wards=WARDS, area=area, params=PARAMS,
-    )  # fmt: skip
+        monkeypatch,
+        incidents=incidents,
+        categories="asb+criminal_damage+speeding",
+        as_of="2025-09",
+        months=4,
+        wards=WARDS,
+        area=area,
+        params=PARAMS,
+    )
     assert_same_hotspots(fast, slow)
     assert (fast["ward_names"] == "outside the wards").any()
     assert fast["top_locations"].str.contains("unnamed place").any()  # "" and None
@@ -264,9 +294,13 @@ def test_ties_in_locations_and_wards_go_alphabetically(monkeypatch):
     spots["location"] = ["Zeta"] * 3 + ["Alpha"] * 3 + ["Mu"] * 3 + ["Beta"]
     spots["ward_name"] = ["W2", "W2", None, "W1", "W1", None, "W3", "W3", "W3", "W1"]
     fast, slow = both_ways(
-        monkeypatch, incidents=spots, categories="asb", as_of="2025-09", wards=WARDS,
+        monkeypatch,
+        incidents=spots,
+        categories="asb",
+        as_of="2025-09",
+        wards=WARDS,
         params=PARAMS,
-    )  # fmt: skip
+    )
     assert_same_hotspots(fast, slow)
     assert fast.loc[0, "top_locations"] == "Alpha: 3; Mu: 3; Zeta: 3"
     assert fast.loc[0, "ward_names"] == "W1; W3; W2; outside the wards"

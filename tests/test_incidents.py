@@ -249,9 +249,21 @@ def test_files_report_their_own_counts(police_sample, tmp_path, wards):
 # --- the columnar reader: line numbers as the csv module counted them ---------------------------
 
 _HEAD = ",".join(
-    ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-     "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
-)  # fmt: skip
+    [
+        "Crime ID",
+        "Month",
+        "Reported by",
+        "Falls within",
+        "Longitude",
+        "Latitude",
+        "Location",
+        "LSOA code",
+        "LSOA name",
+        "Crime type",
+        "Last outcome category",
+        "Context",
+    ]
+)
 _ROW = ",2025-09,K,K,0.173483,51.397385,{loc},E1,S 001A,Anti-social behaviour,,"
 
 
@@ -259,19 +271,49 @@ _ROW = ",2025-09,K,K,0.173483,51.397385,{loc},E1,S 001A,Anti-social behaviour,,"
     ("text", "accepted", "rejected"),
     [
         # a quoted line break: the row's line is where it ends; blank lines are not rows
-        ("\n".join([_HEAD, _ROW.format(loc='"On or near\nAzalea Drive"'), "",
-                    _ROW.format(loc="x"), _ROW.format(loc='"two\n\nbreaks"'),
-                    _ROW.format(loc="y") + ",extra"]),
-         [3, 5, 8], [(9, "malformed row", "13 fields, expected 12")]),
+        (
+            "\n".join(
+                [
+                    _HEAD,
+                    _ROW.format(loc='"On or near\nAzalea Drive"'),
+                    "",
+                    _ROW.format(loc="x"),
+                    _ROW.format(loc='"two\n\nbreaks"'),
+                    _ROW.format(loc="y") + ",extra",
+                ]
+            ),
+            [3, 5, 8],
+            [(9, "malformed row", "13 fields, expected 12")],
+        ),
         # one missing trailing field is padded; whitespace-only and all-empty rows are blank
-        ("\n".join([_HEAD, _ROW.format(loc="a")[:-1], ",".join(_ROW.split(",")[:6]), "   ",
-                    ",,,,,,,,,,,", _ROW.format(loc="ok")]),
-         [2, 6], [(3, "malformed row", "6 fields, expected 12")]),
+        (
+            "\n".join(
+                [
+                    _HEAD,
+                    _ROW.format(loc="a")[:-1],
+                    ",".join(_ROW.split(",")[:6]),
+                    "   ",
+                    ",,,,,,,,,,,",
+                    _ROW.format(loc="ok"),
+                ]
+            ),
+            [2, 6],
+            [(3, "malformed row", "6 fields, expected 12")],
+        ),
         # blank lines before the header, CRLF, trailing commas in header and rows
-        ("\n  \n\n" + _HEAD + ",,\r\n" + _ROW.format(loc="a") + ",,\r\n\r\n"
-         + _ROW.format(loc='"a, ""b"", c"') + "\r\n", [5, 7], []),
+        (
+            "\n  \n\n"
+            + _HEAD
+            + ",,\r\n"
+            + _ROW.format(loc="a")
+            + ",,\r\n\r\n"
+            + _ROW.format(loc='"a, ""b"", c"')
+            + "\r\n",
+            [5, 7],
+            [],
+        ),
     ],
-)  # fmt: skip
+)
 def test_reader_keeps_true_line_numbers(tmp_path, wards, text, accepted, rejected):
     path = tmp_path / "lines.csv"
     path.write_text(text, encoding="utf-8", newline="")

@@ -44,8 +44,14 @@ def test_display_frame_of_real_hotspots(police_sample, wards):
     from geo.settings import HotspotParams
 
     incidents = load_incidents([police_sample], wards=wards).accepted
-    spots = find_hotspots(incidents, categories="asb", as_of="2025-09", months=1, wards=wards,
-                          params=HotspotParams(min_incidents=3))  # fmt: skip
+    spots = find_hotspots(
+        incidents,
+        categories="asb",
+        as_of="2025-09",
+        months=1,
+        wards=wards,
+        params=HotspotParams(min_incidents=3),
+    )
     assert len(spots)
     shown = display_frame(spots, "hotspots")
     assert not [c for c in shown.columns if SNAKE.match(c) or c in ("x", "y")]
@@ -59,10 +65,16 @@ def test_display_frame_of_real_hotspots(police_sample, wards):
 
 
 def test_display_frame_of_a_plan_drops_ids_and_names_kinds():
-    plan = pd.DataFrame({"resource": ["cctv", "patrol"], "site_id": ["544153:145916"] * 2,
-                         "x": [544153.0] * 2, "y": [145916.0] * 2,
-                         "hotspot_ids": ["ASB+CD-55250-15530"] * 2,
-                         "numbers": ["{}"] * 2})  # fmt: skip
+    plan = pd.DataFrame(
+        {
+            "resource": ["cctv", "patrol"],
+            "site_id": ["544153:145916"] * 2,
+            "x": [544153.0] * 2,
+            "y": [145916.0] * 2,
+            "hotspot_ids": ["ASB+CD-55250-15530"] * 2,
+            "numbers": ["{}"] * 2,
+        }
+    )
     shown = display_frame(plan, "plan")
     assert list(shown.columns) == ["Resource", "Hotspots"]
     assert shown["Resource"].tolist()[0] == "Mobile CCTV"

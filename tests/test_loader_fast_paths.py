@@ -192,8 +192,9 @@ def _read_or_error(read, path):
         return str(err)
 
 
-@pytest.mark.parametrize("path", [*HOSTILE, FIXTURES / "hostile_html" / "hostile_police.csv"],
-                         ids=lambda p: p.name)  # fmt: skip
+@pytest.mark.parametrize(
+    "path", [*HOSTILE, FIXTURES / "hostile_html" / "hostile_police.csv"], ids=lambda p: p.name
+)
 @pytest.mark.parametrize("budget", [64, 1000])
 def test_pieces_hold_the_rows_of_the_whole_file(path, budget):
     whole = _read_or_error(_tables.read_table, path)
@@ -210,8 +211,12 @@ def test_pieces_hold_the_rows_of_the_whole_file(path, budget):
 
 def _awkward_file(tmp_path, encoding: str) -> tuple:
     """A police.uk file with quoted line breaks, blank lines, short and long rows."""
-    place = {"Month": "2025-09", "Crime type": "Burglary", "Longitude": "0.173483",
-             "Latitude": "51.397385"}  # fmt: skip
+    place = {
+        "Month": "2025-09",
+        "Crime type": "Burglary",
+        "Longitude": "0.173483",
+        "Latitude": "51.397385",
+    }
     rows = [{**place, "Location": f'On or near "Caf\u00e9" Road\n{i}'} for i in range(300)]
     text = police_uk_csv(rows)
     lines = text.split("\n")

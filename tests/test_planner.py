@@ -131,8 +131,10 @@ def test_off_limits_takes_the_area_within_a_cameras_view():
     x0, y0 = ORIGIN
     near = make_incidents([(60, 0)] * 9, category="asb", occurred="2025-09-01")
     incidents = pd.concat([incidents, near], ignore_index=True)
-    p = plan(data=(incidents, hotspots, demand),
-             overrides=WeekOverrides(excluded_sites=frozenset({f"{x0:.0f}:{y0:.0f}"})))
+    p = plan(
+        data=(incidents, hotspots, demand),
+        overrides=WeekOverrides(excluded_sites=frozenset({f"{x0:.0f}:{y0:.0f}"})),
+    )
     cams = p.deployments[p.deployments["resource"] == "cctv"]
     assert ((cams["x"] - x0).abs() > 100).all()
 
@@ -141,8 +143,11 @@ def test_a_named_camera_out_of_service_keeps_the_others_names_and_sites():
     first = plan()
     cams = first.deployments[first.deployments["resource"] == "cctv"]
     before = dict(zip(cams["unit"], cams["site_id"], strict=True))
-    p = plan(previous=_approved(first), week=WEEK + dt.timedelta(weeks=1),
-             overrides=WeekOverrides(out_of_service=frozenset({"Camera 3"})))
+    p = plan(
+        previous=_approved(first),
+        week=WEEK + dt.timedelta(weeks=1),
+        overrides=WeekOverrides(out_of_service=frozenset({"Camera 3"})),
+    )
     after = p.deployments[p.deployments["resource"] == "cctv"]
     assert "Camera 3" not in set(after["unit"])
     assert dict(zip(after["unit"], after["site_id"], strict=True)) == {
@@ -260,8 +265,9 @@ def test_our_mclp_model_gives_spopts_answer(seed):
     ours = solve_mclp(d, w, radius_m=250, p=4, locked=locked)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        model = MCLP.from_cost_matrix(d, w, service_radius=250, p_facilities=4,
-                                      predefined_facilities_arr=locked.astype(int))  # fmt: skip
+        model = MCLP.from_cost_matrix(
+            d, w, service_radius=250, p_facilities=4, predefined_facilities_arr=locked.astype(int)
+        )
         model.solve(pulp.PULP_CBC_CMD(msg=False, threads=1), results=False)
     theirs = np.array([(v.value() or 0) > 0.5 for v in model.fac_vars])
     assert ours.tolist() == theirs.tolist()
@@ -352,22 +358,37 @@ def plan_dispersal(context: PlanContext):
     start, end = week_dates(context.week)
     centre = top.geometry.centroid
     row = Deployment(
-        resource="dispersal", unit="Order 1", site_id=str(top["hotspot_id"]),
-        site_name="Toy Street", x=centre.x, y=centre.y, start=start, end=end,
+        resource="dispersal",
+        unit="Order 1",
+        site_id=str(top["hotspot_id"]),
+        site_name="Toy Street",
+        x=centre.x,
+        y=centre.y,
+        start=start,
+        end=end,
         hotspot_ids=str(top["hotspot_id"]),
         reason=f"Order 1 covers Toy Street: {int(top['n_incidents'])} incidents.",
         numbers={"incidents": int(top["n_incidents"])},
-    )  # fmt: skip
+    )
     return [row], ["A toy note."]
 
 
 @pytest.fixture
 def dispersal():
-    kind = register_kind(ResourceKind(
-        key="dispersal", label="dispersal order", title="Dispersal orders",
-        metric="Dispersal orders", letter="D", colour="#e31a1c", order=50,
-        planner=plan_dispersal, units=lambda _r: ("Order 1",), capacity=lambda _r, _o: 1.0,
-    ))  # fmt: skip
+    kind = register_kind(
+        ResourceKind(
+            key="dispersal",
+            label="dispersal order",
+            title="Dispersal orders",
+            metric="Dispersal orders",
+            letter="D",
+            colour="#e31a1c",
+            order=50,
+            planner=plan_dispersal,
+            units=lambda _r: ("Order 1",),
+            capacity=lambda _r, _o: 1.0,
+        )
+    )
     yield kind
     unregister_kind("dispersal")
 
@@ -379,8 +400,16 @@ def test_the_built_in_kinds_in_order():
 @pytest.mark.usefixtures("dispersal")
 def test_a_new_kind_is_planned_stored_mapped_and_exported(tmp_path):
     incidents, hotspots, demand = world()
-    plan = plan_week(PlanContext(week=WEEK, incidents=incidents, hotspots=hotspots,
-                                 demand=demand, window=WINDOW, resources=Resources()))  # fmt: skip
+    plan = plan_week(
+        PlanContext(
+            week=WEEK,
+            incidents=incidents,
+            hotspots=hotspots,
+            demand=demand,
+            window=WINDOW,
+            resources=Resources(),
+        )
+    )
     # planned, after the built-in kinds, with its budget
     rows = plan.deployments
     assert rows["resource"].iloc[-1] == "dispersal"
@@ -388,10 +417,18 @@ def test_a_new_kind_is_planned_stored_mapped_and_exported(tmp_path):
     assert "A toy note." in plan.notes
     # stored and read back
     db = tmp_path / "plans.sqlite"
-    save_plan(db, week=WEEK, deployments=rows.drop(columns="geometry"), status="approved",
-              saved_by="PS 1", base_version=None)  # fmt: skip
+    save_plan(
+        db,
+        week=WEEK,
+        deployments=rows.drop(columns="geometry"),
+        status="approved",
+        saved_by="PS 1",
+        base_version=None,
+    )
     stored = load_plan(db, week=WEEK)
-    assert stored.deployments.loc[stored.deployments["resource"] == "dispersal", "site_name"].tolist() == ["Toy Street"]  # noqa: E501
+    assert stored.deployments.loc[
+        stored.deployments["resource"] == "dispersal", "site_name"
+    ].tolist() == ["Toy Street"]
     # mapped, with its own symbol and legend entry
     m = folium.Map(tiles=None)
     deployment_layer(deployments_frame(stored.deployments)).add_to(m)
@@ -410,8 +447,17 @@ def test_a_new_kind_is_planned_stored_mapped_and_exported(tmp_path):
 
 
 def test_a_deployment_row_has_every_column_in_order():
-    d = Deployment(resource="cctv", unit="Camera 1", site_id="1:2", site_name="A", x=1.0,
-                   y=2.0, start="2025-10-06", end="2025-10-12", reason="R.")  # fmt: skip
+    d = Deployment(
+        resource="cctv",
+        unit="Camera 1",
+        site_id="1:2",
+        site_name="A",
+        x=1.0,
+        y=2.0,
+        start="2025-10-06",
+        end="2025-10-12",
+        reason="R.",
+    )
     assert tuple(d.row()) == DEPLOYMENT_COLUMNS
     assert d.row()["status"] == "suggested"
 
@@ -420,5 +466,15 @@ def test_a_kind_key_must_be_an_identifier():
     from geo._errors import GeoInputError
 
     with pytest.raises(GeoInputError, match="lower-case identifier"):
-        register_kind(ResourceKind(key="Bad Key", label="x", title="x", metric="x", letter="x",
-                                   colour="#000", order=1, planner=plan_dispersal))  # fmt: skip
+        register_kind(
+            ResourceKind(
+                key="Bad Key",
+                label="x",
+                title="x",
+                metric="x",
+                letter="x",
+                colour="#000",
+                order=1,
+                planner=plan_dispersal,
+            )
+        )

@@ -25,11 +25,22 @@ def test_every_source_has_the_same_small_interface():
     ("header", "name"),
     [
         (list(POLICE_UK_HEADER), "police.uk"),
-        (["date", "site", "road", "speed_limit_mph", "vehicles_checked",
-          "vehicles_reported", "easting", "northing"], "speeding"),
+        (
+            [
+                "date",
+                "site",
+                "road",
+                "speed_limit_mph",
+                "vehicles_checked",
+                "vehicles_reported",
+                "easting",
+                "northing",
+            ],
+            "speeding",
+        ),
         (["Reference", "Date", "Category", "Postcode"], "csu_log"),
     ],
-)  # fmt: skip
+)
 def test_each_layout_is_recognised_by_its_own_module(header, name):
     assert name == detect_source(header).NAME
 

@@ -70,9 +70,17 @@ def test_the_b258_site_in_swanley(sites):
 
 
 def test_site_reason_words():
-    base = {"n_collisions": 1, "n_fatal": 0, "n_serious": 0, "collision_years": "2022-2023",
-            "collision_m": 0, "latest_survey": "", "n_speedwatch": 0, "n_complaints": 2,
-            "speed_limit_mph": 20.0}  # fmt: skip
+    base = {
+        "n_collisions": 1,
+        "n_fatal": 0,
+        "n_serious": 0,
+        "collision_years": "2022-2023",
+        "collision_m": 0,
+        "latest_survey": "",
+        "n_speedwatch": 0,
+        "n_complaints": 2,
+        "speed_limit_mph": 20.0,
+    }
     assert site_reason(base) == "1 collision, slight, in 2022-2023; 2 complaints; 20 mph"
     fatal = {**base, "n_collisions": 3, "n_fatal": 1, "n_serious": 2, "collision_m": 90}
     assert site_reason(fatal).startswith(

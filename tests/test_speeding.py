@@ -101,9 +101,10 @@ def test_road_sites_chain_like_dbscan_with_one_point_a_core():
     rng = np.random.default_rng(0)
     for _ in range(50):
         xy = rng.uniform(0, 3000, size=(int(rng.integers(1, 60)), 2))
-        assert chain_labels(xy, 200).tolist() == DBSCAN(eps=200, min_samples=1).fit(
-            xy
-        ).labels_.tolist()
+        assert (
+            chain_labels(xy, 200).tolist()
+            == DBSCAN(eps=200, min_samples=1).fit(xy).labels_.tolist()
+        )
 
 
 def test_site_rows_on_arrays_match_the_row_by_row_summary(wards, monkeypatch):
@@ -116,8 +117,11 @@ def test_site_rows_on_arrays_match_the_row_by_row_summary(wards, monkeypatch):
     ).accepted
     evidence = evidence[evidence["category"] == "speeding"]
     fast = speeding.speed_sites(evidence, since=pd.Timestamp("2024-10-06"))
-    monkeypatch.setattr(speeding, "_site_rows", lambda frame, groups: [
-        speeding._site_row(frame.iloc[p]) for p in groups])  # fmt: skip
+    monkeypatch.setattr(
+        speeding,
+        "_site_rows",
+        lambda frame, groups: [speeding._site_row(frame.iloc[p]) for p in groups],
+    )
     slow = speeding.speed_sites(evidence, since=pd.Timestamp("2024-10-06"))
     assert len(fast) > 100
     pd.testing.assert_frame_equal(fast, slow)

@@ -219,9 +219,14 @@ CREATE TABLE deployments (
 
 def save(db, week=WEEK1, units=("Camera 1",), base=None, by="A", **kw):
     return save_plan(
-        db, week=week, deployments=deployments(*units), status="approved", saved_by=by,
-        base_version=base, **kw,
-    )  # fmt: skip
+        db,
+        week=week,
+        deployments=deployments(*units),
+        status="approved",
+        saved_by=by,
+        base_version=base,
+        **kw,
+    )
 
 
 def digest(path: Path) -> str:
@@ -278,8 +283,9 @@ def test_the_conflict_names_who_saved_which_version_when(tmp_path):
 def test_a_new_store_identifies_itself_and_keeps_the_change_column(tmp_path):
     db = tmp_path / "new" / "plans.sqlite"
     rows = deployments("Camera 1").assign(change="site: High Street -> Maple Close; by J Smith")
-    save_plan(db, week=WEEK1, deployments=rows, status="changed", saved_by="J Smith",
-              base_version=None)  # fmt: skip
+    save_plan(
+        db, week=WEEK1, deployments=rows, status="changed", saved_by="J Smith", base_version=None
+    )
     assert pragmas(db) == (APPLICATION_ID, SCHEMA_VERSION)
     assert DEPLOYMENT_COLUMNS.index("change") == DEPLOYMENT_COLUMNS.index("changed_at") + 1
     loaded = load_plan(db, week=WEEK1)
@@ -641,8 +647,7 @@ def test_an_extra_required_column_from_a_newer_writer_reads_but_refuses_to_save(
 def test_hostile_values_in_a_frame_are_stored_as_text(tmp_path):
     db = tmp_path / "plans.sqlite"
     rows = deployments("Camera 1").assign(reason=None, x=float("inf"), site_name=float("nan"))
-    save_plan(db, week=WEEK1, deployments=rows, status="suggested", saved_by="A",
-              base_version=None)  # fmt: skip
+    save_plan(db, week=WEEK1, deployments=rows, status="suggested", saved_by="A", base_version=None)
     loaded = load_plan(db, week=WEEK1).deployments.iloc[0]
     assert (loaded["reason"], loaded["site_name"]) == ("", "")
     assert pd.isna(loaded["x"])

@@ -127,15 +127,17 @@ def test_the_users_commands(monkeypatch):
 
     code, out, err = geo(
         ["users", "add", "J Smith", "--role", "sergeant", "--password-stdin"],
-        stdin=PASSWORD + "\n", monkeypatch=monkeypatch,
-    )  # fmt: skip
+        stdin=PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
     assert (code, out, err) == (0, "Added J Smith as sergeant.\n", "")
     assert verify(default_store(), "J Smith", PASSWORD).role == "sergeant"
 
     code, out, err = geo(
         ["users", "add", "J Smith", "--role", "viewer", "--password-stdin"],
-        stdin=PASSWORD, monkeypatch=monkeypatch,
-    )  # fmt: skip
+        stdin=PASSWORD,
+        monkeypatch=monkeypatch,
+    )
     assert code == 2
     assert err == "geo users add: a user named 'J Smith' already exists\n"
 

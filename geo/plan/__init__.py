@@ -28,29 +28,68 @@ from geo.plan.speed_boards import board_capacity, board_units, plan_speed_boards
 from geo.resources import Resources, WeekOverrides
 from geo.schema import ResourceKind, deployments_frame, register_kind
 
-register_kind(ResourceKind(
-    key="cctv", label="mobile CCTV camera", title="Mobile CCTV", metric="Cameras", letter="C",
-    colour="#6a3d9a", order=10, planner=plan_cctv, units=camera_units, capacity=camera_capacity,
-    overrides=("out_of_service", "excluded_sites", "pinned_sites"),
-    export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
-))  # fmt: skip
-register_kind(ResourceKind(
-    key="speed_board", label="speed indicator board", title="Speed indicator boards",
-    metric="Speed boards", letter="S", colour="#ff7f00", order=20, planner=plan_speed_boards,
-    units=board_units, capacity=board_capacity, overrides=("out_of_service", "excluded_sites"),
-    export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
-))  # fmt: skip
-register_kind(ResourceKind(
-    key="eva", label="Environmental Visual Audit", title="Environmental Visual Audit",
-    metric="EVAs", letter="E", colour="#33a02c", order=30, planner=plan_eva,
-    capacity=eva_capacity, overrides=("excluded_sites",),
-))  # fmt: skip
-register_kind(ResourceKind(
-    key="patrol", label="PCSO hot-spot patrol", title="PCSO hot-spot patrols",
-    metric="Patrol hours", letter="P", colour="#1f78b4", order=40, planner=plan_patrols,
-    capacity=patrol_hours, usage=patrol_usage, budget_key="patrol_hours",
-    overrides=("hours", "excluded_sites"),
-))  # fmt: skip
+register_kind(
+    ResourceKind(
+        key="cctv",
+        label="mobile CCTV camera",
+        title="Mobile CCTV",
+        metric="Cameras",
+        letter="C",
+        colour="#6a3d9a",
+        order=10,
+        planner=plan_cctv,
+        units=camera_units,
+        capacity=camera_capacity,
+        overrides=("out_of_service", "excluded_sites", "pinned_sites"),
+        export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
+    )
+)
+register_kind(
+    ResourceKind(
+        key="speed_board",
+        label="speed indicator board",
+        title="Speed indicator boards",
+        metric="Speed boards",
+        letter="S",
+        colour="#ff7f00",
+        order=20,
+        planner=plan_speed_boards,
+        units=board_units,
+        capacity=board_capacity,
+        overrides=("out_of_service", "excluded_sites"),
+        export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
+    )
+)
+register_kind(
+    ResourceKind(
+        key="eva",
+        label="Environmental Visual Audit",
+        title="Environmental Visual Audit",
+        metric="EVAs",
+        letter="E",
+        colour="#33a02c",
+        order=30,
+        planner=plan_eva,
+        capacity=eva_capacity,
+        overrides=("excluded_sites",),
+    )
+)
+register_kind(
+    ResourceKind(
+        key="patrol",
+        label="PCSO hot-spot patrol",
+        title="PCSO hot-spot patrols",
+        metric="Patrol hours",
+        letter="P",
+        colour="#1f78b4",
+        order=40,
+        planner=plan_patrols,
+        capacity=patrol_hours,
+        usage=patrol_usage,
+        budget_key="patrol_hours",
+        overrides=("hours", "excluded_sites"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -63,8 +63,9 @@ def camera_units(resources: Resources) -> tuple[str, ...]:
 
 def camera_capacity(resources: Resources, overrides: WeekOverrides) -> float:
     """Return how many cameras can be used this week."""
-    return float(len(usable_units(camera_units(resources), overrides.cameras,
-                                  overrides.out_of_service)))  # fmt: skip
+    return float(
+        len(usable_units(camera_units(resources), overrides.cameras, overrides.out_of_service))
+    )
 
 
 def camera_candidates(
@@ -150,21 +151,31 @@ def plan_cctv(context: PlanContext) -> KindPlan:
         Camera deployments and notes.
     """
     cfg, overrides, week = context.resources.cctv, context.overrides, context.week
-    units = usable_units(camera_units(context.resources), overrides.cameras,
-                         overrides.out_of_service)  # fmt: skip
+    units = usable_units(
+        camera_units(context.resources), overrides.cameras, overrides.out_of_service
+    )
     prev = context.previous_rows("cctv")
-    notes = [f"{u} is out of service this week." for u in sorted(overrides.out_of_service)
-             if u.startswith("Camera ")]  # fmt: skip
+    notes = [
+        f"{u} is out of service this week."
+        for u in sorted(overrides.out_of_service)
+        if u.startswith("Camera ")
+    ]
     down = prev[~prev["unit"].isin(units)]
-    notes += [f"{r.unit} taken down from {r.site_name}: out of service." for r in
-              down.itertuples() if r.unit in overrides.out_of_service]  # fmt: skip
+    notes += [
+        f"{r.unit} taken down from {r.site_name}: out of service."
+        for r in down.itertuples()
+        if r.unit in overrides.out_of_service
+    ]
     prev = prev[prev["unit"].isin(units)].reset_index(drop=True)
-    sites = camera_candidates(context.incidents, context.hotspots, window=context.window,
-                              extra_sites=prev)  # fmt: skip
+    sites = camera_candidates(
+        context.incidents, context.hotspots, window=context.window, extra_sites=prev
+    )
     barred = off_limits(sites, overrides.excluded_sites, cfg.view_radius_m)
     if barred.any():
-        notes.append(f"{int(barred.sum())} candidate site(s) off limits this week (within "
-                     f"{cfg.view_radius_m:.0f} m of a site marked off limits).")  # fmt: skip
+        notes.append(
+            f"{int(barred.sum())} candidate site(s) off limits this week (within "
+            f"{cfg.view_radius_m:.0f} m of a site marked off limits)."
+        )
     sites = sites[~barred].reset_index(drop=True)
     weeks_so_far = dict(zip(prev["site_id"], prev["weeks_on_site"].astype(int), strict=True))
     stay = sites["site_id"].map(weeks_so_far)
@@ -172,8 +183,11 @@ def plan_cctv(context: PlanContext) -> KindPlan:
     sites, stay = sites[~expired].reset_index(drop=True), stay[~expired].reset_index(drop=True)
     pinned = sites["site_id"].isin(overrides.pinned_sites).to_numpy()
     unknown = sorted(set(overrides.pinned_sites) - set(sites["site_id"]))
-    notes += [f"Pinned site {s} is not a camera site this week; ignored." for s in unknown
-              if s.count(":") == 1]  # fmt: skip
+    notes += [
+        f"Pinned site {s} is not a camera site this week; ignored."
+        for s in unknown
+        if s.count(":") == 1
+    ]
     locked = pinned | (stay < cfg.min_weeks).fillna(False).to_numpy()
     optional = ((stay >= cfg.min_weeks) & (stay < cfg.max_weeks)).fillna(False).to_numpy()
     distances = cover_matrix(context.demand, sites)
@@ -192,16 +206,22 @@ def plan_cctv(context: PlanContext) -> KindPlan:
         notes.append(
             f"{len(rows)} of {cfg.cameras} cameras deployed: below the partnership's target of "
             f"{cfg.target_deployed_share:.0%} ({n_target})"
-            + ("; not enough hotspot sites." if len(units) >= n_target
-               else f"; {len(units)} usable.")
-        )  # fmt: skip
+            + (
+                "; not enough hotspot sites."
+                if len(units) >= n_target
+                else f"; {len(units)} usable."
+            )
+        )
     return rows, notes
 
 
 def _drop_redundant(
-    distances: np.ndarray, weights: np.ndarray, chosen: np.ndarray, locked: np.ndarray,
+    distances: np.ndarray,
+    weights: np.ndarray,
+    chosen: np.ndarray,
+    locked: np.ndarray,
     radius_m: float,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Take away chosen, unlocked sites that add no forecast harm covered by the others."""
     keep = chosen.copy()
     for i in np.flatnonzero(chosen & ~locked)[::-1]:
@@ -218,8 +238,12 @@ def _keep_best(
     distances: np.ndarray, weights: np.ndarray, locked: np.ndarray, k: int, radius_m: float
 ) -> np.ndarray:
     """Keep the `k` locked sites that cover the most weight on their own."""
-    solo = np.array([covered_weight(distances, weights, np.eye(len(locked), dtype=bool)[i],
-                                    radius_m) for i in range(len(locked))])  # fmt: skip
+    solo = np.array(
+        [
+            covered_weight(distances, weights, np.eye(len(locked), dtype=bool)[i], radius_m)
+            for i in range(len(locked))
+        ]
+    )
     order = [i for i in np.argsort(-solo, kind="stable") if locked[i]][:k]
     keep = np.zeros(len(locked), dtype=bool)
     keep[order] = True
@@ -227,9 +251,13 @@ def _keep_best(
 
 
 def _choose_sites(
-    distances: np.ndarray, weights: np.ndarray, locked: np.ndarray, optional: np.ndarray,
-    available: int, cfg: CctvResources,
-) -> np.ndarray:  # fmt: skip
+    distances: np.ndarray,
+    weights: np.ndarray,
+    locked: np.ndarray,
+    optional: np.ndarray,
+    available: int,
+    cfg: CctvResources,
+) -> np.ndarray:
     """Solve with the optional cameras kept and free; move them only for `move_gain` more."""
     free = solve_mclp(distances, weights, radius_m=cfg.view_radius_m, p=available, locked=locked)
     keep_all = locked | optional
@@ -238,17 +266,22 @@ def _choose_sites(
     if keep_all.sum() == available:
         kept = keep_all
     else:
-        kept = solve_mclp(distances, weights, radius_m=cfg.view_radius_m, p=available,
-                          locked=keep_all)  # fmt: skip
+        kept = solve_mclp(
+            distances, weights, radius_m=cfg.view_radius_m, p=available, locked=keep_all
+        )
     gain = covered_weight(distances, weights, free, cfg.view_radius_m)
     base = covered_weight(distances, weights, kept, cfg.view_radius_m)
     return free if gain >= base * (1 + cfg.move_gain) and gain > base else kept
 
 
 def _camera_rows(
-    chosen: pd.DataFrame, prev: pd.DataFrame, units: list[str], *, week: dt.date,
+    chosen: pd.DataFrame,
+    prev: pd.DataFrame,
+    units: list[str],
+    *,
+    week: dt.date,
     context: PlanContext,
-) -> list[Deployment]:  # fmt: skip
+) -> list[Deployment]:
     """Name the chosen sites' cameras: staying cameras keep theirs, moving ones take freed."""
     prev_by_site = {r["site_id"]: r for r in prev.to_dict("records")}
     staying = chosen[chosen["site_id"].isin(prev_by_site)]
@@ -261,8 +294,17 @@ def _camera_rows(
     rows = []
     for site in staying.to_dict("records"):
         before = prev_by_site[site["site_id"]]
-        rows.append(_camera_row(site, before["unit"], int(before["weeks_on_site"]) + 1,
-                                "stays at", "", week, context))  # fmt: skip
+        rows.append(
+            _camera_row(
+                site,
+                before["unit"],
+                int(before["weeks_on_site"]) + 1,
+                "stays at",
+                "",
+                week,
+                context,
+            )
+        )
     for site, unit in zip(arriving.to_dict("records"), free_units, strict=False):
         was = f" (moved from {old_site[unit]})" if unit in old_site else ""
         rows.append(_camera_row(site, unit, 1, "goes to", was, week, context))
@@ -270,9 +312,14 @@ def _camera_rows(
 
 
 def count_near(
-    incidents: gpd.GeoDataFrame, x: float, y: float, radius_m: float, start: pd.Timestamp,
-    end: pd.Timestamp, categories: tuple[str, ...] = CCTV_CATEGORIES,
-) -> int:  # fmt: skip
+    incidents: gpd.GeoDataFrame,
+    x: float,
+    y: float,
+    radius_m: float,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    categories: tuple[str, ...] = CCTV_CATEGORIES,
+) -> int:
     """Count incidents of `categories` within `radius_m` of (x, y) in [start, end)."""
     rows = incidents[
         incidents["category"].isin(categories)
@@ -284,9 +331,14 @@ def count_near(
 
 
 def _camera_row(
-    site: dict[str, object], unit: str, weeks: int, verb: str, was: str, week: dt.date,
+    site: dict[str, object],
+    unit: str,
+    weeks: int,
+    verb: str,
+    was: str,
+    week: dt.date,
     context: PlanContext,
-) -> Deployment:  # fmt: skip
+) -> Deployment:
     """One camera deployment with its numbers and its sentence."""
     cfg, window, demand = context.resources.cctv, context.window, context.demand
     x, y, r = float(site["x"]), float(site["y"]), cfg.view_radius_m
@@ -308,10 +360,22 @@ def _camera_row(
     )
     start, end = week_dates(week)
     return Deployment(
-        resource="cctv", unit=unit, site_id=str(site["site_id"]), site_name=str(site["site_name"]),
-        x=x, y=y, hotspot_ids=str(site["hotspot_ids"] or ""), start=start, end=end,
-        weeks_on_site=weeks, reason=reason,
-        numbers={"incidents_recent": recent, "incidents_prior": prior,
-                 "forecast_incidents": round(expected, 2), "forecast_harm": round(harm, 2),
-                 "view_radius_m": r},
-    )  # fmt: skip
+        resource="cctv",
+        unit=unit,
+        site_id=str(site["site_id"]),
+        site_name=str(site["site_name"]),
+        x=x,
+        y=y,
+        hotspot_ids=str(site["hotspot_ids"] or ""),
+        start=start,
+        end=end,
+        weeks_on_site=weeks,
+        reason=reason,
+        numbers={
+            "incidents_recent": recent,
+            "incidents_prior": prior,
+            "forecast_incidents": round(expected, 2),
+            "forecast_harm": round(harm, 2),
+            "view_radius_m": r,
+        },
+    )

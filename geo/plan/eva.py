@@ -20,8 +20,13 @@ from geo.schema import Deployment, KindPlan, week_dates
 EVA_CLASSES = ("persistent", "emerging", "intermittent")
 """Hotspot classes worth a walk-round: problems that have lasted or are growing."""
 
-ENV_SIGNAL_CATEGORIES = ("criminal_damage", "public_order", "fly_tipping", "graffiti",
-                         "abandoned_vehicle")  # fmt: skip
+ENV_SIGNAL_CATEGORIES = (
+    "criminal_damage",
+    "public_order",
+    "fly_tipping",
+    "graffiti",
+    "abandoned_vehicle",
+)
 """Records that say something about a place's environment (damage, dumping, disorder)."""
 
 
@@ -65,12 +70,22 @@ def plan_eva(context: PlanContext) -> KindPlan:
     centre = best.geometry.centroid
     start, end = week_dates(week)
     row = Deployment(
-        resource="eva", unit="EVA", site_id=str(best["hotspot_id"]),
-        site_name=f"{best['place']}, {best['ward_names']}", x=centre.x, y=centre.y,
-        hotspot_ids=str(best["hotspot_id"]), start=start, end=end, reason=reason,
-        numbers={"incidents": int(best["n_incidents"]), "signals": int(best["signals"]),
-                 "prior": int(best["n_prior"])},
-    )  # fmt: skip
+        resource="eva",
+        unit="EVA",
+        site_id=str(best["hotspot_id"]),
+        site_name=f"{best['place']}, {best['ward_names']}",
+        x=centre.x,
+        y=centre.y,
+        hotspot_ids=str(best["hotspot_id"]),
+        start=start,
+        end=end,
+        reason=reason,
+        numbers={
+            "incidents": int(best["n_incidents"]),
+            "signals": int(best["signals"]),
+            "prior": int(best["n_prior"]),
+        },
+    )
     return [row], []
 
 

@@ -61,24 +61,43 @@ def plan_patrols(context: PlanContext) -> KindPlan:
             f"{spot['forecast_harm']:.1f} next month. {when}"
         ).strip()
         c = spot["geometry"].centroid
-        rows.append(Deployment(
-            resource="patrol", unit=f"Patrol {i}", site_id=str(spot["hotspot_id"]),
-            site_name=f"{place}, {spot['ward_names']}", x=c.x, y=c.y,
-            hotspot_ids=str(spot["hotspot_id"]), start=start, end=end, reason=reason,
-            numbers={"visits": int(n), "minutes": int(n) * cfg.visit_minutes,
-                     "forecast_harm": round(float(spot["forecast_harm"]), 2)},
-        ))  # fmt: skip
-    notes = [] if timed else [
-        "Patrol times: police.uk data gives months only, so no day or time pattern is known; "
-        "vary the times and visit the spots in random order through each shift (Koper curve)."
-    ]  # fmt: skip
+        rows.append(
+            Deployment(
+                resource="patrol",
+                unit=f"Patrol {i}",
+                site_id=str(spot["hotspot_id"]),
+                site_name=f"{place}, {spot['ward_names']}",
+                x=c.x,
+                y=c.y,
+                hotspot_ids=str(spot["hotspot_id"]),
+                start=start,
+                end=end,
+                reason=reason,
+                numbers={
+                    "visits": int(n),
+                    "minutes": int(n) * cfg.visit_minutes,
+                    "forecast_harm": round(float(spot["forecast_harm"]), 2),
+                },
+            )
+        )
+    notes = (
+        []
+        if timed
+        else [
+            "Patrol times: police.uk data gives months only, so no day or time pattern is known; "
+            "vary the times and visit the spots in random order through each shift (Koper curve)."
+        ]
+    )
     return rows, notes
 
 
 def harm_inside(hotspots: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> np.ndarray:
     """Return the forecast harm of the demand points inside each hotspot outline."""
-    joined = gpd.sjoin(demand[["expected_harm", "geometry"]], hotspots[["hotspot_id", "geometry"]],
-                       predicate="within")  # fmt: skip
+    joined = gpd.sjoin(
+        demand[["expected_harm", "geometry"]],
+        hotspots[["hotspot_id", "geometry"]],
+        predicate="within",
+    )
     per = joined.groupby("hotspot_id")["expected_harm"].sum()
     return hotspots["hotspot_id"].map(per).fillna(0.0).to_numpy()
 

@@ -25,8 +25,9 @@ def board_units(resources: Resources) -> tuple[str, ...]:
 
 def board_capacity(resources: Resources, overrides: WeekOverrides) -> float:
     """Return how many boards can be used this week."""
-    return float(len(usable_units(board_units(resources), overrides.boards,
-                                  overrides.out_of_service)))  # fmt: skip
+    return float(
+        len(usable_units(board_units(resources), overrides.boards, overrides.out_of_service))
+    )
 
 
 def _same_road(a: pd.Series, b: dict[str, object], within_m: float) -> bool:
@@ -58,8 +59,7 @@ def plan_speed_boards(context: PlanContext) -> KindPlan:
         Board deployments and notes.
     """
     cfg, overrides, week = context.resources.speed_boards, context.overrides, context.week
-    units = usable_units(board_units(context.resources), overrides.boards,
-                         overrides.out_of_service)  # fmt: skip
+    units = usable_units(board_units(context.resources), overrides.boards, overrides.out_of_service)
     sites = board_sites(context)
     if sites.empty:
         return [], ["No speeding evidence loaded: speed boards not planned."]
@@ -124,11 +124,22 @@ def _board_row(
     )
     start, end = week_dates(week)
     row = Deployment(
-        resource="speed_board", unit=unit, site_id=str(site["site_id"]),
-        site_name=f"{site['road']}, {site['ward_name']}", x=float(site["x"]),
-        y=float(site["y"]), start=start, end=end, weeks_on_site=weeks, reason=reason,
-        numbers={"score": float(site["score"]), "speed_limit_mph": float(site["speed_limit_mph"]),
-                 "speedwatch_sessions": int(site["n_speedwatch"]),
-                 "complaints": int(site["n_complaints"]), "collisions": int(site["n_collisions"])},
-    )  # fmt: skip
+        resource="speed_board",
+        unit=unit,
+        site_id=str(site["site_id"]),
+        site_name=f"{site['road']}, {site['ward_name']}",
+        x=float(site["x"]),
+        y=float(site["y"]),
+        start=start,
+        end=end,
+        weeks_on_site=weeks,
+        reason=reason,
+        numbers={
+            "score": float(site["score"]),
+            "speed_limit_mph": float(site["speed_limit_mph"]),
+            "speedwatch_sessions": int(site["n_speedwatch"]),
+            "complaints": int(site["n_complaints"]),
+            "collisions": int(site["n_collisions"]),
+        },
+    )
     return row, {"road": site["road"], "x": site["x"], "y": site["y"]}

@@ -265,6 +265,7 @@ def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
     header = next(csv.reader([first.rstrip("\r")]))
     line = io.StringIO()
     csv.writer(line, lineterminator="").writerow(renamed(header))
-    out.write_text(line.getvalue() + ("\r" if first.endswith("\r") else "") + newline + rest,
-                   encoding="utf-8")  # fmt: skip
+    out.write_text(
+        line.getvalue() + ("\r" if first.endswith("\r") else "") + newline + rest, encoding="utf-8"
+    )
     return out
