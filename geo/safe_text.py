@@ -11,6 +11,7 @@ data keep their original text everywhere else.
 - :func:`xlsx_text` drops characters openpyxl refuses, guards formulas and truncates to
   Excel's cell limit.
 - :func:`csv_cell` guards text a spreadsheet would run as a formula.
+- :func:`markdown_text` escapes text for Streamlit's Markdown (messages, captions, labels).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "html_text",
     "html_url",
     "is_missing",
+    "markdown_text",
     "terminal_text",
     "xlsx_text",
 ]
@@ -45,6 +47,10 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # C0 controls, DEL, C1 controls, and Unicode bidi/format controls that can hide or
 # reorder text in a terminal (Trojan Source style).
 _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Every ASCII punctuation character CommonMark lets a backslash escape: covers emphasis,
+# links and images, headings, lists, tables, code, HTML, Streamlit's ``:colour[...]`` and
+# ``:material/...:`` directives and ``$...$`` maths.
+_MARKDOWN_SPECIAL = re.compile(r"""([!-/:-@\[-`{-~])""")
 _SAFE_URL = re.compile(r"(?i)(https?:|mailto:|[#/?.]|[^:/?#]*([/?#]|$))")
 
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -91,16 +97,26 @@ def html_text(value: object) -> str:
     Returns
     -------
     str
-        Text with ``& < > " '`` escaped, safe inside an element or a quoted attribute.
+        Text with ``& < > " '`` escaped, safe inside an element or a quoted attribute,
+        and with ``{ }`` as character references: folium and branca hand rendered HTML
+        back to Jinja2 as a template, where ``{{ ... }}`` from data would run on the server.
+        The browser shows ``&#123;`` as ``{``, so the text reads the same.
 
     Examples
     --------
     >>> html_text('<img src=x onerror="alert(1)">')
     '&lt;img src=x onerror=&#34;alert(1)&#34;&gt;'
+    >>> html_text("{{ lipsum.__globals__ }}")
+    '&#123;&#123; lipsum.__globals__ &#125;&#125;'
     >>> html_text(None), html_text(12)
     ('', '12')
     """
-    return str(markupsafe.escape(_as_text(value)))
+    return _template_inert(str(markupsafe.escape(_as_text(value))))
+
+
+def _template_inert(escaped: str) -> str:
+    """Write the braces of already-escaped HTML as character references."""
+    return escaped.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def html_attr(value: object) -> str:
@@ -128,7 +144,7 @@ def html_attr(value: object) -> str:
     'two lines'
     """
     text = re.sub(r"[\r\n\t]", " ", _as_text(value))
-    return str(markupsafe.escape(text))
+    return _template_inert(str(markupsafe.escape(text)))
 
 
 def html_url(value: object) -> str:
@@ -155,7 +171,7 @@ def html_url(value: object) -> str:
     text = re.sub(r"[\x00-\x20\x7f]", "", _as_text(value))
     if not text or not _SAFE_URL.match(text):
         return "#"
-    return str(markupsafe.escape(text))
+    return _template_inert(str(markupsafe.escape(text)))
 
 
 def terminal_text(value: object, keep_newlines: bool = False) -> str:
@@ -267,3 +283,37 @@ def xlsx_text(value: object) -> object:
     if len(text) > EXCEL_CELL_LIMIT:
         text = text[: EXCEL_CELL_LIMIT - len(_TRUNCATED)] + _TRUNCATED
     return text
+
+
+def markdown_text(value: object) -> str:
+    r"""
+    Escape any value so Streamlit's Markdown shows it as the same text, and nothing more.
+
+    Every ASCII punctuation character gets a backslash, so data cannot make an image
+    (``![x](http://host/a.png)``, which the browser would fetch), a link, a heading, emphasis,
+    a table, inline HTML, a coloured ``:red[...]`` directive or ``$maths$``. Line breaks
+    become spaces, so a value cannot start a block of its own. Use it for every value
+    from data in ``st.error``, ``st.info``, ``st.success``, ``st.warning``, ``st.markdown``,
+    ``st.caption``, titles and widget labels.
+
+    Parameters
+    ----------
+    value
+        Anything; None and NaN become "".
+
+    Returns
+    -------
+    str
+        Markdown source that renders as the original text.
+
+    Examples
+    --------
+    >>> print(markdown_text("![x](http://host/a.png)"))
+    \!\[x\]\(http\:\/\/host\/a\.png\)
+    >>> print(markdown_text("Camera 3 :red[out]"))
+    Camera 3 \:red\[out\]
+    >>> markdown_text("two\nlines"), markdown_text(None)
+    ('two lines', '')
+    """
+    text = re.sub(r"[\r\n]+", " ", _as_text(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
