@@ -26,7 +26,7 @@ import pandas as pd
 from branca.element import Element
 
 from geo.crs import BNG, to_wgs84
-from geo.safe_text import html_text
+from geo.safe_text import html_text, script_json
 
 GEONAMES_CREDIT = "Place names: GeoNames (CC BY 4.0)"
 """The credit GeoNames' licence asks for, shown in the map's attribution."""
@@ -119,10 +119,10 @@ class _Labels(folium.MacroElement):
 (function () {
   var map = {{ this._parent.get_name() }};
   var group = L.layerGroup();
-  var rows = {{ this.rows|tojson }};
+  var rows = {{ this.rows_json }};
   rows.forEach(function (r) {
     var el = document.createElement("div");
-    el.className = "geo-label " + {{ this.css_class|tojson }};
+    el.className = "geo-label " + {{ this.css_class_json }};
     el.textContent = r[2];
     L.marker([r[0], r[1]], {
       icon: L.divIcon({html: el, className: "geo-label-icon", iconSize: null}),
@@ -149,6 +149,8 @@ class _Labels(folium.MacroElement):
         self._name = "GeoLabels"
         self.rows = rows
         self.css_class = css_class
+        self.rows_json = script_json(rows)
+        self.css_class_json = script_json(css_class)
         self.min_zoom = int(min_zoom)
         self.max_zoom = int(max_zoom)
 
@@ -297,7 +299,7 @@ class _Legend(folium.MacroElement):
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  var spec = {{ this.spec|tojson }};
+  var spec = {{ this.spec_json }};
   var control = L.control({position: spec.position});
   control.onAdd = function () {
     var box = L.DomUtil.create("div", "geo-legend");
@@ -335,6 +337,7 @@ class _Legend(folium.MacroElement):
         super().__init__()
         self._name = "GeoLegend"
         self.spec = spec
+        self.spec_json = script_json(spec)
 
 
 def legend_control(
@@ -407,8 +410,8 @@ class _PmtilesLayer(folium.MacroElement):
         """
 {% macro script(this, kwargs) %}
 protomapsL.leafletLayer({
-  url: {{ this.url|tojson }}, flavor: "light", lang: "en",
-  attribution: {{ this.attribution|tojson }}
+  url: {{ this.url_json }}, flavor: "light", lang: "en",
+  attribution: {{ this.attribution_json }}
 }).addTo({{ this._parent.get_name() }});
 {% endmacro %}
 """
@@ -419,6 +422,8 @@ protomapsL.leafletLayer({
         self._name = "PmtilesBasemap"
         self.url = url
         self.attribution = attribution
+        self.url_json = script_json(url)
+        self.attribution_json = script_json(attribution)
 
 
 PMTILES_ATTRIBUTION = (
@@ -448,7 +453,7 @@ class _Attribution(folium.MacroElement):
 
     _template = folium.template.Template(
         "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html|tojson }});"
+        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html_json }});"
         "{% endmacro %}"
     )
 
@@ -456,6 +461,7 @@ class _Attribution(folium.MacroElement):
         super().__init__()
         self._name = "GeoAttribution"
         self.html = html
+        self.html_json = script_json(html)
 
 
 def add_context(

@@ -41,7 +41,7 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG, to_wgs84
 from geo.map_context import pmtiles_basemap
-from geo.safe_text import html_text
+from geo.safe_text import html_text, script_json
 from geo.settings import MapSettings
 from geo.taxonomy import LABELS
 
@@ -196,7 +196,7 @@ class _IconPath(folium.MacroElement):
 
     _template = folium.template.Template(
         "{% macro script(this, kwargs) %}"
-        "L.Icon.Default.imagePath = {{ this.path|tojson }};"
+        "L.Icon.Default.imagePath = {{ this.path_json }};"
         "{% endmacro %}"
     )
 
@@ -204,6 +204,7 @@ class _IconPath(folium.MacroElement):
         super().__init__()
         self._name = "IconPath"
         self.path = path
+        self.path_json = script_json(path)
 
 
 def _asset(settings: MapSettings, relative: str) -> str:

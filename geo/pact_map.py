@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 import folium
 import geopandas as gpd
 import pandas as pd
-from markupsafe import escape
 
 from geo._validate import check_gdf
 from geo.export import safe_frame
@@ -31,6 +30,7 @@ from geo.maps import (
     standalone_html,
 )
 from geo.pact import ROUNDING_BASE, PublicView, check_public
+from geo.safe_text import html_text
 from geo.settings import MapSettings
 
 SQUARE_BREAKS: tuple[tuple[int, str], ...] = (
@@ -285,12 +285,12 @@ def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
         legends.append((square, square_legend(rules.min_count)))
     item = "display:block" if not full else "display:inline-block;margin-right:8px"
     rows = "".join(
-        f"<div><b>{escape(title)}</b><br>"
+        f"<div><b>{html_text(title)}</b><br>"
         + "".join(
             f'<span style="{item};white-space:nowrap">'
             f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
             f'border:1px solid #555;vertical-align:middle;margin-right:3px"></span>'
-            f"{escape(text)}</span>"
+            f"{html_text(text)}</span>"
             for colour, text in pairs
         )
         + "</div>"
@@ -303,12 +303,12 @@ def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
     )
     title = (
         f'<div id="pact-title" style="{_BOX}top:8px;left:60px;right:180px;text-align:center">'
-        f'<b style="font-size:16px">{escape(map_title(view))}</b><br>'
-        f"Total: {escape(view.total.shown)}; {escape(view.change)}</div>"
+        f'<b style="font-size:16px">{html_text(map_title(view))}</b><br>'
+        f"Total: {html_text(view.total.shown)}; {html_text(view.change)}</div>"
     )
     notes = (
-        f'<div style="color:#444">{escape(note)}</div>'
-        f'<div id="pact-credit" style="color:#444">{escape(CREDIT)}</div>'
+        f'<div style="color:#444">{html_text(note)}</div>'
+        f'<div id="pact-credit" style="color:#444">{html_text(CREDIT)}</div>'
     )
     if not full:  # beside the map's shapes, under the layer control, one class a line
         return (

@@ -12,10 +12,12 @@ data keep their original text everywhere else.
   Excel's cell limit.
 - :func:`csv_cell` guards text a spreadsheet would run as a formula.
 - :func:`markdown_text` escapes text for Streamlit's Markdown (messages, captions, labels).
+- :func:`script_json` writes data as JSON for a ``<script>`` that a template engine renders.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from numbers import Number
@@ -32,6 +34,7 @@ __all__ = [
     "html_url",
     "is_missing",
     "markdown_text",
+    "script_json",
     "terminal_text",
     "xlsx_text",
 ]
@@ -47,6 +50,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # C0 controls, DEL, C1 controls, and Unicode bidi/format controls that can hide or
 # reorder text in a terminal (Trojan Source style).
 _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Characters a JSON string may not carry raw into a <script> that Jinja renders again:
+# the HTML parser ends the script at "</", and "{{", "{%" or "{#" would run as a template.
+_SCRIPT_STRING_ESCAPES = str.maketrans(
+    {c: f"\\u{ord(c):04x}" for c in "<>&'{}\u2028\u2029"}
+)
 # Every ASCII punctuation character CommonMark lets a backslash escape: covers emphasis,
 # links and images, headings, lists, tables, code, HTML, Streamlit's ``:colour[...]`` and
 # ``:material/...:`` directives and ``$...$`` maths.
@@ -317,3 +325,47 @@ def markdown_text(value: object) -> str:
     """
     text = re.sub(r"[\r\n]+", " ", _as_text(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def script_json(value: object) -> str:
+    r"""
+    Return `value` as JSON text that is inert inside a ``<script>`` and to a template engine.
+
+    folium and branca render a map's script and hand the result back to Jinja2 as a new
+    template, so JSON written with Jinja's ``tojson`` still carries ``{{ ... }}`` from data
+    into that second pass. Here every string (keys included) has ``< > & ' { }`` and the
+    JavaScript line separators written as ``\uXXXX`` escapes: JavaScript reads the same
+    text, the HTML parser sees no tag, and Jinja sees no delimiter. Structural braces stay.
+
+    Parameters
+    ----------
+    value
+        Dicts, lists, tuples, strings, numbers (NumPy ones too), booleans and None.
+
+    Returns
+    -------
+    str
+        A JSON document (valid JSON and a JavaScript literal).
+
+    Raises
+    ------
+    ValueError
+        If a number is not finite (JSON has no NaN).
+
+    Examples
+    --------
+    >>> print(script_json({"name": "{{7*7}} </script>", "n": [1, 2.5, None, True]}))
+    {"name": "\u007b\u007b7*7\u007d\u007d \u003c/script\u003e", "n": [1, 2.5, null, true]}
+    >>> import json; json.loads(script_json(["{% x %}"]))
+    ['{% x %}']
+    """
+    if isinstance(value, dict):
+        items = (f"{script_json(str(k))}: {script_json(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(script_json(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_STRING_ESCAPES)
+    if hasattr(value, "item") and not isinstance(value, bool):  # NumPy scalars
+        value = value.item()
+    return json.dumps(value, allow_nan=False)

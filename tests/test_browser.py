@@ -40,9 +40,13 @@ def shots(tmp_path_factory) -> Path:
 def app_url(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in {"GEO_PUBLIC", "GEO_PLAN_DB"}}
     env["GEO_HOME"] = str(tmp_path_factory.mktemp("geo_home"))  # a fresh store, no users
+    # the hostile fixture's template payload would create this directory if Jinja ran it
+    canary = tmp_path_factory.mktemp("canary") / "template-ran"
+    env["GEO_TEMPLATE_CANARY"] = str(canary)
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with serve_app(REPO / "app.py", env=env, log=log) as url:
         yield url
+    assert not canary.exists(), "a template payload from data ran in the app's server"
 
 
 def browser_page(p, requests: list[str]):

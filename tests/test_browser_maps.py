@@ -48,7 +48,21 @@ PAYLOADS = [
     "</script><script>alert('breakout')</script>",
     '<iframe src="https://evil.example/frame"></iframe>',
     '<img src="https://evil.example/beacon.png">',
+    "{{7*7}} ${alert('template')}",
+    "{{ lipsum.__globals__.os.mkdir(lipsum.__globals__.os.environ.GEO_TEMPLATE_CANARY) }}",
+    "{{ lipsum.__name__ }} {% for i in range(3) %}Z{% endfor %}{# hidden #}",
+    "![x](http://127.0.0.1:9/md.png) [click](http://127.0.0.1:9/)",
+    '=HYPERLINK("http://127.0.0.1:9/","y")',
 ]
+
+
+@pytest.fixture(autouse=True)
+def canary(tmp_path, monkeypatch):
+    """A directory the template payload above would create if Jinja ever ran it."""
+    path = tmp_path / "template-ran"
+    monkeypatch.setenv("GEO_TEMPLATE_CANARY", str(path))
+    yield path
+    assert not path.exists(), "a template payload from data ran on the server"
 
 
 def open_in_chromium(page_file: Path) -> dict:
