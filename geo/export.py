@@ -37,7 +37,7 @@ import shapely
 
 from geo._errors import GeoInputError
 from geo.crs import BNG, to_bng, to_wgs84
-from geo.labels import COLUMN_NAMES, KINDS, category_words, display_frame, hotspot_title
+from geo.labels import KINDS, category_words, display_frame, hotspot_title
 from geo.safe_text import EXCEL_CELL_LIMIT, csv_cell, is_missing, xlsx_text
 
 if TYPE_CHECKING:
@@ -50,9 +50,6 @@ FORMATS = (".csv", ".xlsx", ".geojson")
 
 EXCEL_CELL_MAX = EXCEL_CELL_LIMIT
 """The most characters an Excel cell holds."""
-
-SHAPE_COLUMN = COLUMN_NAMES["wkt_bng"]
-"""Heading of the shapes as well-known text in CSV and XLSX."""
 
 BNG_COLUMNS = frozenset({"centroid_x", "centroid_y", "x", "y", "easting", "northing", "wkt_bng"})
 """Columns in British National Grid metres, never in GeoJSON properties."""

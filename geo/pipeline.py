@@ -4,7 +4,6 @@
 - `hotspots` finds one category's hotspots in a window, with their incidents.
 - `run_week` plans a week from loaded data: hotspots, forecast, the plan it starts
   from, the plan history, and every registered resource kind's planner.
-  `run_week_from_paths` is the path-taking form.
 - `approve_week` is the one path by which a plan becomes a decision: the sergeant's
   edits applied and recorded, saved over the version the user was shown or refused.
 - `week_state` tells what the store holds for a week (the approved plan to show).
@@ -452,20 +451,6 @@ def run_week(
         candidates=candidate_sites(context),
         started_from=start,
         synthetic_sources=synthetic,
-    )
-
-
-def run_week_from_paths(
-    paths: Sequence[str | Path] | None,
-    *,
-    week: dt.date,
-    wards: gpd.GeoDataFrame | None = None,
-    settings: Settings = DEFAULT_SETTINGS,
-    **kwargs: object,
-) -> WeekRun:
-    """Load `paths` (default: the shipped data) and plan `week`; see `run_week`."""
-    return run_week(
-        load(paths, wards=wards, settings=settings), week=week, settings=settings, **kwargs
     )
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from numbers import Number
 
 import markupsafe
 
@@ -52,9 +51,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # Characters a JSON string may not carry raw into a <script> that Jinja renders again:
 # the HTML parser ends the script at "</", and "{{", "{%" or "{#" would run as a template.
-_SCRIPT_STRING_ESCAPES = str.maketrans(
-    {c: f"\\u{ord(c):04x}" for c in "<>&'{}\u2028\u2029"}
-)
+_SCRIPT_STRING_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'{}\u2028\u2029"})
 # Every ASCII punctuation character CommonMark lets a backslash escape: covers emphasis,
 # links and images, headings, lists, tables, code, HTML, Streamlit's ``:colour[...]`` and
 # ``:material/...:`` directives and ``$...$`` maths.
@@ -213,10 +210,6 @@ def terminal_text(value: object, keep_newlines: bool = False) -> str:
     if keep_newlines:
         return "\n".join(_TERMINAL_UNSAFE.sub(REPLACEMENT, line) for line in text.split("\n"))
     return _TERMINAL_UNSAFE.sub(REPLACEMENT, text)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, Number) and not isinstance(value, bool)
 
 
 def csv_cell(value: object) -> object:

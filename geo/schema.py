@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from geo.plan.context import PlanContext
     from geo.resources import Resources, WeekOverrides
 
-PLAN_STATUSES: tuple[str, ...] = ("suggested", "approved", "changed")
-"""A deployment's status: suggested by the planner, approved, or changed by the sergeant."""
-
 DEPLOYMENT_COLUMNS: tuple[str, ...] = (
     "resource",
     "unit",
@@ -77,7 +74,7 @@ class Deployment:
     weeks_on_site
         Weeks this unit has been at this site, this week included.
     status
-        One of `PLAN_STATUSES`.
+        One of `geo.store.PLAN_STATUSES`.
     changed_by, changed_at, change
         Who changed the row, when (UTC, ISO 8601) and what ("site: A -> B").
     numbers
