@@ -12,6 +12,7 @@ data keep their original text everywhere else.
   Excel's cell limit.
 - :func:`csv_cell` guards text a spreadsheet would run as a formula.
 - :func:`markdown_text` escapes text for Streamlit's Markdown (messages, captions, labels).
+- :func:`docx_text` drops characters a Word document (XML 1.0) cannot hold.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "REPLACEMENT",
     "csv_cell",
+    "docx_text",
     "html_attr",
     "html_text",
     "html_url",
@@ -52,6 +54,9 @@ _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u20
 # ``:material/...:`` directives and ``$...$`` maths.
 _MARKDOWN_SPECIAL = re.compile(r"""([!-/:-@\[-`{-~])""")
 _SAFE_URL = re.compile(r"(?i)(https?:|mailto:|[#/?.]|[^:/?#]*([/?#]|$))")
+
+_DOCX_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 refuses (python-docx raises on them), and C1 controls (DEL to 0x9f)."""
 
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 """The characters openpyxl refuses in a cell (its own pattern, checked equal by a test).
@@ -317,3 +322,22 @@ def markdown_text(value: object) -> str:
     """
     text = re.sub(r"[\r\n]+", " ", _as_text(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def docx_text(value: object) -> str:
+    r"""
+    Make any value safe for a Word document's text (python-docx); None and NaN become "".
+
+    Characters XML 1.0 cannot hold (C0 controls other than tab and line breaks, lone
+    surrogates, U+FFFE and U+FFFF), on which python-docx raises, and C1 controls become
+    U+FFFD, as `xlsx_text` does for a spreadsheet cell. Word runs no formulas in text,
+    so nothing else needs guarding.
+
+    Examples
+    --------
+    >>> print(ascii(docx_text("Bad\x00cell\x1b and\ttab")))
+    'Bad\ufffdcell\ufffd and\ttab'
+    >>> docx_text(None), docx_text(3)
+    ('', '3')
+    """
+    return _DOCX_UNSAFE.sub(REPLACEMENT, _as_text(value))
