@@ -147,10 +147,15 @@ class MeasureResult:
         >>> r.change_words
         'up 9 % (95 % range -13 % to +37 %)'
         """
-        if self.change_pct is None:
+        if self.now is None or self.then is None:
             return "no comparison"
-        pct = round(self.change_pct)
-        head = "no change" if pct == 0 else f"{'up' if pct > 0 else 'down'} {abs(pct)} %"
+        if self.now + self.then == 0:
+            return "none in either"
+        if self.change_pct is None:  # none a year before: no percentage
+            head = "up from none"
+        else:
+            pct = round(self.change_pct)
+            head = "no change" if pct == 0 else f"{'up' if pct > 0 else 'down'} {abs(pct)} %"
         return f"{head} (95 % range {_signed(self.low_pct)} to {_signed(self.high_pct)})"
 
     @property
