@@ -186,6 +186,19 @@ def check_quarter(quarter: Period, covered: frozenset[pd.Period]) -> None:
     raise GeoInputError(msg)
 
 
+def loaded_quarters(covered: frozenset[pd.Period]) -> list[str]:
+    """
+    Return the quarters whose three months are loaded, as ``YYYY-Qn``, oldest first.
+
+    Examples
+    --------
+    >>> loaded_quarters(frozenset(pd.period_range("2024-12", "2025-07", freq="M")))
+    ['2025-Q1', '2025-Q2']
+    """
+    names = sorted({quarter_name(_quarter_of(m)) for m in covered})
+    return [q for q in names if period_refusal(parse_quarter(q), covered) is None]
+
+
 def _quarter_of(month: pd.Period) -> Period:
     return parse_quarter(f"{month.year}-Q{(month.month + 2) // 3}")
 
@@ -591,6 +604,11 @@ def outcome_blocks(outcomes: Mapping[str, object] | None) -> list[Block]:
             )
         )
     return blocks
+
+
+def table_frame(table: Table) -> pd.DataFrame:
+    """Return a report table as a frame of text (for a page's table)."""
+    return pd.DataFrame(list(table.rows), columns=list(table.header), dtype=str)
 
 
 def _list(value: object) -> list[object]:
