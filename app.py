@@ -32,6 +32,7 @@ else:
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True),
         st.Page("app_pages/week.py", title="This week", icon=":material/event:"),
         st.Page("app_pages/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
+        st.Page("app_pages/results.py", title="Results", icon=":material/fact_check:"),
         pact,
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
     ]

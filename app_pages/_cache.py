@@ -38,10 +38,21 @@ from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
+from geo.report import (
+    QuarterReport,
+    build_report,
+    loaded_quarters,
+    measure_table,
+    outcome_blocks,
+    parse_quarter,
+    report_docx,
+    table_frame,
+)
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
 from geo.schema import kind, resource_kinds
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
+from geo.targets import default_targets_path, read_targets
 from geo.taxonomy import CATEGORIES
 
 SETTINGS: Settings = DEFAULT_SETTINGS
@@ -550,3 +561,67 @@ def plan_page(plan_sheet: PlanSheet) -> str:
 def last_week(run: WeekRun) -> StoredPlan | None:
     """Return the last approved plan before the week shown."""
     return last_approved_before(plan_db(), week=run.week)
+
+
+# --- results: success measures, outcomes, the quarterly report --------------------------------
+
+
+def report_quarters(incidents: pd.DataFrame) -> list[str]:
+    """Return the quarters (``YYYY-Qn``) whose three police.uk months are loaded, newest first."""
+    return loaded_quarters(pact.public_months(incidents))[::-1]
+
+
+def outcomes(quarter: str) -> dict | None:  # noqa: ARG001 - the quarter the lead wires in
+    """
+    Return the outcomes of the quarter's deployments, or None when they are not evaluated.
+
+    `geo.outcomes.evaluate_outcomes` is built apart (issue 19, part 1); until it is
+    wired here the Results page and the report say "outcomes not evaluated".
+    """
+    return None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Drafting the quarterly report...")
+def _report(
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    quarter: str,
+    db_key: tuple[str, int],
+    targets_key: tuple[str, int],
+    settings: Settings,
+) -> tuple[QuarterReport, bytes]:
+    loaded = _loaded(paths, stamps, wards_key, settings)
+    made = build_report(
+        loaded,
+        parse_quarter(quarter),
+        db=Path(db_key[0]),
+        outcomes=outcomes(quarter),
+        measures=read_targets(Path(targets_key[0])),
+        settings=settings,
+    )
+    return made, report_docx(made)
+
+
+def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, bytes]:
+    """Return the quarter's report and its Word file (cached on files, store and targets)."""
+    return _report(
+        tuple(paths),
+        _stamps(paths),
+        _stamp(get_path("wards")),
+        quarter,
+        _stamp(plan_db()),
+        _stamp(default_targets_path()),
+        SETTINGS,
+    )
+
+
+def measures_frame(made: QuarterReport) -> pd.DataFrame:
+    """Return the success measures table (header names the quarter and the year before)."""
+    return table_frame(measure_table(made.measures, made.quarter))
+
+
+def outcome_tables(result: dict | None) -> tuple[str, list[pd.DataFrame]]:
+    """Return the outcomes' first sentence and their tables (by kind, by deployment)."""
+    blocks = outcome_blocks(result)
+    return blocks[0].text, [table_frame(b) for b in blocks[1:] if hasattr(b, "header")]

@@ -1,10 +1,12 @@
 """Paths of the data shipped inside the package, found with `importlib.resources`.
 
 The shipped files (the Sevenoaks wards, the police.uk months for the district, the
-postcode gazetteer, the CSU's resources and the PACT areas) live in
+postcode gazetteer, the CSU's resources, the PACT areas and the success measures) live in
 ``geo/shipped/``, so an installed package (``pip install .``, not only an editable
 checkout) finds them. In a checkout, ``data/``, ``boundaries/``, ``resources.toml``
-and ``pact_areas.toml`` at the repository root are links to the same files.
+``pact_areas.toml`` and ``targets.toml`` at the repository root are links to the same
+files. A unit's own copy of a settings file under ``GEO_HOME`` wins over the shipped one
+(`unit_file`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _RELATIVE = {
     "synthetic_speed": "data/synthetic",
     "resources": "resources.toml",
     "pact_areas": "pact_areas.toml",
+    "targets": "targets.toml",
 }
 
 
@@ -47,7 +50,8 @@ def get_path(name: str) -> Path:
         ``"wards"`` (the district's 26 wards, GeoJSON), ``"police_uk"`` (the folder
         of monthly police.uk files for the district), ``"gazetteer"`` (postcode
         centroids), ``"synthetic_speed"`` (the SYNTHETIC speeding sample),
-        ``"resources"`` (the CSU's kit) or ``"pact_areas"``.
+        ``"resources"`` (the CSU's kit), ``"pact_areas"`` or ``"targets"`` (the
+        partnership's success measures).
 
     Returns
     -------
@@ -72,3 +76,26 @@ def get_path(name: str) -> Path:
         msg = f"shipped dataset {name!r} is missing at {path}: is the package installed whole?"
         raise GeoInputError(msg)
     return path
+
+
+def unit_file(name: str) -> Path:
+    """
+    Return a settings file the unit may keep its own copy of: ``GEO_HOME/<file>`` if it does.
+
+    Otherwise the shipped file (`get_path`). ``resources.toml`` and ``targets.toml``
+    are found this way.
+
+    Parameters
+    ----------
+    name
+        A shipped dataset that is one file, e.g. ``"resources"`` or ``"targets"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The unit's file, else the shipped one.
+    """
+    from geo.home import geo_home
+
+    own = geo_home() / Path(_RELATIVE.get(name, name)).name
+    return own if own.is_file() else get_path(name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from geo._errors import GeoInputError
-from geo.datasets import get_path
+from geo.datasets import unit_file
 
 
 def default_resources_path() -> Path:
@@ -25,10 +25,7 @@ def default_resources_path() -> Path:
 
     Otherwise the shipped file (the Sevenoaks CSU's numbers).
     """
-    from geo.home import geo_home
-
-    own = geo_home() / "resources.toml"
-    return own if own.is_file() else get_path("resources")
+    return unit_file("resources")
 
 
 def _positive(name: str, value: float) -> None:

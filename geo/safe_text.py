@@ -13,6 +13,9 @@ data keep their original text everywhere else.
 - :func:`csv_cell` guards text a spreadsheet would run as a formula.
 - :func:`markdown_text` escapes text for Streamlit's Markdown (messages, captions, labels).
 - :func:`script_json` writes data as JSON for a ``<script>`` that a template engine renders.
+
+
+- :func:`docx_text` drops characters a Word document (XML 1.0) cannot hold.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "REPLACEMENT",
     "csv_cell",
+    "docx_text",
     "html_attr",
     "html_text",
     "html_url",
@@ -57,6 +61,9 @@ _SCRIPT_STRING_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'{}\u
 # ``:material/...:`` directives and ``$...$`` maths.
 _MARKDOWN_SPECIAL = re.compile(r"""([!-/:-@\[-`{-~])""")
 _SAFE_URL = re.compile(r"(?i)(https?:|mailto:|[#/?.]|[^:/?#]*([/?#]|$))")
+
+_DOCX_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 refuses (python-docx raises on them), and C1 controls (DEL to 0x9f)."""
 
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 """The characters openpyxl refuses in a cell (its own pattern, checked equal by a test).
@@ -362,3 +369,22 @@ def script_json(value: object) -> str:
     if hasattr(value, "item") and not isinstance(value, bool):  # NumPy scalars
         value = value.item()
     return json.dumps(value, allow_nan=False)
+
+
+def docx_text(value: object) -> str:
+    r"""
+    Make any value safe for a Word document's text (python-docx); None and NaN become "".
+
+    Characters XML 1.0 cannot hold (C0 controls other than tab and line breaks, lone
+    surrogates, U+FFFE and U+FFFF), on which python-docx raises, and C1 controls become
+    U+FFFD, as `xlsx_text` does for a spreadsheet cell. Word runs no formulas in text,
+    so nothing else needs guarding.
+
+    Examples
+    --------
+    >>> print(ascii(docx_text("Bad\x00cell\x1b and\ttab")))
+    'Bad\ufffdcell\ufffd and\ttab'
+    >>> docx_text(None), docx_text(3)
+    ('', '3')
+    """
+    return _DOCX_UNSAFE.sub(REPLACEMENT, _as_text(value))

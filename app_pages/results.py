@@ -1,0 +1,59 @@
+"""Results: the success measures, the outcomes of deployments, and the quarterly report."""
+
+import streamlit as st
+
+from app_pages import _auth, _cache
+from geo.safe_text import markdown_text
+
+loaded = _cache.load(_cache.running_on())
+quarters = _cache.report_quarters(loaded.accepted)
+if not quarters:
+    st.warning(
+        "No quarter has all three of its months loaded: add police.uk files on the Data page."
+    )
+    st.stop()
+
+with st.sidebar:
+    st.header("Results")
+    quarter = st.selectbox("Quarter", quarters, help="Quarters whose three months are loaded")
+
+try:
+    made, docx_bytes = _cache.quarter_report(_cache.running_on(), quarter)
+except _cache.GeoInputError as err:
+    st.error(markdown_text(f"The report cannot be made: {err}"))
+    st.stop()
+
+st.subheader(markdown_text(f"Success measures, {made.quarter.label}"))
+st.caption(
+    "Each measure compares the quarter with the same months a year before. 'Too few to "
+    "tell' means the change is within chance; 'no comparison data' means months are not loaded."
+)
+st.dataframe(_cache.measures_frame(made), hide_index=True, width="stretch")
+for result in made.measures:
+    st.markdown(markdown_text(result.words))
+
+st.subheader("Outcomes of deployments")
+lead, tables = _cache.outcome_tables(_cache.outcomes(quarter))
+st.info(markdown_text(lead))
+for table in tables:
+    st.dataframe(table, hide_index=True, width="stretch")
+
+st.subheader("The quarterly report")
+st.caption(
+    markdown_text(
+        f"{made.title}: priorities, success measures, hotspots with a map and a chart of "
+        "months, deployments and their outcomes, PACT areas in brief. A Word document for "
+        "the partnership to edit."
+    )
+)
+st.download_button(
+    "Download the report (Word)",
+    docx_bytes,
+    file_name=f"csu-report-{made.name}.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    disabled=not _auth.may("export"),
+    on_click=_auth.audit,
+    args=("export", f"report {made.name}.docx"),
+)
+if not _auth.may("export"):
+    st.caption("Only a sergeant or an analyst may download the report.")

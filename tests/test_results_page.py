@@ -1,0 +1,58 @@
+"""The Results page (AppTest): success measures, outcomes in words, the report's download."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).parents[1] / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def local_session(monkeypatch):
+    """Count AppTest's session as this computer with no users (as tests/test_app.py does)."""
+    monkeypatch.syspath_prepend(str(APP.parent))
+    from app_pages import _auth
+
+    monkeypatch.setattr(_auth, "_is_local", lambda: True)
+
+
+def test_results_page_shows_measures_outcomes_and_offers_the_report():
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("app_pages/results.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    assert at.title[0].value == "Results"
+    assert at.selectbox[0].options[:3] == ["2025-Q3", "2025-Q2", "2025-Q1"]
+    at.selectbox[0].select("2025-Q1").run()
+    assert not at.exception
+    measures = at.dataframe[0].value
+    assert list(measures.columns) == [
+        "Measure",
+        "Target",
+        "January to March 2025",
+        "January to March 2024",
+        "Change (95 % range)",
+        "Verdict",
+    ]
+    assert dict(zip(measures["Measure"], measures["Verdict"], strict=True)) == {
+        "All crime": "met",
+        "Burglary": "too few to tell",
+        "Vehicle crime": "too few to tell",
+        "Anti-social behaviour": "too few to tell",
+    }
+    sentences = [m.value.replace("\\", "") for m in at.markdown]  # markdown_text's escapes
+    assert any(s.startswith("All crime: 1,645 in January to March 2025") for s in sentences)
+    assert at.info[0].value.startswith("Outcomes not evaluated")  # honest without outcomes
+    [download] = at.get("download_button")
+    assert download.proto.label == "Download the report (Word)"
+    assert not download.proto.disabled  # open to this computer: export allowed
+
+
+def test_results_page_says_so_when_the_year_before_is_not_loaded():
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("app_pages/results.py").run()
+    at.selectbox[0].select("2025-Q3").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["Verdict"]) == {"no comparison data"}
+    assert "2024-07, 2024-08, 2024-09 are not loaded" in at.markdown[0].value.replace("\\", "")
