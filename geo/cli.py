@@ -631,8 +631,8 @@ _SUBCOMMANDS: dict[
 }
 
 
-_MORE_COMMANDS = ("geo.cli_map", "geo.cli_pact", "geo.cli_users")
-"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``) with ``add_parser``."""
+_MORE_COMMANDS = ("geo.cli_map", "geo.cli_pact", "geo.cli_users", "geo.cli_outcomes")
+"""Modules adding subcommands (``map``, ``pact``, ``users``, ``audit``, ``outcomes``)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
