@@ -631,9 +631,15 @@ _SUBCOMMANDS: dict[
 }
 
 
-_MORE_COMMANDS = ("geo.cli_map", "geo.cli_pact", "geo.cli_users", "geo.cli_report")
-"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``, ``report``) with
-``add_parser``."""
+_MORE_COMMANDS = (
+    "geo.cli_map",
+    "geo.cli_pact",
+    "geo.cli_users",
+    "geo.cli_outcomes",
+    "geo.cli_report",
+)
+"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``, ``outcomes``,
+``report``) with ``add_parser``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
