@@ -637,7 +637,14 @@ def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
 
 def _run_plan(args: argparse.Namespace) -> int:
     from geo.home import default_store
-    from geo.pipeline import approve_week, load, monday_of, run_week, week_state
+    from geo.pipeline import (
+        approve_week,
+        carried_overrides,
+        load,
+        monday_of,
+        run_week,
+        week_state,
+    )
     from geo.plan_notes import amend_week
 
     db = args.db or default_store()
@@ -682,6 +689,8 @@ def _run_plan(args: argparse.Namespace) -> int:
     )
     resources = read_resources(args.resources)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
+    if replan is not None:  # start from the approved version's out-of-service units and pins
+        overrides = carried_overrides(replan, overrides)
     run = run_week(
         loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
     )
@@ -698,8 +707,12 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.exclude or args.pin:
         overrides = replace(
             overrides,
-            excluded_sites=frozenset(resolve_sites(run.candidates, args.exclude)),
-            pinned_sites=resolve_sites(run.candidates, args.pin),
+            excluded_sites=frozenset(resolve_sites(run.candidates, args.exclude))
+            if args.exclude
+            else overrides.excluded_sites,
+            pinned_sites=resolve_sites(run.candidates, args.pin)
+            if args.pin
+            else overrides.pinned_sites,
         )
         run = run_week(
             loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan

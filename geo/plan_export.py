@@ -110,6 +110,11 @@ def provenance(run: WeekRun) -> dict[str, object]:
         "notes": list(run.plan.notes),
         "sources": [f.source_file for f in run.loaded.files],
         "synthetic": list(run.synthetic_sources),
+        "overrides": {
+            "out_of_service": sorted(run.overrides.out_of_service),
+            "excluded_sites": sorted(run.overrides.excluded_sites),
+            "pinned_sites": list(run.overrides.pinned_sites),
+        },
     }
 
 

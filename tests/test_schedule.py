@@ -330,3 +330,12 @@ def test_a_schema_2_store_gains_note_and_outcome(tmp_path):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert load_plan(db, week=week).deployments["note"].tolist() == ["moved: landowner refused"]
     assert load_plan(db, week=week, version=1).deployments["note"].tolist() == [""]
+
+
+def test_a_replan_keeps_the_approved_out_of_service_units():
+    week = ("plan", "--week", "2025-10-06")
+    geo(*week, "--out-of-service", "Camera 4", "--approve", "--by", "Sgt A Khan")
+    plan = json.loads(geo(*week, "--replan", "--json").stdout)
+    units = {d["unit"] for d in plan["deployments"]}
+    assert "Camera 4" not in units
+    assert {"Camera 1", "Camera 2"} <= units
