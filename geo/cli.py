@@ -38,8 +38,10 @@ from geo.incidents import (
 )
 from geo.labels import category_words, display_frame
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
+from geo.plan_notes import Mark, add_marks, add_notes
 from geo.resources import WeekOverrides, read_resources
 from geo.safe_text import terminal_text
+from geo.schema import deployments_frame
 from geo.settings import DEFAULT_SETTINGS, LoadSettings
 from geo.store import plan_history
 from geo.taxonomy import check_categories
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.hotspots import TimeWindow
+    from geo.pipeline import WeekRun
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -454,7 +457,36 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--resources", type=Path, default=None, help="resources TOML (default: shipped)")
     p.add_argument("--db", type=Path, default=None, help="plan store (default: GEO_HOME)")
-    p.add_argument("--out", type=Path, default=None, help="write the plan to .xlsx or .csv")
+    p.add_argument(
+        "--out", type=Path, default=None, help="write the plan to .xlsx, .csv or .ics (calendar)"
+    )
+    p.add_argument(
+        "--task-sheets",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write a printable task sheet (HTML with a map) per officer into DIR",
+    )
+    p.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        metavar="UNIT=TEXT",
+        help='a note on a deployment, e.g. "Camera 1=moved: landowner refused"',
+    )
+    p.add_argument(
+        "--done", action="append", default=[], metavar="TARGET", help='e.g. "Patrol 1 visit 3"'
+    )
+    p.add_argument(
+        "--not-done", action="append", default=[], metavar="TARGET", help='e.g. "Camera 2"'
+    )
+    p.add_argument(
+        "--cut-short",
+        action="append",
+        default=[],
+        metavar="TARGET=AMOUNT",
+        help='minutes given (a visit) or days in place (a stay), e.g. "Patrol 1 visit 3=8"',
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--approve", action="store_true", help="approve and save the plan")
     p.add_argument("--by", default=None, help="who approves (name or collar number)")
@@ -519,6 +551,48 @@ def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, 
     return tuple(dict.fromkeys(out))
 
 
+def notes_and_marks(args: argparse.Namespace) -> tuple[dict[str, str], list[Mark]]:
+    """
+    Read ``--note``, ``--done``, ``--not-done`` and ``--cut-short`` into notes and marks.
+
+    Raises
+    ------
+    GeoInputError
+        For a note or cut short without ``=``, or an amount that is not a number.
+    """
+    notes = {}
+    for text in args.note:
+        unit, sep, note = text.partition("=")
+        if not sep:
+            msg = f"--note {text!r}: write UNIT=TEXT, e.g. 'Camera 1=landowner refused'"
+            raise GeoInputError(msg)
+        notes[unit.strip()] = note
+    marks = [Mark(t, "done") for t in args.done] + [Mark(t, "not done") for t in args.not_done]
+    for text in args.cut_short:
+        target, _, amount = text.rpartition("=")
+        try:
+            marks.append(Mark(target, "cut short", float(amount)))
+        except ValueError:
+            msg = f"--cut-short {text!r}: write TARGET=AMOUNT, e.g. 'Patrol 1 visit 3=8'"
+            raise GeoInputError(msg) from None
+        if not target:
+            msg = f"--cut-short {text!r}: write TARGET=AMOUNT, e.g. 'Patrol 1 visit 3=8'"
+            raise GeoInputError(msg)
+    return notes, marks
+
+
+def with_notes_and_marks(
+    run: WeekRun, notes: dict[str, str], marks: list[Mark], *, by: str
+) -> WeekRun:
+    """Return the run with notes and marks on its rows (before it is approved)."""
+    if not (notes or marks):
+        return run
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    rows = add_marks(add_notes(run.plan.deployments, notes, by=by), marks, by=by, at=at)
+    plan = replace(run.plan, deployments=deployments_frame(rows))
+    return replace(run, plan=plan)
+
+
 def _print_plan(summary: dict[str, object], headline: str) -> None:
     print(
         terminal_text(
@@ -541,8 +615,19 @@ def _print_plan(summary: dict[str, object], headline: str) -> None:
 
 
 def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
-    if args.out is not None:
+    from geo.plan_calendar import write_calendar
+    from geo.task_sheets import write_task_sheets
+
+    if args.out is not None and args.out.suffix.lower() == ".ics":
+        write_calendar(sheet, args.out)
+    elif args.out is not None:
         write_plan(sheet, args.out)
+    if args.task_sheets is not None:
+        written = write_task_sheets(sheet, args.task_sheets)
+        if not written:
+            print(
+                "geo plan: no scheduled visits (list officers in resources.toml)", file=sys.stderr
+            )
     summary = plan_summary(sheet)
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -552,7 +637,15 @@ def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
 
 def _run_plan(args: argparse.Namespace) -> int:
     from geo.home import default_store
-    from geo.pipeline import approve_week, load, run_week, week_state
+    from geo.pipeline import (
+        approve_week,
+        carried_overrides,
+        load,
+        monday_of,
+        run_week,
+        week_state,
+    )
+    from geo.plan_notes import amend_week
 
     db = args.db or default_store()
     if args.history:
@@ -568,6 +661,13 @@ def _run_plan(args: argparse.Namespace) -> int:
         msg = "give --week (a day of the week to plan) or --history"
         raise GeoInputError(msg)
     shown = week_state(db, args.week)  # what this user is shown, before planning
+    notes, marks = notes_and_marks(args)
+    if (notes or marks) and not (args.approve or args.replan):
+        saved = amend_week(
+            db, week=monday_of(args.week), notes=notes, marks=marks, by=args.by or getpass.getuser()
+        )
+        _emit_plan(args, sheet_of_stored(saved))
+        return EXIT_OK
     if shown is not None and shown.status == "approved" and not (args.replan or args.sites):
         if args.approve:
             print(
@@ -589,6 +689,8 @@ def _run_plan(args: argparse.Namespace) -> int:
     )
     resources = read_resources(args.resources)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
+    if replan is not None:  # start from the approved version's out-of-service units and pins
+        overrides = carried_overrides(replan, overrides)
     run = run_week(
         loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
     )
@@ -605,8 +707,12 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.exclude or args.pin:
         overrides = replace(
             overrides,
-            excluded_sites=frozenset(resolve_sites(run.candidates, args.exclude)),
-            pinned_sites=resolve_sites(run.candidates, args.pin),
+            excluded_sites=frozenset(resolve_sites(run.candidates, args.exclude))
+            if args.exclude
+            else overrides.excluded_sites,
+            pinned_sites=resolve_sites(run.candidates, args.pin)
+            if args.pin
+            else overrides.pinned_sites,
         )
         run = run_week(
             loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
@@ -614,6 +720,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     saved = None
     if args.approve:
         by = args.by or getpass.getuser()
+        run = with_notes_and_marks(run, notes, marks, by=by)
         saved = approve_week(run, None, shown.version if shown else None, by=by, db=db)
     _emit_plan(args, sheet_of_run(run, saved))
     return EXIT_OK

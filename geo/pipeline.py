@@ -233,6 +233,7 @@ class WeekRun:
     candidates: pd.DataFrame
     started_from: StoredPlan | None
     synthetic_sources: tuple[str, ...]
+    overrides: WeekOverrides = WeekOverrides()  # noqa: RUF009 (frozen, safe to share)
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -451,6 +452,33 @@ def run_week(
         candidates=candidate_sites(context),
         started_from=start,
         synthetic_sources=synthetic,
+        overrides=overrides,
+    )
+
+
+def carried_overrides(approved: StoredPlan, given: WeekOverrides) -> WeekOverrides:
+    """
+    Return a re-plan's overrides: out of service, exclusions and pins carried from approval.
+
+    Each comes from the approved version unless the sergeant gives new ones now.
+
+    Parameters
+    ----------
+    approved
+        The week's approved plan (its note keeps the overrides it was made with).
+    given
+        The overrides given for the re-plan.
+    """
+    try:
+        made = json.loads(approved.note) if approved.note.startswith("{") else {}
+    except json.JSONDecodeError:
+        made = {}
+    kept = made.get("overrides", {}) if isinstance(made, dict) else {}
+    return replace(
+        given,
+        out_of_service=given.out_of_service or frozenset(kept.get("out_of_service", [])),
+        excluded_sites=given.excluded_sites or frozenset(kept.get("excluded_sites", [])),
+        pinned_sites=given.pinned_sites or tuple(kept.get("pinned_sites", [])),
     )
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo.crs import to_wgs84
 from geo.export import about_block, write_table
+from geo.plan_notes import marks_of, outcome_words
 from geo.safe_text import html_text
 from geo.schema import deployments_frame, resource_kinds
 
@@ -109,6 +110,11 @@ def provenance(run: WeekRun) -> dict[str, object]:
         "notes": list(run.plan.notes),
         "sources": [f.source_file for f in run.loaded.files],
         "synthetic": list(run.synthetic_sources),
+        "overrides": {
+            "out_of_service": sorted(run.overrides.out_of_service),
+            "excluded_sites": sorted(run.overrides.excluded_sites),
+            "pinned_sites": list(run.overrides.pinned_sites),
+        },
     }
 
 
@@ -186,6 +192,8 @@ def plan_table(sheet: PlanSheet) -> pd.DataFrame:
             ),
             "Changed by": rows["changed_by"],
             "What changed": rows["change"],
+            "Note": rows["note"],
+            "Done": [outcome_words(r) for r in rows.to_dict("records")],
             "Longitude": lonlat.geometry.x.round(6).to_numpy() if len(rows) else [],
             "Latitude": lonlat.geometry.y.round(6).to_numpy() if len(rows) else [],
         }
@@ -230,7 +238,8 @@ def plan_summary(sheet: PlanSheet) -> dict[str, object]:
     ``approved_at``, ``resources`` (per kind ``used`` and ``available``),
     ``deployments`` (``resource``, ``unit``, ``site_id``, ``site_name``,
     ``longitude``, ``latitude``, ``hotspot_ids``, ``weeks_on_site``, ``reason``,
-    ``status``, ``changed_by``, ``changed_at``, ``change``), ``notes``,
+    ``status``, ``changed_by``, ``changed_at``, ``change``, ``note``, ``outcome`` (marks
+    by part, `geo.plan_notes`), ``visits`` (scheduled patrol visits)), ``notes``,
     ``synthetic_sources`` and ``saved`` (version and status, or null).
     """
     rows = sheet.deployments
@@ -261,6 +270,11 @@ def plan_summary(sheet: PlanSheet) -> dict[str, object]:
                 "changed_by": r["changed_by"],
                 "changed_at": r["changed_at"],
                 "change": r["change"],
+                "note": r["note"],
+                "outcome": marks_of(r),
+                "visits": list(r["numbers"].get("schedule", []))
+                if isinstance(r["numbers"], dict)
+                else [],
             }
             for r, p in zip(rows.to_dict("records"), lonlat.geometry, strict=True)
         ],
@@ -298,10 +312,13 @@ def printable_plan(sheet: PlanSheet) -> str:
         if rows.empty:
             parts.append("<p>None this week.</p>")
             continue
-        parts.append("<table><tr><th>Unit</th><th>Site</th><th>Why</th><th>Status</th></tr>")
-        for r in rows.itertuples():
-            status = r.status + (f" ({r.change})" if r.change else "")
-            cells = (r.unit, r.site_name, r.reason, status)
+        parts.append(
+            "<table><tr><th>Unit</th><th>Site</th><th>Why</th><th>Status</th><th>Note</th>"
+            "<th>Done</th></tr>"
+        )
+        for r in rows.to_dict("records"):
+            status = r["status"] + (f" ({r['change']})" if r["change"] else "")
+            cells = (r["unit"], r["site_name"], r["reason"], status, r["note"], outcome_words(r))
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
     notes = list(sheet.notes) + (

@@ -46,8 +46,11 @@ DEPLOYMENT_COLUMNS: tuple[str, ...] = (
     "changed_at",
     "change",
     "numbers",
+    "note",
+    "outcome",
 )
-"""A plan's columns, in order (``numbers`` is a mapping; ``x``/``y`` British National Grid)."""
+"""A plan's columns, in order (``numbers`` is a mapping; ``x``/``y`` British National Grid;
+``note`` free text, ``outcome`` the done marks as JSON text, `geo.plan_notes`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +82,10 @@ class Deployment:
         Who changed the row, when (UTC, ISO 8601) and what ("site: A -> B").
     numbers
         The figures behind the reason.
+    note
+        The sergeant's or officer's note (why it changed, what was found).
+    outcome
+        Done / not done / cut short marks, JSON text (`geo.plan_notes`).
     """
 
     resource: str
@@ -97,6 +104,8 @@ class Deployment:
     changed_at: str = ""
     change: str = ""
     numbers: Mapping[str, object] = field(default_factory=dict)
+    note: str = ""
+    outcome: str = ""
 
     def row(self) -> dict[str, object]:
         """Return the deployment as a dict with `DEPLOYMENT_COLUMNS`."""

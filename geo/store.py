@@ -61,23 +61,28 @@ DEPLOYMENT_COLUMNS: tuple[str, ...] = (
     "changed_at",
     "change",
     "numbers",
+    "note",
+    "outcome",
 )
 """Columns of a plan's deployments table as stored (``numbers`` is a JSON object).
 
 ``change`` says in words what the sergeant changed in that row (empty if nothing);
-a frame saved without it is stored with it empty.
+``note`` is the sergeant's or officer's note on the deployment (why it changed, what
+was found); ``outcome`` the done / not done / cut short marks as a JSON object
+(`geo.plan_notes`). A frame saved without these is stored with them empty.
 """
 
 APPLICATION_ID = 0x47454F53
 """``PRAGMA application_id`` of a plan store: the bytes ``GEOS``."""
 
-SCHEMA_VERSION = 2
-"""``PRAGMA user_version`` this code writes. 1 was the unmarked schema of the first release."""
+SCHEMA_VERSION = 3
+"""``PRAGMA user_version`` this code writes. 1 was the unmarked schema of the first release;
+2 added users and the audit trail; 3 added each deployment's ``note`` and ``outcome``."""
 
 DEFAULT_LOCK_TIMEOUT_S = 5.0
 """How long to wait for another program's lock before giving up (``GEO_LOCK_TIMEOUT``)."""
 
-_OPTIONAL_COLUMNS = frozenset({"change"})
+_OPTIONAL_COLUMNS = frozenset({"change", "note", "outcome"})
 _TEXT_COLUMNS = tuple(
     c for c in DEPLOYMENT_COLUMNS if c not in {"x", "y", "weeks_on_site", "numbers"}
 )
@@ -102,6 +107,8 @@ _TABLES = {
     weeks_on_site INTEGER NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL,
     changed_by TEXT NOT NULL, changed_at TEXT NOT NULL, numbers TEXT NOT NULL,
     change TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (plan_id, position)
 )""",
     "users": """CREATE TABLE users (
@@ -122,14 +129,19 @@ _TABLES = {
 _PLAN_COLUMNS = ("plan_id", "week", "version", "status", "saved_by", "saved_at", "note")
 _LEGACY_COLUMNS = {  # schema 1: the first release, no application_id, no user_version
     "plans": set(_PLAN_COLUMNS),
-    "deployments": {"plan_id", "position"} | (set(DEPLOYMENT_COLUMNS) - {"change"}),
+    "deployments": {"plan_id", "position"} | (set(DEPLOYMENT_COLUMNS) - _OPTIONAL_COLUMNS),
 }
-_CURRENT_COLUMNS = {
+_V2_COLUMNS = {  # schema 2: users, audit and each deployment's change
     **_LEGACY_COLUMNS,
     "deployments": _LEGACY_COLUMNS["deployments"] | {"change"},
     "users": {"name", "role", "password_hash", "created_at"},
     "audit": {"audit_id", "at", "who", "action", "detail"},
 }
+_CURRENT_COLUMNS = {
+    **_V2_COLUMNS,
+    "deployments": _V2_COLUMNS["deployments"] | {"note", "outcome"},
+}
+_EXPECTED = {1: _LEGACY_COLUMNS, 2: _V2_COLUMNS, SCHEMA_VERSION: _CURRENT_COLUMNS}
 
 
 class StoreError(GeoInputError):
@@ -390,7 +402,7 @@ def _columns(conn: sqlite3.Connection) -> dict[str, list[tuple[str, bool, bool]]
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
-    """What an existing file is: ``new`` (no tables), ``legacy`` (schema 1) or ``ours``."""
+    """What an existing file is: ``new`` (no tables), ``legacy`` (schema 1), ``v2`` or ``ours``."""
 
     state: str
     columns: dict[str, list[tuple[str, bool, bool]]]
@@ -408,13 +420,14 @@ def _classify(conn: sqlite3.Connection, path: Path) -> _Kind:
                 f"{version}, this one reads up to {SCHEMA_VERSION}); upgrade geo to open it"
             )
             raise StoreError(msg)
-        expected = _CURRENT_COLUMNS if version == SCHEMA_VERSION else _LEGACY_COLUMNS
+        expected = _EXPECTED.get(version, _LEGACY_COLUMNS)
         for table, needed in expected.items():
             missing = sorted(needed - names.get(table, set()))
             if missing:
                 msg = f"{path} is a damaged plan store: table {table} lacks {', '.join(missing)}"
                 raise StoreError(msg)
-        return _Kind("ours" if version == SCHEMA_VERSION else "legacy", columns)
+        state = {SCHEMA_VERSION: "ours", 2: "v2"}.get(version, "legacy")
+        return _Kind(state, columns)
     if app_id == 0 and not columns:
         return _Kind("new", columns)
     if app_id == 0 and names == _LEGACY_COLUMNS:
@@ -570,16 +583,19 @@ def _set_wal(conn: sqlite3.Connection) -> None:
 
 
 def _bring_up_to_date(conn: sqlite3.Connection, kind: _Kind) -> None:
-    """Create the tables of a new store or migrate a schema-1 store, inside the transaction."""
+    """Create the tables of a new store or migrate a schema-1 or -2 store, in the transaction."""
     if kind.state == "ours":
         return
     if kind.state == "new":
         for ddl in _TABLES.values():
             conn.execute(ddl)
-    else:  # legacy: schema 1
+    if kind.state == "legacy":  # schema 1 -> 2
         conn.execute("ALTER TABLE deployments ADD COLUMN change TEXT NOT NULL DEFAULT ''")
         conn.execute(_TABLES["users"])
         conn.execute(_TABLES["audit"])
+    if kind.state in {"legacy", "v2"}:  # 2 -> 3
+        conn.execute("ALTER TABLE deployments ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE deployments ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -693,8 +709,8 @@ def save_plan(
             [(cur.lastrowid, i, *row) for i, row in enumerate(rows)],
         )
     stored = deployments.copy()
-    if "change" not in stored.columns:
-        stored["change"] = ""
+    for col in _OPTIONAL_COLUMNS - set(stored.columns):
+        stored[col] = ""
     return StoredPlan(week, version + 1, status, saved_by, saved_at, stored, note)
 
 
@@ -716,8 +732,8 @@ def _coordinate(value: object) -> float | None:
 
 def _rows_for_db(deployments: pd.DataFrame) -> list[tuple[object, ...]]:
     frame = deployments.copy()
-    if "change" not in frame.columns:
-        frame["change"] = ""
+    for col in _OPTIONAL_COLUMNS - set(frame.columns):
+        frame[col] = ""
     out = []
     for rec in frame[list(DEPLOYMENT_COLUMNS)].to_dict("records"):
         numbers = rec["numbers"]

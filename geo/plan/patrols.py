@@ -14,6 +14,15 @@ import shapely
 
 from geo.periods import Window
 from geo.plan.context import PlanContext
+from geo.plan.schedule import (
+    KOPER_MINUTES,
+    SAME_PLACE_GAP,
+    TRAVEL,
+    Visit,
+    hour_weights,
+    schedule_visits,
+    when_words,
+)
 from geo.resources import Resources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
 
@@ -49,8 +58,10 @@ def plan_patrols(context: PlanContext) -> KindPlan:
     top = top.head(min(cfg.max_hotspots, visits))
     share = largest_remainder(top["forecast_harm"].to_numpy() + 1e-9, visits)
     start, end = week_dates(context.week)
+    spots = top.to_dict("records")
+    scheduled, notes = _scheduled(context, spots, [int(n) for n in share])
     rows, timed = [], False
-    for i, (spot, n) in enumerate(zip(top.to_dict("records"), share, strict=True), start=1):
+    for i, (spot, n) in enumerate(zip(spots, share, strict=True), start=1):
         when, has_times = _time_windows(context.incidents, spot["geometry"], window)
         timed |= has_times
         place = spot["top_locations"].split(":")[0]
@@ -60,6 +71,11 @@ def plan_patrols(context: PlanContext) -> KindPlan:
             f"incidents in {window.words()} ({spot['trend']}); forecast harm "
             f"{spot['forecast_harm']:.1f} next month. {when}"
         ).strip()
+        extra = {}
+        if scheduled is not None:
+            visits, how = scheduled[i - 1]
+            reason += f" Visits: {when_words(visits) or 'none fitted in the shifts'}; {how}."
+            extra = {"schedule": [v.record(context.week, k) for k, v in enumerate(visits, 1)]}
         c = spot["geometry"].centroid
         rows.append(
             Deployment(
@@ -77,18 +93,61 @@ def plan_patrols(context: PlanContext) -> KindPlan:
                     "visits": int(n),
                     "minutes": int(n) * cfg.visit_minutes,
                     "forecast_harm": round(float(spot["forecast_harm"]), 2),
+                    **extra,
                 },
             )
         )
-    notes = (
+    notes += (
         []
-        if timed
+        if timed or scheduled is not None
         else [
             "Patrol times: police.uk data gives months only, so no day or time pattern is known; "
             "vary the times and visit the spots in random order through each shift (Koper curve)."
         ]
     )
     return rows, notes
+
+
+def _scheduled(
+    context: PlanContext, spots: list[dict], counts: list[int]
+) -> tuple[list[tuple[list[Visit], str]] | None, list[str]]:
+    """
+    Schedule each spot's visits in the officers' shifts (None when no officers are listed).
+
+    Returns
+    -------
+    tuple
+        Per spot its visits and how their times were chosen (in words), and notes.
+    """
+    cfg = context.resources.patrols
+    if not cfg.officers:
+        return None, []
+    weights = [
+        hour_weights(context.incidents, s["geometry"], context.window.prior_start) for s in spots
+    ]
+    visits, left = schedule_visits(
+        counts, weights, cfg.officers, minutes=cfg.visit_minutes, seed=context.week.toordinal()
+    )
+    how = [
+        f"times at the hours its {int(w.sum())} timed incidents in CSU logs happen"
+        if w is not None
+        else "times spread evenly over the shifts (police.uk data have no time of day)"
+        for w in weights
+    ]
+    notes = []
+    if left:
+        notes.append(
+            f"Patrols: {left} of {sum(counts)} visits did not fit in the officers' shifts "
+            f"({TRAVEL} minutes between visits, {SAME_PLACE_GAP} minutes between two at one "
+            "place): add shifts or lower the hours."
+        )
+    low, high = KOPER_MINUTES
+    if not low <= cfg.visit_minutes <= high:
+        notes.append(
+            f"Patrols: visits of {cfg.visit_minutes} minutes are outside the {low}-{high} "
+            "minutes that deter longest (Koper 1995)."
+        )
+    return list(zip(visits, how, strict=True)), notes
 
 
 def harm_inside(hotspots: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> np.ndarray:
