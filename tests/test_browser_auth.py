@@ -227,4 +227,5 @@ def test_with_no_users_the_local_user_may_do_everything(tmp_path, monkeypatch):
     monkeypatch.delenv("GEO_PLAN_DB", raising=False)
     # AppTest's connection has a mock address; the real check is the Chromium test above
     monkeypatch.setattr(_auth, "_is_local", lambda: True)
+    monkeypatch.setattr(_auth, "server_address", lambda: "127.0.0.1")
     assert signed_in_as(None) == ["user=None", "approve=True export=True view=True"]
