@@ -5,14 +5,19 @@ internal pages (incident points, CSU logs, uploads) are not in the navigation an
 cannot be reached. Otherwise every internal page needs a signed-in user once
 ``geo users add`` has set one up (`app_pages._auth`); with no users, the app serves
 this computer only.
+
+A settings file or plan store that cannot be used stops a page with one line; any
+other error shows Streamlit's generic message (``client.showErrorDetails = "none"``
+in ``.streamlit/config.toml``) while the server log keeps the traceback.
 """
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
 from app_pages._auth import require_sign_in
-from app_pages._cache import public_mode
+from app_pages._cache import GeoInputError, markdown_text, public_mode
 
 st.set_page_config(
     page_title="Sevenoaks CSU planner",
@@ -40,4 +45,8 @@ else:
 
 page = st.navigation(pages)
 st.title(page.title)
-page.run()
+try:
+    page.run()
+except GeoInputError as err:  # a bad settings file or store: one line here, details in the log
+    print(f"{page.title}: {err}", file=sys.stderr)
+    st.error(markdown_text(f"This page cannot be shown: {err}"))

@@ -3,10 +3,17 @@
 `app.py` calls `require_sign_in` with its pages before it runs one, so no internal
 page runs until it returns; while it refuses, the navigation is hidden. With at
 least one user in the store every page shows only the sign-in form until someone
-signs in. With no user set up, the app serves
-the computer it runs on only (a connection from any other address, or through a
-proxy, is refused) and says so in the sidebar. Public mode (``GEO_PUBLIC=1``)
-never calls it.
+signs in. With no user set up, the app serves the computer it runs on only: the
+server must listen on a loopback address (``server.address`` in
+``.streamlit/config.toml`` is 127.0.0.1; a server bound to any other address refuses
+its internal pages, because a TCP relay would make every client look local), and a
+connection from any other address, or through a proxy, is refused too. Public mode
+(``GEO_PUBLIC=1``) never calls it.
+
+A failed sign-in is audited and counted before any delay (`geo.users.sign_in_failed`);
+five in a row lock the account for 15 minutes, doubling with each further failure, and
+a locked account is refused even with the right password. Signing out clears the
+session (uploads included).
 
 Pages ask `current_user` who is signed in and `may` whether they may approve,
 upload or export.
@@ -17,22 +24,39 @@ from __future__ import annotations
 import ipaddress
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from app_pages._cache import plan_db
 from geo._errors import GeoInputError
-from geo.users import User, can, list_users, record, verify
+from geo.safe_text import markdown_text
+from geo.users import (
+    LOCK_AFTER_FAILURES,
+    Lock,
+    User,
+    can,
+    list_users,
+    lock_of,
+    record,
+    sign_in_failed,
+    sign_in_succeeded,
+    sign_in_while_locked,
+    verify,
+)
 
 _NAME = "geo-signed-in-name"
 _USER = "geo-signed-in-user"
 _OPEN = "geo-open-to-this-computer"
 _FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host")
 _FAILED_SIGN_IN_DELAY_S = 1.0
+T = TypeVar("T")
 NO_USERS_NOTE = "No users set up: open to this computer only. Add one with `geo users add`."
 """The sidebar note when the app runs without users."""
+ADD_USERS = "geo users add NAME --role sergeant"
+"""The command that sets up the first user (it asks for the password)."""
 
 
 def current_user() -> User | None:
@@ -90,6 +114,43 @@ def audit(action: str, detail: str = "") -> None:
     record(plan_db(), current_user(), action, detail)
 
 
+def owner() -> str:
+    """Return whose uploads this session uses: the signed-in user's, or this computer's."""
+    user = current_user()
+    return user.name if user else "(local, no sign-in)"
+
+
+def export_data(detail: str, make: Callable[[], bytes]) -> Callable[[], bytes] | None:
+    """
+    Return a download's data for a user who may export, else None (no button at all).
+
+    The file is made only when the button is pressed (Streamlit's deferred download),
+    and recorded in the audit table then, with who made it.
+
+    Parameters
+    ----------
+    detail
+        The file, in words, for the audit line.
+    make
+        Makes the file's bytes.
+
+    Returns
+    -------
+    callable or None
+        The data for ``st.download_button``, or None if this user may not export.
+    """
+    if not may("export"):
+        return None
+    user, db = current_user(), plan_db()
+
+    def made() -> bytes:
+        data = make()
+        record(db, user, "export", detail)  # no audit line, no file
+        return data
+
+    return made
+
+
 def is_loopback(ip: str | None) -> bool:
     """
     Tell whether a connection's address is this computer's (None: Streamlit saw loopback).
@@ -109,6 +170,29 @@ def is_loopback(ip: str | None) -> bool:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def bound_to_loopback(address: str | None) -> bool:
+    """
+    Tell whether a server listening on `address` can be reached from this computer only.
+
+    An empty address means every interface (Streamlit's default), so not loopback.
+
+    Examples
+    --------
+    >>> [bound_to_loopback(a) for a in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "", None)]
+    [True, True, True, False, False, False]
+    """
+    if not address:
+        return False
+    if address.strip().lower() == "localhost":
+        return True
+    return is_loopback(address.strip("[]"))
+
+
+def server_address() -> str | None:
+    """Return the address the server was told to listen on (``server.address``)."""
+    return st.get_option("server.address")
 
 
 def _is_local() -> bool:
@@ -152,11 +236,22 @@ def require_sign_in(pages: Sequence[StreamlitPage] = ()) -> User | None:
     if not users:
         st.session_state[_OPEN] = True
         st.session_state.pop(_USER, None)
+        address = server_address()
+        if not bound_to_loopback(address):  # a relay would make every client look local
+            print(f"sign-in: no users and the server listens on {address!r}", file=sys.stderr)
+            _refuse(pages)
+            st.error(
+                "This app has no users set up and listens beyond this computer "
+                f"(server.address is {markdown_text(address or 'every interface')}), so its "
+                "internal pages are closed. Add a user on the server with "
+                f"`{ADD_USERS}`, or serve it on 127.0.0.1 only."
+            )
+            st.stop()
         if not _is_local():
             _refuse(pages)
             st.error(
                 "This app has no users set up, so it only serves the computer it runs on. "
-                "Ask whoever runs it to add users with `geo users add`."
+                f"Ask whoever runs it to add users with `{ADD_USERS}`."
             )
             st.stop()
         st.sidebar.info(NO_USERS_NOTE)
@@ -164,7 +259,8 @@ def require_sign_in(pages: Sequence[StreamlitPage] = ()) -> User | None:
     st.session_state[_OPEN] = False
     user = users.get(st.session_state.get(_NAME, ""))
     if user is None:  # never signed in, signed out, or removed since
-        st.session_state.pop(_USER, None)
+        for key in (_USER, "uploads", "reused", "mapped"):  # nothing of a session outlives its user
+            st.session_state.pop(key, None)
         _refuse(pages)
         _sign_in_form()
         st.stop()
@@ -172,10 +268,15 @@ def require_sign_in(pages: Sequence[StreamlitPage] = ()) -> User | None:
     with st.sidebar:
         st.text(f"Signed in as {user.name} ({user.role})")
         if st.button("Sign out", key="sign-out"):
-            st.session_state.pop(_NAME, None)
-            st.session_state.pop(_USER, None)
+            sign_out(user)
             st.rerun()
     return user
+
+
+def sign_out(user: User) -> None:
+    """End the signed-in session: everything in it goes, uploads and their mapped copies too."""
+    _try(lambda: record(plan_db(), user, "sign out"))
+    st.session_state.clear()
 
 
 def _sign_in_form() -> None:
@@ -186,20 +287,54 @@ def _sign_in_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
-    user = verify(plan_db(), name, password)
-    if user is None:
-        time.sleep(_FAILED_SIGN_IN_DELAY_S)  # slows guessing; argon2 already costs ~0.1 s
-        _try_record(name.strip()[:64] or "(blank)", "sign in failed")
-        st.error("Wrong username or password.")
+    db = plan_db()
+    lock = _try(lambda: lock_of(db, name))
+    user = verify(db, name, password)  # checked during a lock too, for the audit only
+    if lock is not None:
+        right = user is not None
+        _try(lambda: sign_in_while_locked(db, name, lock, right_password=right))
+        st.error(
+            markdown_text(
+                f"This account is {lock.words()}. Try again then, or ask whoever runs the app."
+            )
+        )
         return
+    if user is None:
+        failed = _try(lambda: sign_in_failed(db, name))  # audited before any delay
+        time.sleep(_FAILED_SIGN_IN_DELAY_S)  # slows guessing; argon2 already costs ~0.1 s
+        st.error(markdown_text(_failure_words(failed)))
+        return
+    _try(lambda: sign_in_succeeded(db, user))
     st.session_state[_NAME] = user.name
-    _try_record(user, "sign in")
     st.rerun()
 
 
-def _try_record(who: User | str, action: str) -> None:
-    """Record a sign-in in the audit table; a read-only store must not stop the sign-in."""
+def _failure_words(failed: tuple[int, Lock | None] | None) -> str:
+    """
+    Say a failed sign-in in words: how many tries are left, or the lock it started.
+
+    Examples
+    --------
+    >>> _failure_words((2, None))
+    'Wrong username or password (2 of 5 tries before this account is locked).'
+    >>> _failure_words(None)
+    'Wrong username or password.'
+    """
+    if failed is None:  # the store could not count it (read-only): say no more
+        return "Wrong username or password."
+    failures, lock = failed
+    if lock is not None:
+        return f"Wrong username or password: this account is now {lock.words()}."
+    return (
+        f"Wrong username or password ({failures} of {LOCK_AFTER_FAILURES} tries before this "
+        "account is locked)."
+    )
+
+
+def _try(work: Callable[[], T]) -> T | None:
+    """Run a store read or write; a read-only or unusable store must not stop the page."""
     try:
-        record(plan_db(), who, action)
+        return work()
     except GeoInputError as err:
         print(f"sign-in: audit not recorded: {err}", file=sys.stderr)
+        return None

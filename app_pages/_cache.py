@@ -49,6 +49,7 @@ from geo.report import (
     table_frame,
 )
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
+from geo.safe_text import markdown_text as markdown_text  # pages escape data with it
 from geo.schema import kind, resource_kinds
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
@@ -126,8 +127,17 @@ def shipped_files() -> list[str]:
 
 
 def uploaded_files() -> list[str]:
-    """Return the files uploaded in this session that are still in use."""
-    return [p for p in st.session_state.get("uploads", []) if Path(p).exists()]
+    """Return the uploads this session uses: those in the upload box, then kept ones reused."""
+    chosen = [*st.session_state.get("uploads", []), *st.session_state.get("reused", [])]
+    return [p for p in dict.fromkeys(chosen) if Path(p).exists()]
+
+
+def when(path: Path) -> str:
+    """Return when a file was last written, in Europe/London time."""
+    from geo.users import local_time
+
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return local_time(stamp, with_date=True)
 
 
 def running_on() -> list[str]:
@@ -152,8 +162,21 @@ def safe_upload_name(name: str) -> str:
     return stem[: 80 - len(suffix)] + suffix
 
 
-def save_upload(name: str, data: bytes) -> str:
-    """Keep an uploaded file under its content hash and use it for this session."""
+def owner_folder(owner: str) -> Path:
+    """
+    Return the folder one person's uploads are kept in: ``GEO_HOME/uploads/<owner hash>``.
+
+    The folder is named by a hash of the user name, so names never become paths, and
+    no one's uploads are in another's folder.
+    """
+    key = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
+    folder = uploads_dir() / key
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_upload(name: str, data: bytes, owner: str) -> str:
+    """Keep an uploaded file in its owner's folder under its content hash; use it here."""
     if len(data) > MAX_UPLOAD_BYTES:
         msg = (
             f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
@@ -161,15 +184,45 @@ def save_upload(name: str, data: bytes) -> str:
         )
         raise ValueError(msg)
     digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = uploads_dir() / digest
+    folder = owner_folder(owner) / digest
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_upload_name(name)
     if not path.exists():
-        path.write_bytes(data)
+        _write_whole(path, data)
     uploads = st.session_state.setdefault("uploads", [])
     if str(path) not in uploads:
         uploads.append(str(path))
     return str(path)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write a file so that no reader ever sees half of it (a temporary file, then a rename)."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
+
+
+def kept_uploads(owner: str) -> list[Path]:
+    """Return the files `owner` has uploaded and kept, oldest first (mapped copies left out)."""
+    found = [
+        p for p in owner_folder(owner).glob("*/*") if p.is_file() and p.suffix in {".csv", ".xlsx"}
+    ]
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def remove_upload(owner: str, path: Path) -> None:
+    """Delete one of `owner`'s kept uploads, with its mapped copies, and stop using it."""
+    folder = owner_folder(owner)
+    if path.parent.parent != folder:  # only ever inside the owner's own folder
+        msg = f"{path.name} is not one of your uploads"
+        raise ValueError(msg)
+    import shutil
+
+    shutil.rmtree(path.parent, ignore_errors=True)
+    for key in ("uploads", "reused"):
+        st.session_state[key] = [
+            p for p in st.session_state.get(key, []) if not p.startswith(str(path.parent))
+        ]
 
 
 CSU_FIELDS = (
@@ -198,21 +251,35 @@ def upload_header(path: str) -> list[str]:
 
 
 def map_upload(path: str, mapping: Mapping[str, str]) -> str:
-    """Use a copy of an upload with its columns named as a CSU log's, instead of the upload."""
+    """
+    Use a copy of an upload with its columns named as a CSU log's, instead of the upload.
+
+    The copy is named by the mapping itself, in the owner's folder: two sessions mapping
+    the same upload differently get two copies, and neither overwrites the other.
+    """
     from geo.sources.csu_log import rename_columns
 
     source = Path(path)
-    out = source.with_name(f"{source.stem} (columns mapped){source.suffix}")
-    rename_columns(source, {k: v for k, v in mapping.items() if v}, out)
-    st.session_state["uploads"] = [
-        str(out) if p == path else p for p in st.session_state.get("uploads", [])
-    ]
+    chosen = {k: v for k, v in sorted(mapping.items()) if v}
+    key = hashlib.sha256(repr(chosen).encode("utf-8")).hexdigest()[:12]
+    folder = source.parent / f"mapped-{key}"
+    folder.mkdir(exist_ok=True)
+    out = folder / f"{source.stem} (columns mapped){source.suffix}"
+    handle, part = tempfile.mkstemp(dir=folder, prefix=".mapping-", suffix=source.suffix)
+    os.close(handle)
+    rename_columns(source, chosen, Path(part))
+    os.replace(part, out)  # whole, or not at all, for another session reading the same mapping
+    for name in ("uploads", "reused"):
+        st.session_state[name] = [
+            str(out) if p == path else p for p in st.session_state.get(name, [])
+        ]
     return str(out)
 
 
 def forget_uploads() -> None:
     """Stop using the files uploaded in this session."""
     st.session_state["uploads"] = []
+    st.session_state["reused"] = []
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:

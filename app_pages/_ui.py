@@ -1,9 +1,6 @@
-"""Small pieces of UI shared by the pages: legends and the map component."""
+"""Small pieces of UI shared by the pages: the map component and month bars."""
 
 from __future__ import annotations
-
-import html
-from collections.abc import Sequence
 
 import altair as alt
 import folium
@@ -13,18 +10,6 @@ from streamlit_folium import st_folium
 
 MAP_HEIGHT = 560
 """Height of every map, in pixels."""
-
-
-def legend(title: str, pairs: Sequence[tuple[str, str]]) -> None:
-    """Draw a colour legend in Streamlit (branca legends would fetch d3 from a CDN)."""
-    swatches = "".join(
-        f'<span style="display:inline-block;margin:0 12px 4px 0;white-space:nowrap">'
-        f'<span style="display:inline-block;width:14px;height:14px;background:{colour};'
-        f'border:1px solid #555;vertical-align:middle;margin-right:4px"></span>'
-        f"{html.escape(text)}</span>"
-        for colour, text in pairs
-    )
-    st.markdown(f"**{html.escape(title)}**<br>{swatches}", unsafe_allow_html=True)
 
 
 def show_map(m: folium.Map, *, key: str) -> None:

@@ -11,23 +11,48 @@ st.write(
     "Upload police.uk street-level CSVs or CSU incident logs (CSV or XLSX). Every row is "
     "either accepted or rejected with a reason; nothing is dropped silently."
 )
+
+
+def _kept_uploads(owner: str) -> None:
+    """List the files this person uploaded before (kept in GEO_HOME): use one again, or remove."""
+    files = _cache.kept_uploads(owner)
+    if not files:
+        return
+    reused = st.session_state.setdefault("reused", [])
+    in_use = set(_cache.uploaded_files())
+    with st.expander(f"Your kept uploads ({len(files)})"):
+        for path in files:
+            key = path.parent.name
+            name, use, remove = st.columns([5, 1, 1], vertical_alignment="center")
+            name.text(f"{path.name} (uploaded {_cache.when(path)})")
+            if str(path) not in in_use and use.button("Use", key=f"use-{key}"):
+                reused.append(str(path))
+                st.rerun()
+            if remove.button("Remove", key=f"remove-{key}"):
+                _cache.remove_upload(owner, path)
+                _auth.audit("remove upload", path.name)
+                st.rerun()
+
+
+owner = _auth.owner()
 if _auth.may("upload"):
     uploads = st.file_uploader(
-        "Add files", type=["csv", "xlsx"], accept_multiple_files=True, key="uploader"
+        "Add files", type=["csv", "xlsx"], accept_multiple_files=True, key=f"uploader-{owner}"
     )
     kept = []
     mapped = st.session_state.setdefault("mapped", {})  # upload -> its column-mapped copy
     for upload in uploads or []:  # the files in the box are the files in use: x removes one
         try:
-            path = _cache.save_upload(upload.name, upload.getvalue())
+            path = _cache.save_upload(upload.name, upload.getvalue(), owner)
         except ValueError as err:
-            st.error(str(err))
+            st.error(_cache.markdown_text(err))
             continue
         kept.append(mapped.get(path, path))
     for path in kept:
         if path not in st.session_state.get("uploads", []):
             _auth.audit("upload", Path(path).name)
     st.session_state["uploads"] = kept
+    _kept_uploads(owner)
 else:
     st.caption("Your role may view the data but not upload files.")
 
@@ -52,7 +77,7 @@ files = _cache.running_on()
 try:
     result = _cache.load(files)
 except _cache.GeoInputError as err:  # one line, never a traceback or a server path
-    st.error(f"The files could not be read: {err}")
+    st.error(f"The files could not be read: {_cache.markdown_text(err)}")
     st.stop()
 
 mine = {Path(p).name: p for p in _cache.uploaded_files()}
@@ -63,11 +88,12 @@ if mine:
     for f in ours:
         if not f.error:
             continue
-        st.error(f"{f.source_file}: {f.error}")
+        st.error(_cache.markdown_text(f"{f.source_file}: {f.error}"))
         header = _cache.upload_header(mine[f.source_file])
         if not header or not _auth.may("upload"):
             continue
-        with st.expander(f"Map the columns of {f.source_file}", expanded=True):
+        name = _cache.markdown_text(f.source_file)
+        with st.expander(f"Map the columns of {name}", expanded=True):
             st.caption(
                 "Say which column holds each field: a date, a category and a place "
                 "(longitude and latitude, easting and northing, or a postcode) at least."
@@ -84,7 +110,7 @@ if mine:
                 try:
                     copy = _cache.map_upload(mine[f.source_file], choice)
                 except ValueError as err:
-                    st.error(str(err))
+                    st.error(_cache.markdown_text(err))
                 else:
                     st.session_state["mapped"][mine[f.source_file]] = copy
                     st.rerun()
@@ -112,9 +138,8 @@ else:
     if _auth.may("export"):
         st.download_button(
             "Download the rejected rows (CSV)",
-            _cache.safe_csv(result.rejected),
+            _auth.export_data("rejected_rows.csv", lambda: _cache.safe_csv(result.rejected)),
             file_name="rejected_rows.csv",
             mime="text/csv",
-            on_click=_auth.audit,
-            args=("export", "rejected_rows.csv"),
+            on_click="ignore",
         )

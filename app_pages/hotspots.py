@@ -42,13 +42,20 @@ meta = {
     "period": f"{span} month(s) to {as_of}",
     "sources": [p.rsplit("/", 1)[-1] for p in _cache.running_on()],
 }
+if not _auth.may("export"):
+    st.caption("Your role may view hotspots but not export them.")
+    st.stop()
 cols = st.columns(3)
 for col, suffix in zip(cols, [".xlsx", ".csv", ".geojson"], strict=True):
+    name = f"hotspots-{category.replace('+', '-and-')}-{as_of}{suffix}"
     col.download_button(
         f"Download {suffix[1:].upper()}",
-        _cache.hotspot_export(picked, picked_members, suffix=suffix, **meta),
-        file_name=f"hotspots-{category.replace('+', '-and-')}-{as_of}{suffix}",
-        disabled=not _auth.may("export"),
-        on_click=_auth.audit,
-        args=("export", f"hotspots {category} {as_of}{suffix}"),
+        _auth.export_data(
+            name,
+            lambda suffix=suffix: _cache.hotspot_export(
+                picked, picked_members, suffix=suffix, **meta
+            ),
+        ),
+        file_name=name,
+        on_click="ignore",
     )

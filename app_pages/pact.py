@@ -38,7 +38,7 @@ period = middle.selectbox(
 squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False)
 
 view = _public.view(area, period)
-st.subheader(f"{area.name}, {view.period.label}")
+st.subheader(_cache.markdown_text(f"{area.name}, {view.period.label}"))
 st_folium(
     _public.map_of(view, squares=squares),
     key="pact-map",
@@ -56,7 +56,7 @@ total, change = st.columns(2)
 total.metric("Recorded crime and ASB", view.total_shown)
 change.metric("Against the same quarter a year earlier", view.change)
 if view.top_issues:
-    st.markdown("**Top issues:** " + "; ".join(view.top_issues))
+    st.markdown("**Top issues:** " + _cache.markdown_text("; ".join(view.top_issues)))
 
 st.dataframe(view.table, hide_index=True, width="stretch")
 
@@ -67,7 +67,9 @@ hidden = monthly[monthly["count"].isna()]
 if len(hidden):
     st.caption(
         "Not drawn: "
-        + "; ".join(f"{r.month_name} ({r.series}): {r.shown}" for r in hidden.itertuples())
+        + _cache.markdown_text(
+            "; ".join(f"{r.month_name} ({r.series}): {r.shown}" for r in hidden.itertuples())
+        )
     )
 
 stem = "pact-" + re.sub(r"[^a-z0-9]+", "-", area.name.lower()).strip("-")

@@ -22,7 +22,7 @@ try:  # a damaged or foreign store, or no data before the week: one line, never 
     stored = _cache.week_state(week)
     base = _cache.week_run(paths, week, _cache.WeekOverrides())
 except _cache.GeoInputError as err:
-    st.error(str(err))
+    st.error(_cache.markdown_text(err))
     st.stop()
 replan_key = f"replan-{week}"
 message_key = f"message-{week}"
@@ -37,18 +37,16 @@ def _export_buttons(plan_sheet: _cache.PlanSheet) -> None:
     name = f"plan-{plan_sheet.week}"
     left.download_button(
         "Plan (XLSX)",
-        _cache.plan_export(plan_sheet, suffix=".xlsx"),
+        _auth.export_data(f"{name}.xlsx", lambda: _cache.plan_export(plan_sheet, suffix=".xlsx")),
         file_name=f"{name}.xlsx",
-        on_click=_auth.audit,
-        args=("export", f"{name}.xlsx"),
+        on_click="ignore",
     )
     right.download_button(
         "Printable page (HTML)",
-        _cache.plan_page(plan_sheet).encode("utf-8"),
+        _auth.export_data(f"{name}.html", lambda: _cache.plan_page(plan_sheet).encode("utf-8")),
         file_name=f"{name}.html",
         mime="text/html",
-        on_click=_auth.audit,
-        args=("export", f"{name}.html"),
+        on_click="ignore",
     )
 
 
@@ -63,6 +61,7 @@ def _summary(plan_sheet: _cache.PlanSheet) -> None:
 
 def _show_message() -> None:
     kind, text = st.session_state.pop(message_key, (None, None))
+    text = _cache.markdown_text(text)  # carries approver, unit and site names
     if kind == "success":
         st.success(text)
     elif kind == "conflict":
@@ -78,10 +77,12 @@ def _show_message() -> None:
 _show_message()
 if stored is not None and stored.status == "approved" and replan_key not in st.session_state:
     plan_sheet = _cache.sheet(None, stored)
-    st.success(plan_sheet.headline())
+    st.success(_cache.markdown_text(plan_sheet.headline()))
     st.caption(
-        f"Week of {week:%d %B %Y}; evidence {plan_sheet.evidence} "
-        f"(data to {plan_sheet.data_until})."
+        _cache.markdown_text(
+            f"Week of {week:%d %B %Y}; evidence {plan_sheet.evidence} "
+            f"(data to {plan_sheet.data_until})."
+        )
     )
     _summary(plan_sheet)
     show_map(
@@ -97,7 +98,7 @@ if stored is not None and stored.status == "approved" and replan_key not in st.s
     )
     st.dataframe(_cache.plan_rows(plan_sheet), hide_index=True, width="stretch")
     for note in plan_sheet.notes:
-        st.info(note)
+        st.info(_cache.markdown_text(note))
     _export_buttons(plan_sheet)
     if _auth.may("approve") and st.button("Re-plan this week", key="replan"):
         st.session_state[replan_key] = stored.version
@@ -139,9 +140,15 @@ if run.synthetic_sources:
         "Speed boards are planned from SYNTHETIC sample data: a demonstration, not real evidence."
     )
 st.warning(
-    plan_sheet.headline() + (f" (re-planning from version {replanning})" if replanning else "")
+    _cache.markdown_text(
+        plan_sheet.headline() + (f" (re-planning from version {replanning})" if replanning else "")
+    )
 )
-st.caption(f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} (data to {run.as_of}).")
+st.caption(
+    _cache.markdown_text(
+        f"Week of {plan.week:%d %B %Y}; evidence {run.window.words()} (data to {run.as_of})."
+    )
+)
 _summary(plan_sheet)
 show_map(
     _cache.internal_map(
@@ -175,7 +182,7 @@ st.data_editor(
     },
 )
 for note in plan.notes:
-    st.info(note)
+    st.info(_cache.markdown_text(note))
 
 
 def _approve(shown_version: int | None, approver: str) -> None:
@@ -218,5 +225,9 @@ before = _cache.last_week(run)
 if before is None:
     st.caption("No approved plan before this week: this plan starts fresh.")
 else:
-    st.caption(f"Week of {before.week}, version {before.version}, approved by {before.saved_by}.")
+    st.caption(
+        _cache.markdown_text(
+            f"Week of {before.week}, version {before.version}, approved by {before.saved_by}."
+        )
+    )
     st.dataframe(_cache.plan_rows(_cache.sheet(None, before)), hide_index=True)

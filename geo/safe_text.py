@@ -60,6 +60,7 @@ _SCRIPT_STRING_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'{}\u
 # links and images, headings, lists, tables, code, HTML, Streamlit's ``:colour[...]`` and
 # ``:material/...:`` directives and ``$...$`` maths.
 _MARKDOWN_SPECIAL = re.compile(r"""([!-/:-@\[-`{-~])""")
+_AUTOLINK = re.compile(r"(?i)\\:\\/\\/|\bwww\\\.|\\@")
 _SAFE_URL = re.compile(r"(?i)(https?:|mailto:|[#/?.]|[^:/?#]*([/?#]|$))")
 
 _DOCX_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -317,14 +318,24 @@ def markdown_text(value: object) -> str:
     Examples
     --------
     >>> print(markdown_text("![x](http://host/a.png)"))
-    \!\[x\]\(http\:\/\/host\/a\.png\)
+    \!\[x\]\(http&#8203;\:\/\/host\/a\.png\)
     >>> print(markdown_text("Camera 3 :red[out]"))
     Camera 3 \:red\[out\]
+    >>> print(markdown_text("see http://x.org or www.x.org or a@x.org"))
+    see http&#8203;\:\/\/x\.org or w&#8203;ww\.x\.org or a&#8203;\@x\.org
     >>> markdown_text("two\nlines"), markdown_text(None)
     ('two lines', '')
     """
     text = re.sub(r"[\r\n]+", " ", _as_text(value))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    # GFM turns bare URLs, www. names and e-mail addresses into links even when escaped: a
+    # zero-width space (as an entity, so it survives) after their first character stops it
+    return _AUTOLINK.sub(lambda m: _cut(m.group(0)), escaped)
+
+
+def _cut(found: str) -> str:
+    """Put a zero-width space where it cannot be escaped: before a backslash, or after a w."""
+    return "w&#8203;" + found[1:] if found[0] in "wW" else "&#8203;" + found
 
 
 def script_json(value: object) -> str:

@@ -246,7 +246,7 @@ def serve_app(
     *,
     env: Mapping[str, str],
     log: Path,
-    address: str = "127.0.0.1",
+    address: str | None = "127.0.0.1",
     timeout_s: float = 90,
 ) -> Iterator[str]:
     """
@@ -261,7 +261,7 @@ def serve_app(
     log
         Where the server's output goes (shown if it fails to start).
     address
-        The address the server listens on.
+        The address the server listens on; None leaves it to ``.streamlit/config.toml``.
     timeout_s
         How long to wait for ``/_stcore/health`` to answer ``ok``.
 
@@ -286,11 +286,11 @@ def serve_app(
         "true",
         "--server.port",
         str(port),
-        "--server.address",
-        address,
         "--browser.gatherUsageStats",
         "false",
     ]
+    if address is not None:
+        command += ["--server.address", address]
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -341,3 +341,228 @@ def audit_log(path: Path) -> pd.DataFrame:
     return pd.DataFrame(
         [["" if v is None else str(v) for v in row] for row in rows], columns=columns
     )
+
+
+# --- lockout: failed sign-ins per account, kept in the store -----------------------------------
+
+LOCK_AFTER_FAILURES = 5
+"""Failed sign-ins in a row that lock an account."""
+FIRST_LOCK = dt.timedelta(minutes=15)
+"""How long the first lock lasts; each further failure after it doubles the lock."""
+LONGEST_LOCK = dt.timedelta(days=1)
+"""The longest a lock lasts, however many failures."""
+SHOWN_ZONE = "Europe/London"
+"""The time zone every time is shown in."""
+_WRITE_ATTEMPTS = 4
+
+_FAILURES_TABLE = """CREATE TABLE IF NOT EXISTS sign_in_failures (
+    name TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until TEXT NOT NULL DEFAULT ''
+)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """
+    An account locked after failed sign-ins.
+
+    Attributes
+    ----------
+    until
+        When the lock ends (UTC, aware).
+    failures
+        The failed sign-ins in a row that caused it.
+    """
+
+    until: dt.datetime
+    failures: int
+
+    def words(self) -> str:
+        """
+        Say the lock in words, the time in Europe/London.
+
+        Examples
+        --------
+        >>> Lock(dt.datetime(2025, 10, 6, 13, 32, tzinfo=dt.UTC), 5).words()
+        'locked until 14:32 after 5 failed sign-ins'
+        >>> Lock(dt.datetime(2025, 12, 6, 13, 32, tzinfo=dt.UTC), 6).words()
+        'locked until 13:32 after 6 failed sign-ins'
+        """
+        return f"locked until {local_time(self.until)} after {self.failures} failed sign-ins"
+
+
+def local_time(when: dt.datetime, with_date: bool = False) -> str:
+    """
+    Show a UTC time as Europe/London wall-clock time.
+
+    Examples
+    --------
+    >>> local_time(dt.datetime(2025, 7, 1, 8, 5, tzinfo=dt.UTC), with_date=True)
+    '01 Jul 2025 09:05'
+    """
+    from zoneinfo import ZoneInfo
+
+    shown = when.astimezone(ZoneInfo(SHOWN_ZONE))
+    return shown.strftime("%d %b %Y %H:%M" if with_date else "%H:%M")
+
+
+def lock_length(failures: int) -> dt.timedelta:
+    """
+    Return how long `failures` failed sign-ins in a row lock an account (zero below the limit).
+
+    Examples
+    --------
+    >>> [lock_length(n).total_seconds() / 60 for n in (4, 5, 6, 7)]
+    [0.0, 15.0, 30.0, 60.0]
+    >>> lock_length(40) == LONGEST_LOCK
+    True
+    """
+    if failures < LOCK_AFTER_FAILURES:
+        return dt.timedelta(0)
+    doublings = min(failures - LOCK_AFTER_FAILURES, 16)
+    return min(FIRST_LOCK * 2**doublings, LONGEST_LOCK)
+
+
+def _account(name: str) -> str:
+    """Return the key of a typed name (unknown names lock too, so a lock reveals no name)."""
+    return name.strip()[:MAX_NAME_LENGTH] or "(blank)"
+
+
+def lock_of(path: Path, name: str, now: dt.datetime | None = None) -> Lock | None:
+    """
+    Return the account's lock if it is locked now, else None.
+
+    Parameters
+    ----------
+    path
+        The plan store file.
+    name
+        The name typed at sign-in.
+    now
+        The time to check at (default: now).
+
+    Returns
+    -------
+    Lock or None
+        The lock in force.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    with open_for_reading(path) as reader:
+        if reader is None or "sign_in_failures" not in reader.columns:
+            return None
+        row = reader.conn.execute(
+            "SELECT failures, locked_until FROM sign_in_failures WHERE name = ?",
+            (_account(name),),
+        ).fetchone()
+    if row is None or not row[1]:
+        return None
+    until = dt.datetime.fromisoformat(str(row[1]))
+    return Lock(until, int(row[0])) if until > now else None
+
+
+def _write(path: Path, work: object) -> object:
+    """Run ``work(conn)`` in one write transaction, retrying while the store is busy."""
+    import time
+
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            with open_for_writing(path) as conn:
+                conn.execute(_FAILURES_TABLE)
+                return work(conn)
+        except StoreError as err:
+            if "busy" not in str(err) or attempt == _WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def sign_in_failed(
+    path: Path, name: str, now: dt.datetime | None = None
+) -> tuple[int, Lock | None]:
+    """
+    Record a failed sign-in: one audit line and the account's count, in one transaction.
+
+    Call it before any delay, so a guess interrupted later is still counted. A store
+    that stays busy is tried again a few times (`StoreError` if it never frees).
+
+    Parameters
+    ----------
+    path
+        The plan store file.
+    name
+        The name typed.
+    now
+        The time of the failure (default: now).
+
+    Returns
+    -------
+    tuple of int and Lock or None
+        The failures in a row so far, and the lock this failure started, if any.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    account = _account(name)
+
+    def work(conn: object) -> tuple[int, Lock | None]:
+        row = conn.execute(
+            "SELECT failures FROM sign_in_failures WHERE name = ?", (account,)
+        ).fetchone()
+        failures = (int(row[0]) if row else 0) + 1
+        length = lock_length(failures)
+        until = now + length if length else None
+        conn.execute(
+            "INSERT INTO sign_in_failures (name, failures, locked_until) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET failures = excluded.failures, "
+            "locked_until = excluded.locked_until",
+            (account, failures, until.isoformat(timespec="seconds") if until else ""),
+        )
+        detail = f"failure {failures}" + (f"; {Lock(until, failures).words()}" if until else "")
+        conn.execute(
+            "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",
+            (now.isoformat(timespec="seconds"), account, "sign in failed", detail),
+        )
+        return failures, (Lock(until, failures) if until else None)
+
+    return _write(path, work)
+
+
+def sign_in_while_locked(path: Path, name: str, lock: Lock, *, right_password: bool) -> None:
+    """
+    Record a sign-in tried while the account is locked; it is refused either way.
+
+    A wrong password is audited as ``sign in failed`` (it does not lengthen the lock),
+    the right one as ``sign in refused``; the person is told the same in both cases.
+
+    Parameters
+    ----------
+    path
+        The plan store file.
+    name
+        The name typed.
+    lock
+        The lock in force.
+    right_password
+        Whether the password was the account's.
+    """
+    action = "sign in refused" if right_password else "sign in failed"
+
+    def work(conn: object) -> None:
+        conn.execute(
+            "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",
+            (_now(), _account(name), action, f"while {lock.words()}"),
+        )
+
+    _write(path, work)
+
+
+def sign_in_succeeded(path: Path, user: User) -> None:
+    """Record a sign-in and clear the account's failures."""
+
+    def work(conn: object) -> None:
+        conn.execute("DELETE FROM sign_in_failures WHERE name = ?", (user.name,))
+        conn.execute(
+            "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",
+            (_now(), user.name, "sign in", ""),
+        )
+
+    _write(path, work)

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.datasets import get_path
+from geo.safe_text import markdown_text
 
 APP = Path(__file__).parents[1] / "app.py"
 
@@ -21,6 +22,7 @@ def local_session(monkeypatch):
     from app_pages import _auth
 
     monkeypatch.setattr(_auth, "_is_local", lambda: True)
+    monkeypatch.setattr(_auth, "server_address", lambda: "127.0.0.1")  # as .streamlit/config.toml
 
 
 def run(page: str | None = None) -> AppTest:
@@ -29,6 +31,11 @@ def run(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def text(element) -> str:
+    """The text a message shows: its Markdown source less the escapes of `markdown_text`."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def folium_maps(at: AppTest) -> list:
@@ -77,7 +84,7 @@ def test_pact_page_shows_counts_in_words_and_no_points():
     at = run("app_pages/pact.py")
 
     assert at.selectbox[1].value.label == "July to September 2025"  # the latest quarter
-    assert at.subheader[0].value == "Swanley, July to September 2025"
+    assert text(at.subheader[0]) == "Swanley, July to September 2025"
     assert [m.value for m in at.metric] == ["470", "no comparison data"]
     quarter = r"(January to March|April to June|July to September|October to December) \d{4}"
     assert all(re.fullmatch(quarter, o) for o in at.selectbox[1].options)
@@ -160,14 +167,14 @@ def test_this_week_page_approves_and_shows_the_approved_plan_after_a_reload(plan
     at = run("app_pages/week.py")
     assert list(_metrics(at)) == ["Cameras", "Speed boards", "EVAs", "Patrol hours"]
     assert _metrics(at)["Cameras"] == "5 of 5"
-    assert "Suggested plan: not approved" in at.warning[-1].value
+    assert "Suggested plan: not approved" in text(at.warning[-1])
     [units] = [m for m in at.multiselect if m.label == "Units out of service"]
     units.select("Camera 3").run()
     assert _metrics(at)["Cameras"] == "4 of 4"
     at.text_input(key="saved-by").input("PS 1234").run()
     at.button(key="approve").click().run()
     assert not at.exception
-    assert "Approved and saved as version 1 by PS 1234" in at.success[0].value
+    assert "Approved and saved as version 1 by PS 1234" in text(at.success[0])
     import datetime as dt
 
     from geo.store import load_plan
@@ -180,7 +187,7 @@ def test_this_week_page_approves_and_shows_the_approved_plan_after_a_reload(plan
     assert set(saved.deployments["status"]) == {"approved"}
     # a reload (a new session) shows the approved plan, its version, approver and statuses
     again = run("app_pages/week.py")
-    assert again.success[0].value.startswith("Approved plan, version 1, by PS 1234")
+    assert text(again.success[0]).startswith("Approved plan, version 1, by PS 1234")
     rows = again.dataframe[0].value
     assert set(rows["Status"]) == {"approved"}
     assert "approve" not in [b.key for b in again.button]  # approving again is not offered
@@ -198,7 +205,7 @@ def test_this_week_page_refuses_to_save_over_a_newer_version(plan_db):
     approve_week(other, None, None, by="PS 9999", db=plan_db)
     at.button(key="approve").click().run()
     assert not at.exception
-    assert "was saved as version 1 by PS 9999" in at.error[0].value
+    assert "was saved as version 1 by PS 9999" in text(at.error[0])
     assert any(b.label == "Reload the saved plan" for b in at.button)
 
 
@@ -225,7 +232,7 @@ def test_data_page_upload_then_x_stops_using_it():
     log = b"date,category,postcode,location\n14/09/2025,ASB,TN13 1AA,Bank Street\n"
     _uploader(at).upload("csu log.csv", log, "text/csv").run()
     assert not at.exception
-    assert at.subheader[0].value == "Your uploads"  # the upload's own summary comes first
+    assert text(at.subheader[0]) == "Your uploads"  # the upload's own summary comes first
     assert at.dataframe[0].value["Accepted"].tolist() == [1]
     _uploader(at).set_value(None).run()  # the x in the upload box
     assert _metric_values(at)["Rows in"] == before
@@ -236,7 +243,8 @@ def test_data_page_maps_the_columns_of_a_file_with_other_headers():
     log = b"When,Issue,Where\n14/09/2025,Fly-tipping,TN13 1AA\n15/09/2025,ASB,TN14 5AA\n"
     _uploader(at).upload("council export.csv", log, "text/csv").run()
     assert not at.exception
-    assert "council export.csv" in at.error[0].value
+    assert "council export.csv" in text(at.error[0])
+    assert markdown_text("council export.csv") in at.error[0].value  # escaped for Markdown
     for field, column in {"date": "When", "category": "Issue", "postcode": "Where"}.items():
         at.selectbox(key=f"map-council export.csv-{field}").select(column)
     at.button(key="map-council export.csv").click().run()
@@ -272,7 +280,7 @@ def test_a_store_that_is_not_its_own_gets_one_line_and_is_left_alone(plan_db):
     plan_db.write_bytes(b"this is not a database" * 50)
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception
-    assert "cannot be read" in at.error[0].value  # the sign-in gate reads the store first
+    assert "cannot be read" in text(at.error[0])  # the sign-in gate reads the store first
     assert plan_db.read_bytes() == b"this is not a database" * 50
 
 

@@ -99,13 +99,15 @@ def test_internal_pages_need_a_sign_in(app_with_users, home_with_users):
             page.goto(app_with_users + path, wait_until="domcontentloaded")
             sign_in_form_only(page)
 
-        sign_in(page, "J Smith", PASSWORD + "!")
-        page.get_by_text("Wrong username or password.").wait_for(timeout=60_000)
-        sign_in_form_only(page)
-        sign_in(page, "Nobody", PASSWORD)
-        page.get_by_text("Wrong username or password.").wait_for(timeout=60_000)
-        sign_in_form_only(page)
-
+        attempts = [  # each waits for its own message, which differs from the one before
+            ("J Smith", "1 of 5 tries"),
+            ("J Smith", "2 of 5 tries"),
+            ("Nobody", "1 of 5 tries"),
+        ]
+        for name, told in attempts:
+            sign_in(page, name, PASSWORD + "!")
+            page.get_by_text(told).wait_for(timeout=60_000)
+            sign_in_form_only(page)
         sign_in(page, "J Smith", PASSWORD)
         page.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
         page.get_by_role("link", name="This week").wait_for(timeout=60_000)
@@ -117,41 +119,63 @@ def test_internal_pages_need_a_sign_in(app_with_users, home_with_users):
         browser.close()
 
     log = audit_log(home_with_users / "plans.sqlite")
-    assert log[["who", "action"]].values.tolist()[-3:] == [
+    assert log[["who", "action"]].values.tolist()[-5:] == [
+        ["J Smith", "sign in failed"],
         ["J Smith", "sign in failed"],
         ["Nobody", "sign in failed"],
         ["J Smith", "sign in"],
+        ["J Smith", "sign out"],
     ]
 
 
 @needs_chromium
-def test_without_users_the_app_serves_this_computer_only(tmp_path):
+def test_without_users_a_server_bound_beyond_loopback_refuses_even_this_computer(tmp_path):
+    """A TCP relay on the server would make every client 127.0.0.1: the bind address decides."""
     from playwright.sync_api import sync_playwright
 
-    outside = outside_address()
-    if outside is None:
-        pytest.skip("no non-loopback address to connect from")
     home = tmp_path / "home"
     home.mkdir()
-    with serve_app(
-        REPO / "app.py", env=app_env(home), log=tmp_path / "server.log", address="0.0.0.0"
-    ) as url:
-        port = url.rsplit(":", 1)[1]
-        with sync_playwright() as p:
-            browser, page = browser_page(p)
-            page.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
-            page.get_by_text("No users set up: open to this computer only.").wait_for(
+    with (
+        serve_app(
+            REPO / "app.py", env=app_env(home), log=tmp_path / "server.log", address="0.0.0.0"
+        ) as url,
+        sync_playwright() as p,
+    ):
+        browser, page = browser_page(p)
+        for path in ("", "/week", "/data"):
+            page.goto(url + path, wait_until="domcontentloaded")  # from 127.0.0.1
+            page.get_by_text("This app has no users set up and listens beyond").wait_for(
                 timeout=60_000
             )
-            page.get_by_role("link", name="This week").wait_for(timeout=60_000)
-
-            page.goto(f"http://{outside}:{port}/week", wait_until="domcontentloaded")
-            page.get_by_text("This app has no users set up, so it only serves").wait_for(
-                timeout=60_000
-            )
+            assert page.get_by_text("geo users add NAME --role sergeant").count() == 1
             page.wait_for_timeout(1500)
             assert not internal_page_reached(page)
-            browser.close()
+        browser.close()
+
+
+@needs_chromium
+def test_without_users_the_shipped_config_serves_this_computer(tmp_path):
+    """The README's plain `streamlit run app.py`: .streamlit/config.toml binds 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with (
+        serve_app(
+            REPO / "app.py", env=app_env(home), log=tmp_path / "server.log", address=None
+        ) as url,
+        sync_playwright() as p,
+    ):
+        browser, page = browser_page(p)
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("No users set up: open to this computer only.").wait_for(timeout=60_000)
+        page.get_by_role("link", name="This week").wait_for(timeout=60_000)
+        browser.close()
+        outside = outside_address()
+        if outside is not None:  # the server is up, yet nothing listens on the outside address
+            with socket.socket() as s:
+                s.settimeout(2)
+                assert s.connect_ex((outside, int(url.rsplit(":", 1)[1]))) != 0
 
 
 # --- roles in the app (AppTest, no browser) ----------------------------------------------------
@@ -227,4 +251,5 @@ def test_with_no_users_the_local_user_may_do_everything(tmp_path, monkeypatch):
     monkeypatch.delenv("GEO_PLAN_DB", raising=False)
     # AppTest's connection has a mock address; the real check is the Chromium test above
     monkeypatch.setattr(_auth, "_is_local", lambda: True)
+    monkeypatch.setattr(_auth, "server_address", lambda: "127.0.0.1")
     assert signed_in_as(None) == ["user=None", "approve=True export=True view=True"]
