@@ -360,7 +360,7 @@ def offline_page(
     m.get_root().header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="page_css")
     m.get_root().html.add_child(folium.Element(_page_top(view)), name="pact_top")
     page = standalone_html(m, title=map_title(view))
-    head, tail = page.rsplit("</body>", 1)
+    head, tail = page.replace("<html>", '<html lang="en">', 1).rsplit("</body>", 1)
     return head + _page_bottom(view, squares=squares) + "</body>" + tail
 
 
