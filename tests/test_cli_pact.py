@@ -489,3 +489,73 @@ def test_csu_counts_cannot_be_recovered_by_subtracting_police_uk_counts(with_csu
             f"\nCSU differencing attack: {len(views)} views, {csu_rows} CSU reports, "
             f"{tries} numbers attacked, {len(leaks)} CSU counts recovered"
         )
+
+
+# --- every published number against counts made from the source files --------------------------
+
+
+def independent_counts() -> dict[tuple[str, str], dict[str, int]]:
+    """Count the shipped 2025 police.uk rows with csv + shapely, by area and quarter."""
+    import csv
+
+    import shapely
+    from pyproj import Transformer
+
+    from geo.taxonomy import category_for
+
+    raw = json.loads(get_path("wards").read_text(encoding="utf-8"))
+    shapes = {
+        f["properties"]["WD20NM"]: shapely.geometry.shape(f["geometry"]) for f in raw["features"]
+    }
+    for shape in shapes.values():
+        shapely.prepare(shape)
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    area_of = {w: a.name for a in read_pact_areas() for w in a.wards}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for path in sorted(get_path("police_uk").glob("2025-*-sevenoaks-street.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if not row["Longitude"] or not row["Latitude"]:
+                    continue
+                lonlat = shapely.Point(float(row["Longitude"]), float(row["Latitude"]))
+                ward = next((w for w, s in shapes.items() if s.contains(lonlat)), None)
+                if ward is None:
+                    continue
+                quarter = quarter_of(row["Month"])
+                key = (area_of[ward], quarter.first)
+                found = counts.setdefault(key, {})
+                category = category_for(row["Crime type"]) or row["Crime type"]
+                x, y = to_bng.transform(lonlat.x, lonlat.y)
+                square = f"E{x // 500 * 500:.0f}N{y // 500 * 500:.0f}"
+                for name in (
+                    "total",
+                    f"ward {ward}",
+                    f"ward {ward} issue {category}",
+                    f"issue {category}",
+                    f"month {row['Month']}",
+                    f"square {square}",
+                ):
+                    found[name] = found.get(name, 0) + 1
+    return counts
+
+
+def test_every_published_number_in_2025_matches_an_independent_count(shipped, wards):
+    truth = independent_counts()
+    checked, small = 0, 0
+    for area in read_pact_areas(wards=wards):
+        quarters = [Period(f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7)]
+        for answer in pact_answers(shipped, wards, area=area, periods=quarters):
+            view = view_json(answer, squares=True)
+            counts = truth.get((area.name, answer.period.first), {})
+            for key, number in published(view).items():
+                if "a year earlier" in key:
+                    continue  # 2024: not counted here
+                true = counts.get(key, 0)
+                checked += 1
+                if 1 <= true <= 4:
+                    small += 1
+                    assert not number["shown"][0].isdigit(), (area.name, key, true, number)
+                if number["shown"][0].isdigit():
+                    assert abs(int(number["shown"].replace(",", "")) - true) <= 2, (key, true)
+    assert checked > 500
+    print(f"\nindependent check: {checked} published numbers, {small} with a true 1-4")
