@@ -36,8 +36,15 @@ def _view(
     stamps: tuple[int, ...],  # noqa: ARG001
     settings: Settings,
 ) -> pact.PublicView:
+    from geo.map_context import place_names
+
     return pact.public_view(
-        public_incidents(), _cache.wards(), area=area, period=period, rules=settings.maps.public
+        public_incidents(),
+        _cache.wards(),
+        area=area,
+        period=period,
+        rules=settings.maps.public,
+        places=place_names(),
     )
 
 

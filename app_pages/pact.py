@@ -12,8 +12,10 @@ from streamlit_folium import st_folium
 
 from app_pages import _cache, _public
 from app_pages._ui import month_bars
+from geo.export import safe_frame
 from geo.pact import ROUNDING_BASE
 from geo.pact_map import CREDIT
+from geo.safe_text import markdown_text
 
 PROJECTOR_MAP_HEIGHT = 400  # pixels: below the controls, the map ends above the fold at 1024x768
 
@@ -38,7 +40,7 @@ period = middle.selectbox(
 squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False)
 
 view = _public.view(area, period)
-st.subheader(_cache.markdown_text(f"{area.name}, {view.period.label}"))
+st.subheader(markdown_text(f"{area.name}, {view.period.label}"))
 st_folium(
     _public.map_of(view, squares=squares),
     key="pact-map",
@@ -52,13 +54,18 @@ st.caption(
     f"No incident's location is shown. {CREDIT}"
 )
 
-total, change = st.columns(2)
-total.metric("Recorded crime and ASB", view.total_shown)
-change.metric("Against the same quarter a year earlier", view.change)
+if view.year_before_note:  # said once, and the year-before columns are left out
+    st.caption(markdown_text(view.year_before_note))
+    st.metric("Recorded crime and ASB", view.total_shown)
+else:
+    total, change = st.columns(2)
+    total.metric("Recorded crime and ASB", view.total_shown)
+    change.metric("Against the same quarter a year earlier", view.change)
 if view.top_issues:
-    st.markdown("**Top issues:** " + _cache.markdown_text("; ".join(view.top_issues)))
+    st.markdown("**Top issues in the area:** " + markdown_text("; ".join(view.top_issues)))
 
-st.dataframe(view.table, hide_index=True, width="stretch")
+st.subheader("By ward, with each ward's top issues")
+st.dataframe(safe_frame(view.table), hide_index=True, width="stretch")
 
 st.subheader("By month")
 monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b %Y"))
@@ -67,7 +74,7 @@ hidden = monthly[monthly["count"].isna()]
 if len(hidden):
     st.caption(
         "Not drawn: "
-        + _cache.markdown_text(
+        + markdown_text(
             "; ".join(f"{r.month_name} ({r.series}): {r.shown}" for r in hidden.itertuples())
         )
     )

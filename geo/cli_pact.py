@@ -4,6 +4,7 @@
 
     geo pact [PATH ...] --area NAME --period YYYY-MM..YYYY-MM [--period ...]
              [--squares] [--json] [--out FILE.html|FILE.csv]
+             [--basemap none|online|pmtiles [--pmtiles URL]] [--include-csu-logs]
 
 With no PATH it reads the shipped police.uk files. Each ``--period`` must be a
 public period: one whole calendar quarter whose months are all loaded (see
@@ -80,7 +81,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--include-csu-logs",
         action="store_true",
-        help="count CSU log rows too (through the same rounding and suppression)",
+        help="publish CSU log reports as their own rounded series (never added to police.uk)",
+    )
+    p.add_argument(
+        "--basemap",
+        choices=["none", "online", "pmtiles"],
+        default=None,
+        help="the map's basemap: none (offline), online (OpenStreetMap), pmtiles (--pmtiles)",
+    )
+    p.add_argument(
+        "--pmtiles", default=None, help="URL or path (relative to the page) of a PMTiles file"
     )
     p.set_defaults(run=run)
 
@@ -114,8 +124,13 @@ def _run(args: argparse.Namespace) -> int:
         raise GeoInputError(msg)
     wards = read_wards(args.boundaries or get_path("wards"))
     area = find_area(read_pact_areas(args.areas, wards=wards), args.area)
+    if args.basemap == "pmtiles" and not args.pmtiles:
+        msg = "--basemap pmtiles needs --pmtiles FILE"
+        raise GeoInputError(msg)
     settings = dataclasses.replace(
         DEFAULT_MAP_SETTINGS,
+        basemap=args.basemap or DEFAULT_MAP_SETTINGS.basemap,
+        pmtiles_url=args.pmtiles or DEFAULT_MAP_SETTINGS.pmtiles_url,
         public=dataclasses.replace(
             DEFAULT_MAP_SETTINGS.public,
             include_csu_logs=args.include_csu_logs or DEFAULT_MAP_SETTINGS.public.include_csu_logs,
@@ -198,7 +213,10 @@ def pact_answers(
     list
         One entry per period, in order.
     """
+    from geo.map_context import place_names  # folium with it: the squares are named
+
     covered = public_months(incidents)
+    places = place_names()
     answers: list[PublicView | dict[str, object]] = []
     for period in periods:
         reason = period_refusal(period, covered)
@@ -207,7 +225,13 @@ def pact_answers(
             continue
         answers.append(
             public_view(
-                incidents, wards, area=area, period=period, rules=settings.public, covered=covered
+                incidents,
+                wards,
+                area=area,
+                period=period,
+                rules=settings.public,
+                covered=covered,
+                places=places,
             )
         )
     return answers
@@ -229,14 +253,22 @@ def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
         )
         return
     print(_term(map_title(answer)))
-    print(_term(f"  Total: {answer.total.shown} ({answer.change})"))
+    if answer.year_before_note:
+        print(_term(f"  {answer.year_before_note}"))
+    trend = f" ({answer.change})" if answer.comparable else ""
+    print(_term(f"  Total: {answer.total.shown}{trend}"))
     for ward in answer.wards.itertuples():
-        print(_term(f"  {ward.ward_name}: {ward.shown} ({ward.change})"))
+        trend = f" ({ward.change})" if answer.comparable else ""
+        print(_term(f"  {ward.ward_name}: {ward.shown}{trend}"))
+        print(_term(f"    Top issues: {answer.ward_issue_words(ward.ward_name)}"))
     if answer.top_issues:
-        print(_term("  Top issues: " + "; ".join(answer.top_issues)))
+        print(_term("  Top issues in the area: " + "; ".join(answer.top_issues)))
+    if answer.csu is not None:
+        csu = "; ".join(f"{name}: {count.shown}" for name, count, _ in answer.csu.wards)
+        print(_term(f"  CSU log reports (counted on their own): {answer.csu.total.shown}; {csu}"))
     if squares:
         for cell in answer.cells.itertuples():
-            print(_term(f"  Square {cell.cell_id}: {cell.shown}"))
+            print(_term(f"  Square {cell.name}: {cell.shown}"))
 
 
 def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:

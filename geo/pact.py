@@ -24,16 +24,24 @@ small cells suppressed):
 
 Rounding is deterministic (the same incidents always give the same number), so
 the "a year earlier" column of one quarter repeats the other quarter's own
-figures rather than giving a second noisy reading of them. Each number carries
-whether it is exact (`PublicCount.exact`): the true count when the number shown
-is the true count, None when it is suppressed or rounded.
+figures rather than giving a second noisy reading of them. Nothing public says
+which numbers happen to be exact: a `PublicCount` is only the text shown and the
+number it shows.
+
+- **CSU logs as a series of their own.** police.uk records are public, so anyone
+  can count them exactly. A number counting police.uk and CSU rows together
+  would give the CSU part away by subtraction (shown 5, police.uk 4: one to three
+  CSU reports). So every main number counts police.uk records only, and CSU log
+  rows (when ``PublicMapRules.include_csu_logs`` is on) are published as their
+  own series (`CsuSeries`: area total, wards, top issues), each number rounded
+  and suppressed on its own and never added to a police.uk count.
 
 What is not protected: rounding leaves intervals, and a reader who combines a
 quarter's ward, square, month and category tables can narrow a suppressed count
 to a range (never to one value by subtraction of exact figures). If the data
 behind a quarter change (a re-issued police.uk month, CSU logs switched on), the
 two versions differ by a rounded amount. CSU log rows are counted only when
-`PublicMapRules.include_csu_logs` is on (`public_rows`).
+`PublicMapRules.include_csu_logs` is on (`public_rows`), and only in `CsuSeries`.
 
 Areas are sets of wards, read from ``pact_areas.toml`` (`read_pact_areas`).
 """
@@ -80,14 +88,19 @@ PUBLIC_WARD_COLUMNS: tuple[str, ...] = (
     "ward_name",
     "count",
     "shown",
-    "exact",
     "last_year",
     "change",
     "geometry",
 )
 """Columns of the public ward table (`public_view().wards`)."""
 
-PUBLIC_CELL_COLUMNS: tuple[str, ...] = ("cell_id", "count", "shown", "exact", "geometry")
+PUBLIC_CELL_COLUMNS: tuple[str, ...] = ("cell_id", "name", "count", "shown", "geometry")
+
+PLACE_NEAR_M = 300.0
+"""A square is named after a place (GeoNames) whose point is this close to its centre."""
+
+WARD_ISSUES = 3
+"""How many top issues each ward lists."""
 """Columns of the public cell table (`public_view().cells`)."""
 
 
@@ -172,20 +185,17 @@ class PublicCount:
     shown
         The text displayed: a count rounded to the nearest 5 ("25"), or
         "fewer than 5".
-    exact
-        The true count when the number shown is the true count; None when it
-        is suppressed or rounded to another number.
     value
         The number shown (for colours and charts), None when suppressed.
+        Whether it is the true count is not recorded: nothing public may say so.
     """
 
     shown: str
-    exact: int | None
     value: int | None
 
     def as_json(self) -> dict[str, object]:
-        """Return ``{"shown", "exact"}``, as `geo pact --json` prints it."""
-        return {"shown": self.shown, "exact": self.exact}
+        """Return ``{"shown": ...}``, as `geo pact --json` prints it."""
+        return {"shown": self.shown}
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +223,51 @@ class PublicIssue:
     @property
     def words(self) -> str:
         """The issue in a sentence fragment, e.g. "Anti-social behaviour: 45 (up 12% ...)"."""
+        if not self.change:
+            return f"{self.label}: {self.count.shown}"
         return f"{self.label}: {self.count.shown} ({self.change})"
+
+    def as_json(self) -> dict[str, object]:
+        """Return ``{"category", "label", "shown"}`` and ``"change"`` when there is one."""
+        out: dict[str, object] = {"category": self.category, "label": self.label}
+        out |= self.count.as_json()
+        return out | ({"change": self.change} if self.change else {})
+
+
+@dataclass(frozen=True, slots=True)
+class CsuSeries:
+    """
+    CSU log reports of one area and quarter, published apart from police.uk counts.
+
+    Every number is rounded and suppressed on its own (`public_count`) and never
+    added to a police.uk count, so subtracting public police.uk counts tells a
+    reader nothing about it.
+
+    Attributes
+    ----------
+    total
+        The area's CSU reports.
+    wards
+        ``(ward name, count, top issues)`` per ward, in the area's order.
+    issues
+        The area's most common CSU categories.
+    """
+
+    total: PublicCount
+    wards: tuple[tuple[str, PublicCount, tuple[PublicIssue, ...]], ...]
+    issues: tuple[PublicIssue, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """Return the series as `geo pact --json` prints it (``csu_logs``)."""
+        return {
+            "source": "CSU logs",
+            "total": self.total.as_json(),
+            "wards": [
+                {"ward": name, **count.as_json(), "top_issues": [i.as_json() for i in issues]}
+                for name, count, issues in self.wards
+            ],
+            "top_issues": [i.as_json() for i in self.issues],
+        }
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -228,15 +282,15 @@ class PublicView:
     wards
         One row per ward of the area (`PUBLIC_WARD_COLUMNS`), ward polygons in
         EPSG:27700. ``count`` is the rounded number shown (missing where
-        ``shown`` says "fewer than N"), ``exact`` the true count where the
-        number shown is the true count.
+        ``shown`` says "fewer than N").
     cells
         Squares with at least the threshold count (`PUBLIC_CELL_COLUMNS`),
-        clipped to the area, EPSG:27700; ``count`` and ``exact`` as for wards.
+        clipped to the area, EPSG:27700; ``name`` says where the square is
+        ("around Hextable Green"), ``count`` as for wards.
     monthly
         ``month`` (first day of the month of this period), ``series`` ("this
         period" / "a year earlier"), ``count`` (the rounded number, missing when
-        suppressed or not covered), ``shown``, ``exact``.
+        suppressed or not covered), ``shown``.
     total
         The area's count.
     last_year
@@ -246,8 +300,12 @@ class PublicView:
         The area's trend against the same quarter a year earlier, in words.
     issues
         The most common categories with their counts and trends.
+    ward_issues
+        Each ward's most common categories (no trend), by ward name.
     sources
-        Which sources were counted ("police.uk", and "CSU logs" when enabled).
+        Which sources the main numbers count: always ("police.uk",).
+    csu
+        CSU log reports as their own series, when ``rules.include_csu_logs``.
     rules
         The rules the view was made with.
     """
@@ -261,8 +319,15 @@ class PublicView:
     last_year: PublicCount | None
     change: str
     issues: tuple[PublicIssue, ...]
+    ward_issues: dict[str, tuple[PublicIssue, ...]]
     sources: tuple[str, ...]
+    csu: CsuSeries | None
     rules: PublicMapRules
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the same quarter a year earlier is loaded (else no year-before columns)."""
+        return self.last_year is not None
 
     @property
     def total_shown(self) -> str:
@@ -274,17 +339,33 @@ class PublicView:
         """The top issues in words, e.g. "Anti-social behaviour: 45 (down 10% ...)"."""
         return tuple(issue.words for issue in self.issues)
 
+    def ward_issue_words(self, ward: str) -> str:
+        """Return a ward's top issues in words ("Violence and sexual offences: 25; ...")."""
+        issues = self.ward_issues.get(ward, ())
+        return "; ".join(i.words for i in issues) or f"none with {self.rules.min_count} or more"
+
     @property
     def table(self) -> pd.DataFrame:
-        """The ward table in words, for display and download."""
-        return pd.DataFrame(
-            {
-                "Ward": self.wards["ward_name"],
-                self.period.label: self.wards["shown"],
-                "A year earlier": self.wards["last_year"],
-                "Change": self.wards["change"],
-            }
-        ).reset_index(drop=True)
+        """The ward table in words, for display and download (year-before columns if loaded)."""
+        columns = {
+            "Ward": self.wards["ward_name"],
+            self.period.label: self.wards["shown"],
+            "Top issues": [self.ward_issue_words(w) for w in self.wards["ward_name"]],
+        }
+        if self.comparable:
+            columns |= {"A year earlier": self.wards["last_year"], "Change": self.wards["change"]}
+        if self.csu is not None:
+            csu = {name: count.shown for name, count, _ in self.csu.wards}
+            columns["CSU log reports"] = [csu[w] for w in self.wards["ward_name"]]
+        return pd.DataFrame(columns).reset_index(drop=True)
+
+    @property
+    def year_before_note(self) -> str | None:
+        """Said once above the table when the year before is not loaded, else None."""
+        if self.comparable:
+            return None
+        before = self.period.year_before().label
+        return f"{before} is not loaded, so there is no comparison with a year earlier."
 
 
 # --- areas -------------------------------------------------------------------------------------
@@ -484,15 +565,15 @@ def public_count(count: int, rules: PublicMapRules) -> PublicCount:
     >>> rules = PublicMapRules()
     >>> [public_count(c, rules).shown for c in (0, 4, 5, 7, 8, 25, 1234)]
     ['fewer than 5', 'fewer than 5', '5', '5', '10', '25', '1,235']
-    >>> public_count(25, rules).exact, public_count(27, rules).exact
-    (25, None)
+    >>> public_count(25, rules) == public_count(27, rules)  # nothing says which is exact
+    True
     """
     count = int(count)
     if count < rules.min_count:
-        return PublicCount(f"fewer than {rules.min_count}", None, None)
+        return PublicCount(f"fewer than {rules.min_count}", None)
     floor = -(-rules.min_count // ROUNDING_BASE) * ROUNDING_BASE
     shown = max(floor, (count + ROUNDING_BASE // 2) // ROUNDING_BASE * ROUNDING_BASE)
-    return PublicCount(f"{shown:,}", count if shown == count else None, shown)
+    return PublicCount(f"{shown:,}", shown)
 
 
 def show_count(count: int, rules: PublicMapRules) -> str:
@@ -601,6 +682,7 @@ def public_view(
     period: Period,
     rules: PublicMapRules,
     covered: Iterable[pd.Period] | None = None,
+    places: gpd.GeoDataFrame | None = None,
 ) -> PublicView:
     """
     Summarise the incidents of one PACT area and quarter for a public audience.
@@ -620,6 +702,10 @@ def public_view(
     covered
         The months the data cover; defaults to `public_months`. A comparison
         is made only if every month a year earlier is covered.
+    places
+        Place names (``name``, points, EPSG:27700) to name squares by, e.g.
+        `geo.map_context.place_names`; without them squares are named by
+        their most common police.uk street.
 
     Returns
     -------
@@ -653,27 +739,65 @@ def public_view(
         msg = f"{period.first}..{period.last}: {refusal}"
         raise GeoInputError(msg)
     rows = public_rows(incidents, rules)
+    in_area = rows[rows["ward_name"].isin(area.wards)]
+    is_csu = _is_csu(in_area)
+    local = in_area[~is_csu]  # the main numbers: police.uk records only
     before = period.year_before()
     comparable = set(before.months) <= covered
-    local = rows[rows["ward_name"].isin(area.wards)]
     now_rows = local[period.contains(local["occurred"])]
     before_rows = local[before.contains(local["occurred"])] if comparable else None
     shapes = area_wards(wards, area)
     total = public_count(len(now_rows), rules)
     last_year = None if before_rows is None else public_count(len(before_rows), rules)
-    sources = ("police.uk", "CSU logs") if rules.include_csu_logs else ("police.uk",)
+    csu_rows = in_area[is_csu]
+    csu_now = csu_rows[period.contains(csu_rows["occurred"])]
     return PublicView(
         area=area,
         period=period,
         wards=_ward_counts(shapes, now_rows, before_rows, rules),
-        cells=public_cells(now_rows, outline=shapes.union_all(), rules=rules),
+        cells=public_cells(
+            now_rows, outline=shapes.union_all(), rules=rules, places=places, name=True
+        ),
         monthly=_monthly(local, period, covered, rules),
         total=total,
         last_year=last_year,
         change=_trend(total, last_year, rules),
         issues=_top_issues(now_rows, before_rows, rules),
-        sources=sources,
+        ward_issues=_ward_issues(area.wards, now_rows, rules),
+        sources=("police.uk",),
+        csu=_csu_series(area.wards, csu_now, rules) if rules.include_csu_logs else None,
         rules=rules,
+    )
+
+
+def _is_csu(rows: pd.DataFrame) -> np.ndarray:
+    if "source" not in rows.columns:
+        return np.zeros(len(rows), dtype=bool)
+    return rows["source"].isin(CSU_SOURCES).to_numpy()
+
+
+def _ward_issues(
+    names: Sequence[str], rows: pd.DataFrame, rules: PublicMapRules
+) -> dict[str, tuple[PublicIssue, ...]]:
+    """Each ward's top issues, counted and rounded on their own (no trend)."""
+    by_ward = dict(list(rows.groupby("ward_name", observed=True)))
+    return {
+        name: _top_issues(by_ward.get(name, rows.iloc[0:0]), None, rules, WARD_ISSUES, trend=False)
+        for name in names
+    }
+
+
+def _csu_series(names: Sequence[str], rows: pd.DataFrame, rules: PublicMapRules) -> CsuSeries:
+    """CSU log rows of the quarter as their own rounded series (never added to police.uk)."""
+    counts = rows["ward_name"].value_counts()
+    issues = _ward_issues(names, rows, rules)
+    wards = tuple(
+        (str(name), public_count(int(counts.get(name, 0)), rules), issues[name]) for name in names
+    )
+    return CsuSeries(
+        total=public_count(len(rows), rules),
+        wards=wards,
+        issues=_top_issues(rows, None, rules, trend=False),
     )
 
 
@@ -698,7 +822,6 @@ def _ward_counts(
             "ward_name": names.to_numpy(),
             "count": _int_array([c.value for c in now]),
             "shown": [c.shown for c in now],
-            "exact": _int_array([c.exact for c in now]),
             "last_year": [NO_COMPARISON if b is None else b.shown for b in before],
             "change": [_trend(n, b, rules) for n, b in zip(now, before, strict=True)],
         },
@@ -712,7 +835,12 @@ def _int_array(values: Sequence[int | None]) -> pd.arrays.IntegerArray:
 
 
 def public_cells(
-    incidents: gpd.GeoDataFrame, *, outline: shapely.Geometry, rules: PublicMapRules
+    incidents: gpd.GeoDataFrame,
+    *,
+    outline: shapely.Geometry,
+    rules: PublicMapRules,
+    places: gpd.GeoDataFrame | None = None,
+    name: bool = False,
 ) -> gpd.GeoDataFrame:
     """
     Count incidents in square cells and keep only the cells at or above the threshold.
@@ -730,12 +858,17 @@ def public_cells(
         The area's outline (EPSG:27700).
     rules
         Cell size and threshold.
+    places
+        Place names to name squares by (`square_names`).
+    name
+        Whether to name the squares (`square_names`); else ``name`` is the id.
 
     Returns
     -------
     geopandas.GeoDataFrame
         `PUBLIC_CELL_COLUMNS`; ``cell_id`` is ``"E<easting>N<northing>"`` of the
-        cell's lower-left corner in metres; polygons in EPSG:27700.
+        cell's lower-left corner in metres, ``name`` where it is; polygons in
+        EPSG:27700.
 
     Examples
     --------
@@ -754,17 +887,96 @@ def public_cells(
     cy = counts.index.get_level_values(1).to_numpy() if len(counts) else np.array([], np.int64)
     boxes = shapely.box(cx * size, cy * size, (cx + 1) * size, (cy + 1) * size)
     shown = [public_count(c, rules) for c in counts]
+    ids = [f"E{x * size:.0f}N{y * size:.0f}" for x, y in zip(cx, cy, strict=True)]
     cells = gpd.GeoDataFrame(
         {
-            "cell_id": [f"E{x * size:.0f}N{y * size:.0f}" for x, y in zip(cx, cy, strict=True)],
+            "cell_id": ids,
+            "name": square_names(boxes, incidents, places) if name else ids,
             "count": _int_array([c.value for c in shown]),
             "shown": [c.shown for c in shown],
-            "exact": _int_array([c.exact for c in shown]),
         },
         geometry=shapely.intersection(boxes, outline),
         crs=BNG,
     )
     return cells[~cells.geometry.is_empty].reset_index(drop=True)
+
+
+def square_names(
+    boxes: Sequence[shapely.Geometry],
+    incidents: pd.DataFrame,
+    places: gpd.GeoDataFrame | None,
+) -> list[str]:
+    """
+    Name squares by where they are: "around <place>" or "around <street>".
+
+    A square is named after a place (``places["name"]``) whose point is within
+    `PLACE_NEAR_M` of its centre; otherwise after the street most of its
+    police.uk records are "on or near" (the public street, never an address),
+    taking the next street when a name is already used; otherwise "near
+    <nearest place>".
+
+    Parameters
+    ----------
+    boxes
+        The squares (shapely polygons, EPSG:27700).
+    incidents
+        The points counted, with police.uk ``location`` if known.
+    places
+        ``name`` and points in EPSG:27700, or None.
+
+    Returns
+    -------
+    list of str
+        One name per square, distinct.
+
+    Examples
+    --------
+    >>> from geo.testing import make_incidents
+    >>> points = make_incidents([(10, 10)] * 5)
+    >>> points[["source", "location"]] = ["police.uk", "On or near Hextable Green"]
+    >>> box = shapely.buffer(points.geometry.iloc[0], 250, cap_style="square")
+    >>> square_names([box], points, None), square_names([box], points.iloc[0:0], None)
+    (['around Hextable Green'], ['near this square'])
+    """
+    used: set[str] = set()
+    names = []
+    xy = shapely.get_coordinates(incidents.geometry.to_numpy()) if len(incidents) else None
+    for box in boxes:
+        candidates = _near_places(box, places, PLACE_NEAR_M)
+        candidates += _streets_in(box, incidents, xy)
+        fallback = _near_places(box, places, np.inf)[:1] or ["this square"]
+        pick = next((c for c in candidates if c not in used), None)
+        text = f"around {pick}" if pick else f"near {fallback[0]}"
+        while text in used or (pick is None and text in names):
+            text += " (another square)"
+        used.add(pick or text)
+        names.append(text)
+    return names
+
+
+def _near_places(box: shapely.Geometry, places: gpd.GeoDataFrame | None, within: float) -> list:
+    if places is None or not len(places):
+        return []
+    distance = places.geometry.distance(box.centroid)
+    near = places.assign(distance=distance.to_numpy())
+    near = near[near["distance"] <= within].sort_values(["distance", "name"])
+    return [str(n) for n in near["name"]]
+
+
+def _streets_in(box: shapely.Geometry, incidents: pd.DataFrame, xy: np.ndarray | None) -> list:
+    if xy is None or "location" not in incidents.columns:
+        return []
+    minx, miny, maxx, maxy = box.bounds
+    inside = (xy[:, 0] >= minx) & (xy[:, 0] < maxx) & (xy[:, 1] >= miny) & (xy[:, 1] < maxy)
+    rows = incidents[inside]
+    if "source" in rows.columns:
+        rows = rows[rows["source"] == "police.uk"]  # police.uk streets are public; CSU text is not
+    from geo.map_context import street_name  # folium with it: only when squares are named
+
+    streets = rows["location"].map(street_name).value_counts()
+    streets = streets[streets.index != ""]
+    ordered = sorted(streets.items(), key=lambda item: (-item[1], item[0]))
+    return [street for street, _ in ordered]
 
 
 def _monthly(
@@ -786,9 +998,6 @@ def _monthly(
                     "shown": [
                         "no data" if a else c.shown for c, a in zip(counts, absent, strict=True)
                     ],
-                    "exact": _int_array(
-                        [None if a else c.exact for c, a in zip(counts, absent, strict=True)]
-                    ),
                 }
             )
         )
@@ -796,7 +1005,12 @@ def _monthly(
 
 
 def _top_issues(
-    now_rows: pd.DataFrame, before_rows: pd.DataFrame | None, rules: PublicMapRules, n: int = 3
+    now_rows: pd.DataFrame,
+    before_rows: pd.DataFrame | None,
+    rules: PublicMapRules,
+    n: int = 3,
+    *,
+    trend: bool = True,
 ) -> tuple[PublicIssue, ...]:
     now = now_rows["category"].value_counts()
     before = None if before_rows is None else before_rows["category"].value_counts()
@@ -805,7 +1019,8 @@ def _top_issues(
         shown = public_count(int(count), rules)
         earlier = None if before is None else public_count(int(before.get(category, 0)), rules)
         label = LABELS.get(str(category), str(category))
-        issues.append(PublicIssue(str(category), label, shown, _trend(shown, earlier, rules)))
+        change = _trend(shown, earlier, rules) if trend and earlier is not None else ""
+        issues.append(PublicIssue(str(category), label, shown, change))
     # order by the number shown (then by name), so the order reveals nothing the numbers do not
     issues.sort(key=lambda issue: (-(issue.count.value or 0), issue.label))
     return tuple(issues[:n])
@@ -861,58 +1076,56 @@ def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
     Returns
     -------
     dict
-        ``area``, ``period`` (``from``, ``to``), ``total``, ``wards``,
-        ``squares``, ``top_issues`` and ``trend``; every number is a
-        ``{"shown", "exact"}`` pair where ``exact`` is the true count when the
-        number shown is the true count, and None when it is suppressed or rounded.
+        ``area``, ``period`` (``from``, ``to``), ``sources`` (what the main
+        numbers count: police.uk), ``total``, ``wards`` (each with its own
+        ``top_issues``: ``category``, ``label``, ``shown``), ``squares`` (id
+        and ``name``), ``top_issues``, ``trend``, ``notes``, and ``csu_logs``
+        (CSU log reports as their own series) when they are included. Every
+        number is ``{"shown": text}``: nothing says which numbers are exact.
+        The year-before keys (``a_year_earlier``, ``change``) are left out
+        where the year before is not loaded, and ``notes`` says so once.
     """
-    wards = [
-        {
-            "ward": str(w.ward_name),
-            "shown": str(w.shown),
-            "exact": _int_or_none(w.exact),
-            "a_year_earlier": str(w.last_year),
-            "change": str(w.change),
-        }
-        for w in view.wards.itertuples()
-    ]
+    wards = []
+    for w in view.wards.itertuples():
+        ward: dict[str, object] = {"ward": str(w.ward_name), "shown": str(w.shown)}
+        ward["top_issues"] = [i.as_json() for i in view.ward_issues.get(str(w.ward_name), ())]
+        if view.comparable:
+            ward |= {"a_year_earlier": str(w.last_year), "change": str(w.change)}
+        wards.append(ward)
     cells = view.cells if squares else view.cells.iloc[0:0]
-    return {
+    out: dict[str, object] = {
         "area": view.area.name,
         "period": {"from": view.period.first, "to": view.period.last},
         "sources": list(view.sources),
         "total": view.total.as_json(),
         "wards": wards,
         "squares": [
-            {"square": str(c.cell_id), "shown": str(c.shown), "exact": _int_or_none(c.exact)}
+            {"square": str(c.cell_id), "name": str(c.name), "shown": str(c.shown)}
             for c in cells.itertuples()
         ],
-        "top_issues": [
-            {"category": i.category, "label": i.label, **i.count.as_json(), "change": i.change}
-            for i in view.issues
-        ],
+        "top_issues": [i.as_json() for i in view.issues],
         "trend": {
             "change": view.change,
             "a_year_earlier": None if view.last_year is None else view.last_year.as_json(),
-            "months": _months_json(view.monthly),
+            "months": _months_json(view.monthly, comparable=view.comparable),
         },
+        "notes": [view.year_before_note] if view.year_before_note else [],
     }
+    if view.csu is not None:
+        out["csu_logs"] = view.csu.as_json()
+    return out
 
 
-def _months_json(monthly: pd.DataFrame) -> list[dict[str, object]]:
-    def pair(row: pd.Series) -> dict[str, object]:
-        return {"shown": str(row["shown"]), "exact": _int_or_none(row["exact"])}
-
+def _months_json(monthly: pd.DataFrame, *, comparable: bool) -> list[dict[str, object]]:
     now = monthly[monthly["series"] == "this period"].reset_index(drop=True)
     before = monthly[monthly["series"] == "a year earlier"].reset_index(drop=True)
-    return [
-        {"month": n["month"].strftime("%Y-%m"), **pair(n), "a_year_earlier": pair(b)}
-        for (_, n), (_, b) in zip(now.iterrows(), before.iterrows(), strict=True)
-    ]
-
-
-def _int_or_none(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+    months = []
+    for (_, n), (_, b) in zip(now.iterrows(), before.iterrows(), strict=True):
+        month: dict[str, object] = {"month": n["month"].strftime("%Y-%m"), "shown": str(n["shown"])}
+        if comparable:
+            month["a_year_earlier"] = {"shown": str(b["shown"])}
+        months.append(month)
+    return months
 
 
 def refused_json(period: Period, reason: str) -> dict[str, object]:

@@ -4,10 +4,14 @@ Moved out of `geo.maps` (which this module builds on, and which `geo.pact`
 must not import). `public_map` draws only frames that pass
 `geo.pact.check_public`: wards filled in reds by their rounded count, and
 optionally the 500 m squares on top in blues with a heavy outline, so the two
-never read as one scale. `count_legend` and `square_legend` give the app the
-legends of those colours; `offline_page` is the downloadable page (title with
-area and period, legend, the police.uk / Open Government Licence credit,
-Leaflet inlined) and `public_csv` the downloadable table.
+never read as one scale (both single-hue ramps light to dark, readable in
+greys and with any colour blindness). Ward names are permanent labels inside
+each ward and GeoNames places are named, with the functions of
+`geo.map_context`; the legend folds away (folded at first on a phone).
+`count_legend` and `square_legend` give the legends of those colours;
+`offline_page` is the downloadable page (heading with area and period, the map,
+the same numbers as text tables, the police.uk / Open Government Licence and
+GeoNames credits, Leaflet inlined) and `public_csv` the downloadable table.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo import map_context
 from geo._validate import check_gdf
 from geo.export import safe_frame
 from geo.maps import (
@@ -30,7 +35,7 @@ from geo.maps import (
     standalone_html,
 )
 from geo.pact import ROUNDING_BASE, PublicView, check_public
-from geo.safe_text import html_text
+from geo.safe_text import html_text, script_json
 from geo.settings import MapSettings
 
 SQUARE_BREAKS: tuple[tuple[int, str], ...] = (
@@ -48,7 +53,8 @@ SQUARE_OUTLINE = "#08306b"
 
 CREDIT = (
     "Source: police.uk (data.police.uk), Contains public sector information licensed under "
-    "the Open Government Licence v3.0. Ward boundaries: Office for National Statistics, OGL v3.0."
+    "the Open Government Licence v3.0. Ward boundaries: Office for National Statistics, OGL v3.0. "
+    f"{map_context.GEONAMES_CREDIT}."
 )
 """The credit every public map and table carries."""
 
@@ -72,6 +78,7 @@ def public_map(
     cells: gpd.GeoDataFrame | None = None,
     *,
     settings: MapSettings = DEFAULT_MAP_SETTINGS,
+    trend: bool = True,
 ) -> folium.Map:
     """
     Draw a PACT map from public-safe ward (and square) counts only.
@@ -86,6 +93,9 @@ def public_map(
         Optional square counts (``cell_id``, ``count``, ``shown``, polygons).
     settings
         Basemap, asset location and the public rules the frames must obey.
+    trend
+        Whether the wards' ``change`` reaches the page (not when the year
+        before is not loaded).
 
     Returns
     -------
@@ -104,18 +114,19 @@ def public_map(
     check_public(wards, rules, name="wards")
     m = base_map(tuple(wards.total_bounds), settings=settings)
     with_squares = cells is not None and len(cells) > 0
+    fields = ["ward_name", "shown", "change"] if trend else ["ward_name", "shown"]
     folium.GeoJson(
-        _geojson_frame(wards, ["ward_name", "count", "shown", "change"]),
+        _geojson_frame(wards, ["ward_name", "count", *fields[1:]]),
         name="Wards",
         style_function=_count_fill(
             "#3c3c3c", weight=1.5, opacity=0.35 if with_squares else 0.6, breaks=COUNT_BREAKS
         ),
         tooltip=folium.GeoJsonTooltip(
-            fields=["ward_name", "shown", "change"], aliases=["Ward", "Incidents", "Change"]
+            fields=fields, aliases=["Ward", "Incidents", "Change"][: len(fields)]
         ),
     ).add_to(m)
     if cells is not None and with_squares:
-        check_gdf(cells, name="cells", columns=["count", "shown"])
+        check_gdf(cells, name="cells", columns=["name", "count", "shown"])
         check_public(cells, rules, name="cells")
         _public_cell_layer(cells, rules.cell_m).add_to(m)
     return m
@@ -146,13 +157,13 @@ def _count_fill(
 
 def _public_cell_layer(cells: gpd.GeoDataFrame, cell_m: float) -> folium.GeoJson:
     return folium.GeoJson(
-        _geojson_frame(cells, ["count", "shown"]),
+        _geojson_frame(cells, ["name", "count", "shown"]),
         name=f"{cell_m:.0f} m squares",
         style_function=_count_fill(
             SQUARE_OUTLINE, weight=2.5, opacity=0.8, breaks=SQUARE_BREAKS, dash=None
         ),
         tooltip=folium.GeoJsonTooltip(
-            fields=["shown"], aliases=[f"Incidents in this {cell_m:.0f} m square"]
+            fields=["name", "shown"], aliases=["Square", f"Incidents in this {cell_m:.0f} m square"]
         ),
     )
 
@@ -194,6 +205,66 @@ def square_legend(min_count: int) -> list[tuple[str, str]]:
     return count_legend(min_count, SQUARE_BREAKS)[1:]
 
 
+_PACT_CSS = """
+.geo-label-ward{font:700 14px/1.15 system-ui,sans-serif;color:#111;font-style:normal;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;white-space:normal;
+ width:9em;text-align:center}
+.geo-label-place{font-size:12px;color:#333;font-style:italic}
+.pact-legend-toggle{font:600 13px system-ui,sans-serif;padding:4px 8px;background:#fff;
+ border:2px solid rgba(0,0,0,.35);border-radius:4px;cursor:pointer;color:#111}
+@media (max-width:600px){.geo-label-ward{font-size:12px;width:7em}.geo-legend{font-size:11px}}
+"""
+
+
+class _PactMapScript(folium.MacroElement):
+    """
+    A button folding the legends away (folded at first on a narrow screen), and the frame title.
+
+    The title goes on the frame the map is drawn in (the app's component frame), so a
+    screen reader names it; text reaches the page as JSON data only.
+    """
+
+    _template = folium.template.Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var spec = {{ this.spec_json }};
+  try { if (window.frameElement) { window.frameElement.setAttribute("title", spec.title); } }
+  catch (e) {}
+  map.getContainer().setAttribute("role", "region");
+  map.getContainer().setAttribute("aria-label", spec.title);
+  var control = L.control({position: "bottomleft"});
+  control.onAdd = function () {
+    var button = L.DomUtil.create("button", "pact-legend-toggle");
+    button.type = "button";
+    var shown = window.innerWidth > 600;
+    function sync() {
+      var boxes = map.getContainer().querySelectorAll(".geo-legend");
+      boxes.forEach(function (b) { b.style.display = shown ? "" : "none"; });
+      button.textContent = shown ? spec.hide : spec.show;
+      button.setAttribute("aria-expanded", shown ? "true" : "false");
+    }
+    L.DomEvent.on(button, "click", function (e) {
+      L.DomEvent.stop(e); shown = !shown; sync();
+    });
+    map.whenReady(function () { setTimeout(sync, 0); });
+    L.DomEvent.disableClickPropagation(button);
+    return button;
+  };
+  control.addTo(map);
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._name = "PactMapScript"
+        self.spec = {"title": str(title), "hide": "Hide legend", "show": "Show legend"}
+        self.spec_json = script_json(self.spec)
+
+
 def view_map(
     view: PublicView,
     *,
@@ -202,7 +273,7 @@ def view_map(
     legend: bool = True,
 ) -> folium.Map:
     """
-    Draw the map of a public view: its wards, and its squares if asked.
+    Draw the map of a public view: its wards named, its places named, its squares if asked.
 
     Parameters
     ----------
@@ -211,19 +282,38 @@ def view_map(
     squares
         Whether to draw the squares.
     settings
-        Map settings (their ``public`` rules must be the view's).
+        Map settings (basemap: none, online or pmtiles; their ``public`` rules must be
+        the view's).
     legend
-        Whether to draw the legend on the map (so it shows wherever the map does).
+        Whether to draw the legends on the map (with a button that folds them away).
 
     Returns
     -------
     folium.Map
-        With a layer control to switch wards and squares.
+        Ward names as permanent labels inside each ward (no hover needed), GeoNames
+        place names (`geo.map_context`), a layer control, and the frame titled
+        with the map's title.
     """
-    m = public_map(view.wards, view.cells if squares else None, settings=settings)
+    m = public_map(
+        view.wards, view.cells if squares else None, settings=settings, trend=view.comparable
+    )
+    map_context.add_css(m)
+    m.get_root().header.add_child(folium.Element(f"<style>{_PACT_CSS}</style>"), name="pact_css")
+    map_context.place_labels(bounds=tuple(view.wards.total_bounds)).add_to(m)
+    map_context.ward_labels(view.wards, min_zoom=0).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     if legend:
-        m.get_root().html.add_child(folium.Element(_overlay(view, squares=squares, full=False)))
+        rules = view.rules
+        map_context.legend_control(
+            "Incidents in the ward", count_legend(rules.min_count), position="bottomright"
+        ).add_to(m)
+        if squares:
+            map_context.legend_control(
+                f"Incidents in the {rules.cell_m:.0f} m square",
+                square_legend(rules.min_count),
+                position="bottomright",
+            ).add_to(m)
+    _PactMapScript(map_title(view)).add_to(m)
     return m
 
 
@@ -246,79 +336,109 @@ def offline_page(
     view: PublicView, *, squares: bool, settings: MapSettings = DEFAULT_MAP_SETTINGS
 ) -> str:
     """
-    Return the public map as one HTML page that opens offline, titled, with legend and credit.
+    Return the public map as one HTML page that opens offline, with its numbers as tables.
 
     Parameters
     ----------
     view
         From `geo.pact.public_view`.
     squares
-        Whether to draw the squares (and their legend).
+        Whether to draw the squares (and their legend and table).
     settings
         Map settings.
 
     Returns
     -------
     str
-        The page: Leaflet inlined, the title (area and period), the total and
-        trend, a legend of every layer drawn, how counts are rounded and
-        suppressed, and the police.uk / Open Government Licence credit. Every
-        value from data is HTML-escaped here.
+        The page: Leaflet inlined; a heading (area and period), the total and
+        trend; the map (ward and place names on it, a legend that folds away);
+        then the same numbers as text tables (the map's text alternative: wards
+        with their top issues, the area's top issues, squares by name), how
+        counts are rounded and suppressed, and the credits. Every value from
+        data is escaped here (`geo.safe_text.html_text`).
     """
-    m = view_map(view, squares=squares, settings=settings, legend=False)
-    m.get_root().html.add_child(folium.Element(_overlay(view, squares=squares)))
-    return standalone_html(m, title=map_title(view))
+    m = view_map(view, squares=squares, settings=settings, legend=True)
+    m.get_root().header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="page_css")
+    m.get_root().html.add_child(folium.Element(_page_top(view)), name="pact_top")
+    page = standalone_html(m, title=map_title(view))
+    head, tail = page.replace("<html>", '<html lang="en">', 1).rsplit("</body>", 1)
+    return head + _page_bottom(view, squares=squares) + "</body>" + tail
 
 
-_BOX = (
-    "position:fixed;z-index:1000;background:rgba(255,255,255,0.92);padding:6px 10px;"
-    "font:13px/1.35 sans-serif;border:1px solid #888;border-radius:4px;"
-)
+_PAGE_CSS = """
+html,body{height:auto!important;margin:0;font:15px/1.4 system-ui,sans-serif;color:#111}
+.folium-map{height:62vh!important;min-height:300px;border-top:1px solid #888;
+ border-bottom:1px solid #888}
+.pact-text{padding:6px 12px;max-width:1100px}
+.pact-text h1{font-size:20px;margin:6px 0 2px}
+.pact-text h2{font-size:17px;margin:14px 0 4px}
+.pact-text p{margin:4px 0}
+.pact-table{border-collapse:collapse;width:100%;table-layout:auto}
+.pact-table th,.pact-table td{border:1px solid #999;padding:4px 6px;text-align:left;
+ vertical-align:top;overflow-wrap:anywhere}
+.pact-table th{background:#eee}
+.pact-note{color:#333}
+@media (max-width:600px){body{font-size:13px}.pact-text{padding:4px 6px}
+ .pact-table th,.pact-table td{padding:3px 4px}}
+"""
 
 
-def _overlay(view: PublicView, *, squares: bool, full: bool = True) -> str:
-    """Return the map's legend box (and with `full`, its title, notes and credit), escaped."""
-    rules = view.rules
-    legends = [("Incidents in the ward", count_legend(rules.min_count))]
-    if squares:
-        square = f"Incidents in the {rules.cell_m:.0f} m square"
-        legends.append((square, square_legend(rules.min_count)))
-    item = "display:block" if not full else "display:inline-block;margin-right:8px"
-    rows = "".join(
-        f"<div><b>{html_text(title)}</b><br>"
-        + "".join(
-            f'<span style="{item};white-space:nowrap">'
-            f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
-            f'border:1px solid #555;vertical-align:middle;margin-right:3px"></span>'
-            f"{html_text(text)}</span>"
-            for colour, text in pairs
-        )
-        + "</div>"
-        for title, pairs in legends
+def _page_top(view: PublicView) -> str:
+    note = view.year_before_note
+    return (
+        '<header class="pact-text">'
+        f"<h1>{html_text(map_title(view))}</h1>"
+        f"<p>Total: <b>{html_text(view.total.shown)}</b>"
+        + (f"; {html_text(view.change)}" if view.comparable else "")
+        + "</p>"
+        + (f'<p class="pact-note">{html_text(note)}</p>' if note else "")
+        + "</header>"
     )
+
+
+def _html_table(frame: pd.DataFrame, caption: str) -> str:
+    head = "".join(f'<th scope="col">{html_text(c)}</th>' for c in frame.columns)
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            (f'<th scope="row">{html_text(v)}</th>' if k == 0 else f"<td>{html_text(v)}</td>")
+            for k, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return (
+        f'<table class="pact-table"><caption class="pact-note">{html_text(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _page_bottom(view: PublicView, *, squares: bool) -> str:
+    rules = view.rules
+    parts = ['<main class="pact-text">', "<h2>The numbers on the map, by ward</h2>"]
+    parts.append(_html_table(view.table, f"Incidents by ward, {view.period.label}"))
+    parts.append("<h2>Top issues in the whole area</h2>")
+    items = "".join(f"<li>{html_text(words)}</li>" for words in view.top_issues)
+    parts.append(f"<ul>{items}</ul>" if items else "<p>None with 5 or more.</p>")
+    if squares:
+        parts.append(f"<h2>{rules.cell_m:.0f} m squares with {rules.min_count} or more</h2>")
+        frame = pd.DataFrame(
+            {"Square": view.cells["name"], "Incidents": view.cells["shown"]}, dtype=object
+        )
+        parts.append(_html_table(frame, "Squares with fewer are not shown"))
     note = (
         f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {rules.min_count} "
         f"read 'fewer than {rules.min_count}'. Periods are whole calendar quarters. "
         "No incident's location is shown."
     )
-    title = (
-        f'<div id="pact-title" style="{_BOX}top:8px;left:60px;right:180px;text-align:center">'
-        f'<b style="font-size:16px">{html_text(map_title(view))}</b><br>'
-        f"Total: {html_text(view.total.shown)}; {html_text(view.change)}</div>"
-    )
-    notes = (
-        f'<div style="color:#444">{html_text(note)}</div>'
-        f'<div id="pact-credit" style="color:#444">{html_text(CREDIT)}</div>'
-    )
-    if not full:  # beside the map's shapes, under the layer control, one class a line
-        return (
-            f'<div id="pact-legend" style="{_BOX}top:{84 if squares else 56}px;right:10px;'
-            f'font-size:12px">{rows}</div>'
+    if view.csu is not None:
+        note += (
+            " CSU log reports are counted on their own, never added to police.uk numbers: "
+            f"{view.csu.total.shown} in the area."
         )
-    return (
-        f'{title}<div id="pact-legend" style="{_BOX}bottom:52px;left:8px;max-width:60%">'
-        f"{rows}{notes}</div>"
-    )
+    parts.append(f'<p class="pact-note">{html_text(note)}</p>')
+    parts.append(f'<p class="pact-note" id="pact-credit">{html_text(CREDIT)}</p></main>')
+    return "".join(parts)
 
 
 def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
@@ -335,37 +455,43 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``Place``, ``Kind``, the period's count, the same quarter a year
-        earlier and the change, all text as shown.
+        ``Place``, ``Kind``, the period's count, ``Top issues`` and, only when
+        the year before is loaded, the same quarter a year earlier and the
+        change; ``CSU log reports`` (their own rounded series) when included;
+        all text as shown.
     """
     label = f"Incidents, {view.period.label}"
-    rows = [
-        {
-            "Place": f"All of {view.area.name}",
-            "Kind": "PACT area",
-            label: view.total.shown,
-            "Same quarter a year earlier": "no comparison data"
-            if view.last_year is None
-            else view.last_year.shown,
-            "Change": view.change,
-        }
-    ]
-    rows += [
-        {
+    earlier = "Same quarter a year earlier"
+    area = {
+        "Place": f"All of {view.area.name}",
+        "Kind": "PACT area",
+        label: view.total.shown,
+        "Top issues": "; ".join(i.words for i in view.issues),
+    }
+    if view.comparable:
+        area |= {earlier: view.last_year.shown, "Change": view.change}
+    csu = {} if view.csu is None else {n: c.shown for n, c, _ in view.csu.wards}
+    if view.csu is not None:
+        area["CSU log reports"] = view.csu.total.shown
+    rows = [area]
+    for w in view.wards.itertuples():
+        row = {
             "Place": w.ward_name,
             "Kind": "Ward",
             label: w.shown,
-            "Same quarter a year earlier": w.last_year,
-            "Change": w.change,
+            "Top issues": view.ward_issue_words(w.ward_name),
         }
-        for w in view.wards.itertuples()
-    ]
+        if view.comparable:
+            row |= {earlier: w.last_year, "Change": w.change}
+        if view.csu is not None:
+            row["CSU log reports"] = csu[w.ward_name]
+        rows.append(row)
     if squares:
         rows += [
-            {"Place": c.cell_id, "Kind": f"{view.rules.cell_m:.0f} m square", label: c.shown}
+            {"Place": c.name, "Kind": f"{view.rules.cell_m:.0f} m square", label: c.shown}
             for c in view.cells.itertuples()
         ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).fillna("")
 
 
 def public_csv(view: PublicView, *, squares: bool, now: dt.datetime | None = None) -> bytes:
@@ -392,7 +518,11 @@ def public_csv(view: PublicView, *, squares: bool, now: dt.datetime | None = Non
     few = view.rules.min_count
     about = [
         map_title(view),
-        f"Sources: {', '.join(view.sources)}.",
+        f"Sources: {', '.join(view.sources)}"
+        + (
+            "; CSU logs, as their own column, never added to police.uk counts." if view.csu else "."
+        ),
+        *([view.year_before_note] if view.year_before_note else []),
         f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {few} read 'fewer "
         f"than {few}'; squares with fewer are not listed. Public periods are whole calendar "
         "quarters that never overlap, so no two tables can be subtracted.",

@@ -108,23 +108,33 @@ def test_swanley_jan_to_apr_2025_matches_an_independent_count(jan_apr, wards):
     by_ward = local[local["Month"].str.startswith("2025")]["WD20NM"].value_counts()
     shown = dict(zip(view.wards["ward_name"], view.wards["shown"], strict=True))
     assert shown == {w: public_count(int(by_ward[w]), RULES).shown for w in swanley.wards}
-    for w, exact in zip(view.wards["ward_name"], view.wards["exact"], strict=True):
-        assert exact == by_ward[w] if by_ward[w] % 5 == 0 else exact is pd.NA
+    assert "exact" not in view.wards.columns  # nothing public says which numbers are exact
     assert len(view.top_issues) == 3
     assert view.top_issues[0].startswith("Anti-social behaviour: ") or view.top_issues[
         0
     ].startswith("Violence and sexual offences: ")
 
 
-def test_a_period_without_last_year_says_no_comparison_data(jan_apr, wards):
+def test_a_period_without_last_year_says_so_once_and_leaves_the_columns_out(jan_apr, wards):
     edenbridge = read_pact_areas(wards=wards)[1]
     view = public_view(
         jan_apr, wards, area=edenbridge, period=Period("2024-01", "2024-03"), rules=RULES
     )
 
     assert view.change == NO_COMPARISON
-    assert set(view.wards["last_year"]) == {NO_COMPARISON}
-    assert all(NO_COMPARISON in issue for issue in view.top_issues)
+    assert not view.comparable
+    assert view.year_before_note == (
+        "January to March 2023 is not loaded, so there is no comparison with a year earlier."
+    )
+    assert list(view.table.columns) == ["Ward", "January to March 2024", "Top issues"]
+    assert not any(NO_COMPARISON in issue for issue in view.top_issues)
+    page = offline_page(view, squares=False)
+    assert page.count("is not loaded, so there is no comparison") == 1
+    assert NO_COMPARISON not in page
+    assert "A year earlier" not in page
+    table = public_csv(view, squares=False).decode("utf-8")
+    assert NO_COMPARISON not in table
+    assert table.count("is not loaded, so there is no comparison") == 1
     earlier = view.monthly[view.monthly["series"] == "a year earlier"]
     assert set(earlier["shown"]) == {"no data"}
     assert earlier["count"].isna().all()
@@ -148,30 +158,31 @@ def test_small_ward_counts_are_words_and_others_are_rounded():
 
     assert view.wards["shown"].tolist() == ["10", "fewer than 5", "40"]
     assert view.wards["count"].tolist()[0::2] == [10, 40]
-    assert view.wards["exact"].isna().tolist() == [True, True, False]
     # the total is rounded on its own: 55 - 40 - 10 = 5, not the hidden 3
-    assert (view.total.shown, view.total.exact) == ("55", 55)
+    assert view.total.shown == "55"
+    assert view.total.as_json() == {"shown": "55"}  # never whether it is exact
     assert "3" not in view.table.to_string().split()
     assert "12" not in view.table.to_string().split()
 
 
 @pytest.mark.parametrize(
-    ("count", "shown", "exact"),
+    ("count", "shown"),
     [
-        (0, "fewer than 5", None),
-        (4, "fewer than 5", None),
-        (5, "5", 5),
-        (7, "5", None),
-        (8, "10", None),
-        (12, "10", None),
-        (13, "15", None),
-        (25, "25", 25),
-        (1232, "1,230", None),
+        (0, "fewer than 5"),
+        (4, "fewer than 5"),
+        (5, "5"),
+        (7, "5"),
+        (8, "10"),
+        (12, "10"),
+        (13, "15"),
+        (25, "25"),
+        (1232, "1,230"),
     ],
 )
-def test_public_count_rounds_to_base_5_and_suppresses_small_counts(count, shown, exact):
+def test_public_count_rounds_to_base_5_and_suppresses_small_counts(count, shown):
     result = public_count(count, RULES)
-    assert (result.shown, result.exact) == (shown, exact)
+    assert result.shown == shown
+    assert result.as_json() == {"shown": shown}
 
 
 def test_a_higher_threshold_is_never_rounded_below_itself():
@@ -218,10 +229,17 @@ def test_csu_logs_count_only_when_the_setting_is_on():
     off, on = view(RULES), view(PublicMapRules(include_csu_logs=True))
     assert off.wards["shown"].tolist() == ["20", "fewer than 5"]
     assert off.sources == ("police.uk",)
-    assert on.wards["shown"].tolist() == ["20", "5"]  # 6 CSU rows, rounded; speeding never
-    assert on.wards["exact"].isna().tolist() == [False, True]
-    assert (on.total.shown, on.total.exact) == ("25", None)  # 26
-    assert on.sources == ("police.uk", "CSU logs")
+    assert off.csu is None
+    # the main numbers stay police.uk only; CSU reports are their own rounded series
+    assert on.wards["shown"].tolist() == ["20", "fewer than 5"]
+    assert on.total.shown == "20"
+    assert on.sources == ("police.uk",)
+    assert on.csu.total.shown == "5"  # 6 CSU rows, rounded; speeding never
+    assert [(n, c.shown) for n, c, _ in on.csu.wards] == [
+        ("Test ward T01", "fewer than 5"),
+        ("Test ward T02", "5"),
+    ]
+    assert on.table["CSU log reports"].tolist() == ["fewer than 5", "5"]
 
 
 def test_a_month_with_only_csu_rows_does_not_complete_a_quarter():
@@ -239,7 +257,6 @@ def test_cells_are_grid_aligned_squares_with_only_large_counts():
     cells = public_cells(incidents, outline=shapely.box(0, 0, 7e5, 7e5), rules=rules)
 
     assert cells["count"].tolist() == [5]
-    assert cells["exact"].tolist() == [5]
     assert cells.geometry.iloc[0].area == pytest.approx(250 * 250)
     x0, y0 = ORIGIN
     assert cells["cell_id"].tolist() == [f"E{x0:.0f}N{y0 // 250 * 250:.0f}"]
@@ -299,14 +316,15 @@ def test_public_outputs_never_show_a_small_count_or_an_incident_location(points,
         *view.cells["shown"],
         *view.monthly["shown"],
         view.total_shown,
-        *(re.match(r".+: (\d+) \(", issue).group(1) for issue in view.top_issues),
+        *(re.match(r".+: (\d+)", issue).group(1) for issue in view.top_issues),
+        *(i.count.shown for issues in view.ward_issues.values() for i in issues),
     ]
     for text in shown:
         words = {f"fewer than {min_count}", "no data", NO_COMPARISON}
         assert text in words or int(text.replace(",", "")) >= min_count, text
         assert text in words or int(text.replace(",", "")) % 5 == 0, text
-    exact = [*view.wards["exact"], *view.cells["exact"], *view.monthly["exact"], view.total.exact]
-    assert all(e % 5 == 0 for e in exact if e is not None and e is not pd.NA)
+    for frame in (view.wards, view.cells, view.monthly):
+        assert "exact" not in frame.columns
     assert '"type": "Point"' not in html
     assert "circleMarker" not in html
     assert "L.marker" not in html

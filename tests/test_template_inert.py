@@ -187,3 +187,15 @@ def test_script_json_round_trips_every_payload():
     assert "{#" not in text
     assert "</" not in text
     assert json.loads(text) == {"rows": PAYLOADS, PAYLOADS[1]: "</script>"}
+
+
+def test_no_template_of_ours_writes_data_with_tojson():
+    """Jinja's tojson leaves { } raw for the second pass: our templates use script_json."""
+    geo_dir = Path(__file__).parent.parent / "geo"
+    offenders = [
+        f"{path.relative_to(geo_dir)}:{n}"
+        for path in sorted(geo_dir.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "|tojson" in line.replace(" ", "")
+    ]
+    assert offenders == []
