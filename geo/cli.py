@@ -37,6 +37,7 @@ from geo.incidents import (
     validate_files,
 )
 from geo.labels import category_words, display_frame
+from geo.plan.context import all_units, resolve_units
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.resources import WeekOverrides, read_resources
 from geo.safe_text import terminal_text
@@ -581,13 +582,13 @@ def _run_plan(args: argparse.Namespace) -> int:
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
     loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
+    resources = read_resources(args.resources)
     overrides = WeekOverrides(
         cameras=args.cameras,
         boards=args.boards,
         patrol_hours=args.patrol_hours,
-        out_of_service=frozenset(args.out_of_service),
+        out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
-    resources = read_resources(args.resources)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
     run = run_week(
         loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan

@@ -249,6 +249,9 @@ def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         import openpyxl
 
+        from geo._tables import check_xlsx_budget
+
+        check_xlsx_budget(path)  # the same budget as the loader, before openpyxl allocates
         book = openpyxl.load_workbook(path)
         sheet = book.worksheets[0]
         header = ["" if c.value is None else str(c.value) for c in sheet[1]]

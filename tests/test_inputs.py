@@ -1,0 +1,164 @@
+"""What goes in is what the user meant (issue 22; issue 18 item 8).
+
+Each case of the issue's table, from files in ``tests/fixtures/hostile/`` made by
+``make_inputs.py``: a correct reading, or one line and exit 2; never a traceback, an
+out-of-memory kill or a silent wrong count.
+"""
+
+import datetime as dt
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo._errors import GeoInputError, InputFileError
+from geo._tables import read_table
+from geo.cli import main
+from geo.pipeline import check_week
+from geo.plan.context import all_units, resolve_units
+from geo.resources import read_resources
+from geo.sources.csu_log import rename_columns
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+SPARSE = [
+    "xlsx_sparse_xfd.xlsx",
+    "xlsx_sparse_no_dimension.xlsx",
+    "xlsx_sparse_lying_dimension.xlsx",
+]
+
+
+def test_the_corpus_is_what_the_maker_writes():
+    sys.path.insert(0, str(HOSTILE))
+    try:
+        import make_inputs
+    finally:
+        sys.path.remove(str(HOSTILE))
+    for name, data in make_inputs.build().items():
+        assert (HOSTILE / name).read_bytes() == data, name
+
+
+# --- XLSX budgets (issue 18 item 8) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SPARSE)
+def test_a_sparse_xlsx_is_refused_before_it_is_read(name):
+    with pytest.raises(InputFileError, match=r"over the budget of 2,000,000") as err:
+        read_table(HOSTILE / name)
+    assert str(err.value).startswith(name)
+    assert "\n" not in str(err.value)
+
+
+def test_the_sparse_xlsx_column_mapping_copy_is_refused_too(tmp_path):
+    with pytest.raises(ValueError, match="over the budget"):
+        rename_columns(
+            HOSTILE / "xlsx_sparse_xfd.xlsx",
+            {"date": "date", "category": "category", "postcode": "postcode"},
+            tmp_path / "mapped.xlsx",
+        )
+
+
+def test_a_small_xlsx_is_still_read():
+    table = read_table(HOSTILE / "xlsx_small_log.xlsx")
+    assert table.header == ["date", "category", "postcode"]
+    assert table.rows[["date", "category", "postcode"]].values.tolist() == [
+        ["2025-09-14", "ASB", "BR8 7AA"]
+    ]
+
+
+def _three_gb() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (3_000_000 * 1024, 3_000_000 * 1024))
+
+
+def test_geo_validate_refuses_the_sparse_xlsx_in_one_line_under_a_3_gb_cap():
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo", "validate", str(HOSTILE / "xlsx_sparse_xfd.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_three_gb,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "MemoryError" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "geo validate: xlsx_sparse_xfd.xlsx: the first sheet declares A1:XFD1048576: "
+        "17,179,869,184 cells, over the budget of 2,000,000; delete the empty rows and "
+        "columns or save it as CSV"
+    ]
+
+
+# --- weeks in range ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("week", "words"),
+    [
+        (dt.date(9999, 12, 27), "is past 2100"),
+        (dt.date(2101, 1, 3), "is past 2100"),
+        (dt.date(1850, 1, 1), "is before 1900"),
+        (dt.date(2027, 6, 1), r"more than a year after the latest incident \(2025-09-01\)"),
+    ],
+)
+def test_a_week_out_of_range_is_refused_in_one_line(week, words):
+    with pytest.raises(GeoInputError, match=words):
+        check_week(week, pd.Timestamp("2025-09-01"))
+
+
+def test_a_week_within_a_year_of_the_data_is_allowed():
+    check_week(dt.date(2026, 9, 7), pd.Timestamp("2025-09-01"))
+    check_week(dt.date(2100, 12, 27), None)
+
+
+@pytest.mark.parametrize("week", ["9999-12-27", "9999-12-20"])
+def test_geo_plan_refuses_year_9999_without_saving(tmp_path, capsys, week):
+    db = tmp_path / "plans.sqlite"
+    status = main(["plan", "--week", week, "--approve", "--by", "Sgt A", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.strip() == f"geo plan: week {week} is past 2100; give a week from 1900 to 2100"
+    assert not db.exists()  # refused before the store is opened
+
+
+# --- names that exist --------------------------------------------------------------------------
+
+UNITS = all_units(read_resources())
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [("camera 3", "Camera 3"), ("Board1", "Board 1"), ("  CAMERA   5 ", "Camera 5")],
+)
+def test_unit_names_ignore_case_and_spaces(typed, unit):
+    assert resolve_units([typed], UNITS) == {unit}
+
+
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [("Camera 33", "'Camera 3'"), ("Board 9", "'Board 6'"), ("Cam 1", "'Camera 1'")],
+)
+def test_an_unknown_unit_is_refused_with_the_nearest_names(typed, nearest):
+    with pytest.raises(GeoInputError, match=f"no unit called '{typed}'; did you mean {nearest}"):
+        resolve_units([typed], UNITS)
+
+
+def test_geo_plan_refuses_an_unknown_unit_with_exit_2(tmp_path, capsys):
+    status = main(
+        [
+            "plan",
+            "--week",
+            "2025-10-06",
+            "--out-of-service",
+            "Camera 33",
+            "--db",
+            str(tmp_path / "p"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert err == [
+        "geo plan: no unit called 'Camera 33'; did you mean 'Camera 3', 'Camera 5', 'Camera 4'?"
+    ]
