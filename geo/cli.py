@@ -39,7 +39,7 @@ from geo.incidents import (
 from geo.labels import category_words, display_frame
 from geo.plan.context import all_units, resolve_units
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
-from geo.resources import WeekOverrides, read_resources
+from geo.resources import BOUNDS, WeekOverrides, read_resources
 from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS, LoadSettings
 from geo.store import plan_history
@@ -581,14 +581,21 @@ def _run_plan(args: argparse.Namespace) -> int:
             )
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
-    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
-    resources = read_resources(args.resources)
+    resources = read_resources(args.resources)  # settings and names before the data
+    for flag, value, bound in (
+        ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
+        ("--boards", args.boards, BOUNDS["speed_boards"]["boards"]),
+        ("--patrol-hours", args.patrol_hours, BOUNDS["patrols"]["hours_per_week"]),
+    ):
+        if value is not None:
+            bound.check(value, file="", key=flag)
     overrides = WeekOverrides(
         cameras=args.cameras,
         boards=args.boards,
         patrol_hours=args.patrol_hours,
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
+    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
     run = run_week(
         loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan

@@ -162,3 +162,85 @@ def test_geo_plan_refuses_an_unknown_unit_with_exit_2(tmp_path, capsys):
     assert err == [
         "geo plan: no unit called 'Camera 33'; did you mean 'Camera 3', 'Camera 5', 'Camera 4'?"
     ]
+
+
+# --- settings with types and bounds ------------------------------------------------------------
+
+sys.path.insert(0, str(HOSTILE))
+import make_inputs  # noqa: E402 - the maker beside the corpus says what each file must give
+
+sys.path.remove(str(HOSTILE))
+
+
+@pytest.mark.parametrize("name", sorted(make_inputs.RESOURCES))
+def test_a_bad_resources_file_is_one_line_naming_the_file_key_and_range(name):
+    with pytest.raises(GeoInputError) as err:
+        read_resources(HOSTILE / name)
+    message = str(err.value)
+    assert message.startswith(f"{name}: {make_inputs.RESOURCES[name][1]}")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("resources_float_cameras.toml", "give a whole number from 0 to 200"),
+        ("resources_inf_hours.toml", "give a number from 0 to 2000 hours"),
+        ("resources_inf_radius.toml", "give a number from 10 to 1000 metres"),
+        ("resources_1e300_weeks.toml", "give a whole number from 1 to 104 weeks"),
+        ("resources_negative_eva.toml", "give a whole number from 0 to 31"),
+        ("resources_long_visit.toml", "give a whole number from 1 to 120 minutes"),
+    ],
+)
+def test_the_message_states_the_allowed_range(name, allowed):
+    with pytest.raises(GeoInputError, match=allowed):
+        read_resources(HOSTILE / name)
+
+
+def test_a_utf16_resources_file_is_refused_as_not_utf8():
+    with pytest.raises(GeoInputError, match=r"^resources_utf16.toml: .*not UTF-8 text.*UTF-8$"):
+        read_resources(HOSTILE / "resources_utf16.toml")
+
+
+@pytest.mark.parametrize("name", sorted(make_inputs.PACT_AREAS))
+def test_a_bad_pact_areas_file_is_one_line(name):
+    from geo.pact import read_pact_areas
+
+    with pytest.raises(GeoInputError) as err:
+        read_pact_areas(HOSTILE / name)
+    assert str(err.value).startswith(f"{name}: {make_inputs.PACT_AREAS[name][1]}")
+
+
+def test_geo_plan_with_a_bad_resources_file_exits_2_in_one_line(capsys, tmp_path):
+    bad = HOSTILE / "resources_1e300_weeks.toml"
+    status = main(
+        ["plan", "--week", "2025-10-06", "--resources", str(bad), "--db", str(tmp_path / "p")]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert err == [
+        "geo plan: resources_1e300_weeks.toml: cctv.max_weeks = 1e+300 is not allowed: "
+        "give a whole number from 1 to 104 weeks"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        (
+            "--patrol-hours",
+            "inf",
+            "--patrol-hours inf is not allowed: give a number from 0 to 2000 hours",
+        ),
+        ("--cameras", "-3", "--cameras -3 is not allowed: give a whole number from 0 to 200"),
+        (
+            "--boards",
+            "1000000000",
+            "--boards 1000000000 is not allowed: give a whole number from 0 to 200",
+        ),
+    ],
+)
+def test_geo_plan_bounds_its_numeric_flags(capsys, tmp_path, flag, value, message):
+    status = main(["plan", "--week", "2025-10-06", flag, value, "--db", str(tmp_path / "p")])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == f"geo plan: {message}"
