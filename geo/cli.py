@@ -29,6 +29,7 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards, select_wards, study_area
 from geo.datasets import get_path
 from geo.export import RejectedCsv, about_block, write_hotspots
+from geo.home import check_home
 from geo.incidents import (
     REJECTED_COLUMNS,
     LoadResult,
@@ -683,6 +684,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", category=UserWarning)
         try:
+            note = check_home()  # an unusable GEO_HOME is one line before anything runs
+            if note:
+                print(terminal_text(f"geo {args.command}: note: {note}"), file=sys.stderr)
             status = run(args)
         except GeoInputError as err:
             print(terminal_text(f"geo {args.command}: {err}"), file=sys.stderr)

@@ -244,3 +244,44 @@ def test_geo_plan_bounds_its_numeric_flags(capsys, tmp_path, flag, value, messag
     status = main(["plan", "--week", "2025-10-06", flag, value, "--db", str(tmp_path / "p")])
     assert status == 2
     assert capsys.readouterr().err.strip() == f"geo plan: {message}"
+
+
+# --- GEO_HOME checked once ---------------------------------------------------------------------
+
+
+def test_a_geo_home_that_is_a_file_is_one_line_at_start(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    monkeypatch.setenv("GEO_HOME", str(home))
+    assert main(["validate"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"geo validate: GEO_HOME {home} is a file, not a folder: set GEO_HOME to a folder "
+        "(or unset it)"
+    ]
+
+
+def test_a_geo_home_that_cannot_be_made_is_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "file" / "home"))
+    assert main(["plan", "--history"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "cannot be made" in err[0]
+    assert "set GEO_HOME to a folder you can write" in err[0]
+
+
+def test_a_read_only_geo_home_validates_without_the_parse_cache(
+    tmp_path, monkeypatch, capsys, police_sample
+):
+    import geo.home
+
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "ro"))
+    monkeypatch.setattr(geo.home, "_writable", lambda _folder: False)  # as EROFS, ENOSPC would
+    assert main(["validate", str(police_sample), "--json"]) == 0
+    out = capsys.readouterr()
+    assert '"accepted": 32' in out.out
+    assert out.err.strip().splitlines() == [
+        f"geo validate: note: {tmp_path / 'ro'} is read-only or full: working without the "
+        "parse cache; plans and users cannot be saved until GEO_HOME is a folder you can write"
+    ]
+    assert not (tmp_path / "ro" / "cache").exists()
