@@ -365,11 +365,55 @@ def _transcode(piece: bytes, encoding: str, *, start: bool) -> bytes:
     """
     if start and piece.startswith(_UTF8_BOM):
         piece = piece[3:]
-    if encoding == "cp1252":
-        return piece.decode("cp1252", errors="replace").encode("utf-8")
-    if encoding == "utf-8-sig" and not piece.isascii():
-        return piece.decode("utf-8", errors="replace").encode("utf-8")
+    if encoding in ("cp1252", "utf-8-sig") and not piece.isascii() and not _is_utf8(piece):
+        return lines_to_utf8(piece)
     return piece
+
+
+def lines_to_utf8(data: bytes) -> bytes:
+    r"""
+    Return bytes as UTF-8, deciding each line's encoding alone: UTF-8 unless it cannot be.
+
+    A line that is not valid UTF-8 is read as Windows-1252 (Excel's "CSV" on Windows), so a
+    file with one pasted Windows-1252 row keeps its UTF-8 rows intact. Lines end at line
+    feeds, which never fall inside a UTF-8 character.
+
+    Parameters
+    ----------
+    data
+        Text in UTF-8, Windows-1252, or a mix of the two line by line.
+
+    Returns
+    -------
+    bytes
+        UTF-8.
+
+    Examples
+    --------
+    >>> lines_to_utf8("Café\n".encode() + "Pâtisserie\n".encode("cp1252")).decode()
+    'Café\nPâtisserie\n'
+    """
+    out = []
+    for line in data.split(b"\n"):
+        if not line.isascii() and not _is_utf8(line):
+            line = line.decode("cp1252", errors="replace").encode("utf-8")
+        out.append(line)
+    return b"\n".join(out)
+
+
+def decode_text(data: bytes) -> str:
+    r"""
+    Decode a CSV file's bytes as `read_table` does.
+
+    A UTF-8 byte-order mark is dropped; each line is UTF-8 unless it cannot be, then
+    Windows-1252 (`lines_to_utf8`).
+
+    Examples
+    --------
+    >>> decode_text(b"\xef\xbb\xbfa,b\n" + "é".encode("cp1252"))
+    'a,b\né'
+    """
+    return lines_to_utf8(data.removeprefix(_UTF8_BOM)).decode("utf-8")
 
 
 def _looks_like_utf16(head: bytes) -> bool:

@@ -164,6 +164,7 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
                 "accepted": f.accepted,
                 "rejected": f.rejected,
                 "reasons": dict(f.reasons),
+                "months": dict(f.months),
                 "error": f.error,
             }
             for f in result.files

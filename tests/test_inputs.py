@@ -6,6 +6,7 @@ out-of-memory kill or a silent wrong count.
 """
 
 import datetime as dt
+import json
 import resource
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 from geo._errors import GeoInputError, InputFileError
 from geo._tables import read_table
 from geo.cli import main
+from geo.datasets import get_path
+from geo.incidents import load_incidents
 from geo.pipeline import check_week
 from geo.plan.context import all_units, resolve_units
 from geo.resources import read_resources
@@ -285,3 +288,123 @@ def test_a_read_only_geo_home_validates_without_the_parse_cache(
         "parse cache; plans and users cannot be saved until GEO_HOME is a folder you can write"
     ]
     assert not (tmp_path / "ro" / "cache").exists()
+
+
+# --- dates read as written ---------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 1, 15)
+
+
+def test_a_month_first_csu_log_is_read_as_written(wards):
+    result = load_incidents([HOSTILE / "csu_month_first.csv"], wards=wards, now=NOW, cache=False)
+    assert len(result.accepted) == 30
+    days = result.accepted.sort_values("line")["occurred"].dt.strftime("%Y-%m-%d")
+    assert days.tolist() == [f"2025-09-{d:02d}" for d in range(1, 31)]
+
+
+def test_geo_validate_json_reports_the_months_a_file_covers(capsys):
+    assert main(["validate", str(HOSTILE / "csu_month_first.csv"), "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert entry["months"] == {"2025-09": 30}
+
+
+def test_an_ambiguous_log_that_would_fall_in_the_future_is_refused(tmp_path, wards):
+    log = tmp_path / "log.csv"  # mm/dd: 2-12 January 2026; read dd/mm: February-December
+    lines = ["Reference,Date,Category,Easting,Northing,Location"] + [
+        f"A{d},01/{d:02d}/2026,ASB,551300,168800,Swanley" for d in range(2, 13)
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputFileError, match=r"^log.csv: dates such as '01/02/2026' could be"):
+        load_incidents([log], wards=wards, now=NOW, cache=False)
+
+
+def test_an_ambiguous_log_in_the_past_is_read_day_first_the_uk_way(tmp_path, wards):
+    log = tmp_path / "log.csv"
+    log.write_text("Date,Category,Easting,Northing\n03/04/2025,ASB,551300,168800\n")
+    result = load_incidents([log], wards=wards, now=NOW, cache=False)
+    assert result.accepted["occurred"].dt.strftime("%Y-%m-%d").tolist() == ["2025-04-03"]
+
+
+def test_iso_dates_in_the_future_stay_row_rejections(tmp_path, wards):
+    log = tmp_path / "log.csv"
+    log.write_text("Date,Category,Easting,Northing\n2099-01-02,ASB,551300,168800\n")
+    result = load_incidents([log], wards=wards, now=NOW, cache=False)
+    assert result.reasons == {"date in the future": 1}
+
+
+# --- each incident once ------------------------------------------------------------------------
+
+
+def test_a_police_month_loaded_twice_is_counted_once(tmp_path, police_sample, wards):
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(police_sample.read_bytes())
+    result = load_incidents([police_sample, copy, police_sample], wards=wards)
+    assert len(result.accepted) == 32
+    assert result.rows_in == 120
+    assert dict(sorted(result.reasons.items())) == {
+        "duplicate of police_uk_2025-09_sample.csv": 64,
+        "no coordinates": 12,
+        "outside the district": 12,
+    }
+    assert [f.accepted for f in result.files] == [32, 0, 0]
+
+
+def test_duplicates_are_found_when_files_come_from_the_parse_cache(tmp_path, police_sample, wards):
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(police_sample.read_bytes())
+    load_incidents([police_sample], wards=wards)  # fills the cache
+    again = load_incidents([copy, police_sample], wards=wards)
+    assert [f.accepted for f in again.files] == [32, 0]
+    assert again.files[1].reasons["duplicate of copy.csv"] == 32
+
+
+def test_the_shipped_month_twice_says_which_file_it_repeats(tmp_path, capsys):
+    month = Path(get_path("police_uk")) / "2025-09-sevenoaks-street.csv"
+    copy = tmp_path / "2025-09-copy.csv"
+    copy.write_bytes(month.read_bytes())
+    assert main(["validate", str(month), str(copy), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["accepted"] == 556
+    assert summary["rows_in"] == summary["accepted"] + summary["rejected"]
+    assert summary["files"][1]["reasons"] == {"duplicate of 2025-09-sevenoaks-street.csv": 556}
+
+
+def test_a_crime_id_in_two_months_files_is_counted_once(tmp_path, wards):
+    from geo.testing import police_uk_csv, write_text
+
+    row = {"Crime ID": "abc123", "Longitude": "0.173483", "Latitude": "51.397385"}
+    row |= {"Crime type": "Burglary"}
+    a = write_text(tmp_path / "a.csv", police_uk_csv([row | {"Month": "2025-08"}]))
+    b = write_text(tmp_path / "b.csv", police_uk_csv([row | {"Month": "2025-09"}]))
+    result = load_incidents([a, b], wards=wards, now=NOW)
+    assert result.reasons == {"duplicate of a.csv": 1}
+
+
+def test_csu_rows_with_the_same_id_and_content_count_once(wards):
+    result = load_incidents([HOSTILE / "csu_repeated_ids.csv"], wards=wards, now=NOW)
+    assert sorted(result.accepted["incident_id"]) == ["R1", "R2"]
+    assert result.rejected[["line", "reason"]].values.tolist() == [
+        [4, "duplicate of csu_repeated_ids.csv"]
+    ]
+
+
+# --- encodings per row -------------------------------------------------------------------------
+
+
+def test_one_windows_1252_row_leaves_the_utf8_rows_intact(wards):
+    result = load_incidents([HOSTILE / "mixed_utf8_cp1252.csv"], wards=wards, now=NOW)
+    assert sorted(result.accepted["location"]) == [
+        "On or near Crème Lane",
+        "On or near Rue du Café 0",
+        "On or near Rue du Café 1",
+        "On or near Rue du Café 2",
+    ]
+
+
+def test_the_column_mapping_copy_keeps_utf8_rows_of_a_mixed_file(tmp_path):
+    copy = rename_columns(
+        HOSTILE / "mixed_utf8_cp1252.csv", {"location": "Location"}, tmp_path / "m.csv"
+    )
+    text = copy.read_text(encoding="utf-8")
+    assert "Rue du Café 2" in text
+    assert "Crème Lane" in text
