@@ -408,3 +408,21 @@ def test_the_column_mapping_copy_keeps_utf8_rows_of_a_mixed_file(tmp_path):
     text = copy.read_text(encoding="utf-8")
     assert "Rue du Café 2" in text
     assert "Crème Lane" in text
+
+
+# --- boundaries checked ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("wards_repeated_name.geojson", "the ward name 'Swanley' appears 2 times"),
+        ("wards_blank_name.geojson", "1 ward(s) have a blank name (feature 2 first)"),
+        ("wards_empty_geometry.geojson", "1 feature(s) have an empty geometry (feature 2 first)"),
+    ],
+)
+def test_a_bad_boundary_file_is_one_line_and_exit_2(capsys, name, message):
+    assert main(["validate", "--boundaries", str(HOSTILE / name)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"geo validate: {name}: {message}")
