@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _auth, _cache
 from app_pages._ui import show_map
+from geo.resources import BOUNDS
 
 loaded = _cache.load(_cache.running_on())
 if loaded.accepted.empty:
@@ -113,8 +114,13 @@ with st.sidebar:
         _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )
+    bound = BOUNDS["patrols"]["hours_per_week"]  # the same range as resources.toml
     hours = st.number_input(
-        "PCSO patrol hours", 0.0, 200.0, float(resources.patrols.hours_per_week)
+        "PCSO patrol hours",
+        float(bound.low),
+        float(bound.high),
+        float(resources.patrols.hours_per_week),
+        help=f"Hours this week: {bound.words()}.",
     )
     excluded = st.multiselect(
         "Sites off limits",

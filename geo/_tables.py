@@ -23,8 +23,10 @@ import datetime as dt
 import functools
 import io
 import queue
+import re
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,11 +365,55 @@ def _transcode(piece: bytes, encoding: str, *, start: bool) -> bytes:
     """
     if start and piece.startswith(_UTF8_BOM):
         piece = piece[3:]
-    if encoding == "cp1252":
-        return piece.decode("cp1252", errors="replace").encode("utf-8")
-    if encoding == "utf-8-sig" and not piece.isascii():
-        return piece.decode("utf-8", errors="replace").encode("utf-8")
+    if encoding in ("cp1252", "utf-8-sig") and not piece.isascii() and not _is_utf8(piece):
+        return lines_to_utf8(piece)
     return piece
+
+
+def lines_to_utf8(data: bytes) -> bytes:
+    r"""
+    Return bytes as UTF-8, deciding each line's encoding alone: UTF-8 unless it cannot be.
+
+    A line that is not valid UTF-8 is read as Windows-1252 (Excel's "CSV" on Windows), so a
+    file with one pasted Windows-1252 row keeps its UTF-8 rows intact. Lines end at line
+    feeds, which never fall inside a UTF-8 character.
+
+    Parameters
+    ----------
+    data
+        Text in UTF-8, Windows-1252, or a mix of the two line by line.
+
+    Returns
+    -------
+    bytes
+        UTF-8.
+
+    Examples
+    --------
+    >>> lines_to_utf8("Café\n".encode() + "Pâtisserie\n".encode("cp1252")).decode()
+    'Café\nPâtisserie\n'
+    """
+    out = []
+    for line in data.split(b"\n"):
+        if not line.isascii() and not _is_utf8(line):
+            line = line.decode("cp1252", errors="replace").encode("utf-8")
+        out.append(line)
+    return b"\n".join(out)
+
+
+def decode_text(data: bytes) -> str:
+    r"""
+    Decode a CSV file's bytes as `read_table` does.
+
+    A UTF-8 byte-order mark is dropped; each line is UTF-8 unless it cannot be, then
+    Windows-1252 (`lines_to_utf8`).
+
+    Examples
+    --------
+    >>> decode_text(b"\xef\xbb\xbfa,b\n" + "é".encode("cp1252"))
+    'a,b\né'
+    """
+    return lines_to_utf8(data.removeprefix(_UTF8_BOM)).decode("utf-8")
 
 
 def _looks_like_utf16(head: bytes) -> bool:
@@ -424,9 +470,146 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+XLSX_MAX_CELLS = 2_000_000
+"""Most cells (rows x columns of the first sheet, declared or found) an XLSX may span.
+
+openpyxl makes a Python value per cell of the sheet's extent, padding every row to the
+widest; 2 M cells (100,000 rows of 20 columns, twenty years of a busy CSU log) take
+about 250 MB. One cell at ``XFD1048576`` spans 17 billion."""
+
+XLSX_MAX_BYTES = 200 << 20
+"""Most bytes the members of an XLSX (a zip) may hold once uncompressed."""
+
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z0-9:$]+)\"")
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+
+
+def _column_number(letters: str) -> int:
+    """Return a spreadsheet column's number: ``A`` is 1, ``XFD`` is 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _extent_cells(ref: str) -> int:
+    """Return the cells a range such as ``A1:XFD1048576`` spans (0 if it is not one).
+
+    Examples
+    --------
+    >>> _extent_cells("A1:XFD1048576")
+    17179869184
+    >>> _extent_cells("B2:C11"), _extent_cells("A1")
+    (20, 1)
+    """
+    corners = [_REF.fullmatch(part) for part in ref.split(":")]
+    if not corners or any(c is None for c in corners):
+        return 0
+    cols = [_column_number(c.group(1)) for c in corners]
+    rows = [int(c.group(2)) for c in corners]
+    return (max(cols) - min(cols) + 1) * (max(rows) - min(rows) + 1)
+
+
+def _first_sheet(book: zipfile.ZipFile) -> str | None:
+    """Return the zip member of the workbook's first worksheet (the one read)."""
+    names = sorted(
+        (n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+        key=lambda n: int(re.sub(r"\D", "", n)),
+    )
+    return names[0] if names else None
+
+
+def check_xlsx_budget(path: Path) -> None:
+    """
+    Refuse an XLSX whose size would take more memory than reading a log should.
+
+    Checked before any cell is read: the members' uncompressed bytes
+    (`XLSX_MAX_BYTES`), the first sheet's declared extent (its ``<dimension ref>``)
+    and its actual extent and cell count, found by streaming the sheet's XML
+    (`XLSX_MAX_CELLS`). Only the zip's directory and one pass over the sheet are read.
+
+    Parameters
+    ----------
+    path
+        An ``.xlsx``/``.xlsm`` file.
+
+    Raises
+    ------
+    InputFileError
+        One line naming the file, the size found and the budget.
+    """
+    source = path.name
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        msg = f"{source}: not a readable XLSX workbook ({type(err).__name__})"
+        raise InputFileError(msg) from err
+    with book:
+        total = sum(info.file_size for info in book.infolist())
+        if total > XLSX_MAX_BYTES:
+            msg = (
+                f"{source}: the workbook unpacks to {total / 2**20:,.0f} MB, over the "
+                f"{XLSX_MAX_BYTES >> 20} MB budget; save the sheet as CSV"
+            )
+            raise InputFileError(msg)
+        sheet = _first_sheet(book)
+        if sheet is None:
+            return  # openpyxl says what is wrong with it
+        _check_sheet_extent(book, sheet, source)
+
+
+def _over_budget(source: str, what: str, cells: int) -> InputFileError:
+    return InputFileError(
+        f"{source}: the first sheet {what} {cells:,} cells, over the budget of "
+        f"{XLSX_MAX_CELLS:,}; delete the empty rows and columns or save it as CSV"
+    )
+
+
+def _check_sheet_extent(book: zipfile.ZipFile, sheet: str, source: str) -> None:
+    """Stream one worksheet's XML and raise if its declared or actual extent is too large."""
+    max_col = max_row = 0
+    min_col = min_row = 1 << 30
+    cells = 0
+    carry = b""
+    declared_seen = False
+    try:
+        with book.open(sheet) as handle:
+            while block := handle.read(1 << 20):
+                data = carry + block
+                cut = data.rfind(b">") + 1
+                data, carry = data[:cut], data[cut:]
+                if not declared_seen:
+                    found = _DIMENSION.search(data)
+                    if found is not None or b"<sheetData" in data:
+                        declared_seen = True
+                    if found is not None:
+                        declared = _extent_cells(found.group(1).decode("ascii"))
+                        if declared > XLSX_MAX_CELLS:
+                            raise _over_budget(
+                                source, f"declares {found.group(1).decode()}:", declared
+                            )
+                cells += len(_CELL_TAG.findall(data))
+                for letters, digits in _CELL_REF.findall(data):
+                    col, row = _column_number(letters.decode("ascii")), int(digits)
+                    max_col, min_col = max(max_col, col), min(min_col, col)
+                    max_row, min_row = max(max_row, row), min(min_row, row)
+                if cells > XLSX_MAX_CELLS:
+                    raise _over_budget(source, "holds more than", XLSX_MAX_CELLS)
+                if max_col:
+                    spanned = max_col * max_row
+                    if spanned > XLSX_MAX_CELLS:
+                        raise _over_budget(source, "spans", spanned)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        msg = f"{source}: not a readable XLSX workbook ({type(err).__name__})"
+        raise InputFileError(msg) from err
+
+
 def _read_xlsx(path: Path) -> RawTable:
     import openpyxl
 
+    check_xlsx_budget(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:

@@ -137,7 +137,13 @@ def read_wards(
     if gdf.crs is None:
         msg = f"{source}: the file declares no CRS; pass crs= (e.g. 'EPSG:27700')"
         raise InputFileError(msg)
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        msg = (
+            f"{source}: {int(empty.sum())} feature(s) have an empty geometry (feature "
+            f"{int(empty.to_numpy().argmax()) + 1} first); remove them or draw their wards"
+        )
+        raise InputFileError(msg)
     polygons = gdf.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polygons.any():
         kinds = sorted(set(gdf.geom_type.dropna())) or ["no geometry"]
@@ -148,8 +154,33 @@ def read_wards(
         raise InputFileError(msg)
     _check_crs_fits(gdf, source)
     wards = _standard_columns(gdf, source, code_col=code_col, name_col=name_col)
+    _check_ward_names(wards, source)
     wards = _repair(wards, source)
     return to_bng(wards).sort_values("ward_code", ignore_index=True)
+
+
+def _check_ward_names(wards: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse blank or repeated ward names or codes (case and spacing folded), in one line."""
+    for column, what in (("ward_name", "name"), ("ward_code", "code")):
+        text = wards[column].astype(str).where(wards[column].notna(), "")
+        folded = text.map(_ward_key)
+        blank = folded.isin(["", "none", "nan"]) | wards[column].isna()  # astype(str) of a null
+        if blank.any():
+            msg = (
+                f"{source}: {int(blank.sum())} ward(s) have a blank {what} (feature "
+                f"{int(blank.to_numpy().argmax()) + 1} first); every ward needs one"
+            )
+            raise InputFileError(msg)
+        repeated = folded[folded.duplicated(keep=False)]
+        if len(repeated):
+            first = text[repeated.index[0]]
+            times = int((folded == folded[repeated.index[0]]).sum())
+            msg = (
+                f"{source}: the ward {what} {first[:60]!r} appears {times} times; "
+                "each ward must be one feature with its own name and code (dissolve "
+                "the parts into one MultiPolygon)"
+            )
+            raise InputFileError(msg)
 
 
 def _read_file(path: Path) -> gpd.GeoDataFrame:

@@ -29,6 +29,7 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards, select_wards, study_area
 from geo.datasets import get_path
 from geo.export import RejectedCsv, about_block, write_hotspots
+from geo.home import check_home
 from geo.incidents import (
     REJECTED_COLUMNS,
     LoadResult,
@@ -37,9 +38,10 @@ from geo.incidents import (
     validate_files,
 )
 from geo.labels import category_words, display_frame
+from geo.plan.context import all_units, resolve_units
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.plan_notes import Mark, add_marks, add_notes
-from geo.resources import WeekOverrides, read_resources
+from geo.resources import BOUNDS, WeekOverrides, read_resources
 from geo.safe_text import terminal_text
 from geo.schema import deployments_frame
 from geo.settings import DEFAULT_SETTINGS, LoadSettings
@@ -165,6 +167,7 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
                 "accepted": f.accepted,
                 "rejected": f.rejected,
                 "reasons": dict(f.reasons),
+                "months": dict(f.months),
                 "error": f.error,
             }
             for f in result.files
@@ -680,14 +683,21 @@ def _run_plan(args: argparse.Namespace) -> int:
             )
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
-    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
+    resources = read_resources(args.resources)  # settings and names before the data
+    for flag, value, bound in (
+        ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
+        ("--boards", args.boards, BOUNDS["speed_boards"]["boards"]),
+        ("--patrol-hours", args.patrol_hours, BOUNDS["patrols"]["hours_per_week"]),
+    ):
+        if value is not None:
+            bound.check(value, file="", key=flag)
     overrides = WeekOverrides(
         cameras=args.cameras,
         boards=args.boards,
         patrol_hours=args.patrol_hours,
-        out_of_service=frozenset(args.out_of_service),
+        out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
-    resources = read_resources(args.resources)
+    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
     if replan is not None:  # start from the approved version's out-of-service units and pins
         overrides = carried_overrides(replan, overrides)
@@ -789,6 +799,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", category=UserWarning)
         try:
+            note = check_home()  # an unusable GEO_HOME is one line before anything runs
+            if note:
+                print(terminal_text(f"geo {args.command}: note: {note}"), file=sys.stderr)
             status = run(args)
         except GeoInputError as err:
             print(terminal_text(f"geo {args.command}: {err}"), file=sys.stderr)

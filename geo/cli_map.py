@@ -109,6 +109,9 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], dt.date | None]:
         except ValueError:
             msg = f"--week must be a date YYYY-MM-DD, got {args.week!r}"
             raise GeoInputError(msg) from None
+        from geo.pipeline import check_week
+
+        check_week(week, None)
     if args.basemap == "pmtiles" and not args.pmtiles:
         msg = "--basemap pmtiles needs --pmtiles FILE"
         raise GeoInputError(msg)

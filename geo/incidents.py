@@ -53,6 +53,7 @@ from geo._tables import (
 )
 from geo._validate import check_gdf
 from geo.crs import BNG, bng_box_to_lonlat
+from geo.duplicates import SeenIncidents
 from geo.gazetteer import Gazetteer
 from geo.settings import LoadSettings
 from geo.sources import ParseContext, detect_source, parse_table
@@ -111,6 +112,8 @@ class FileReport:
         Rejection reason -> count.
     error
         None, or a one-line message if the whole file could not be read.
+    months
+        ``YYYY-MM`` -> accepted rows in that month, so a person sees what a file covers.
     """
 
     source_file: str
@@ -120,6 +123,7 @@ class FileReport:
     rejected: int
     reasons: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
+    months: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.accepted + self.rejected != self.rows_in:
@@ -347,6 +351,7 @@ def iter_files(
     context = ParseContext(
         column_map=column_map, gazetteer=gazetteer, settings=settings, now=now, region=region
     )
+    seen = SeenIncidents()
     use_cache = cache and gazetteer is None and parse_cache.enabled()
     ward_key = parse_cache.wards_hash(wards) if use_cache else ""
     jobs = []  # (path, cache key, whether it must be read)
@@ -376,6 +381,7 @@ def iter_files(
                     continue
                 if key:
                     parse_cache.write(key, entry)
+            entry = _without_duplicates(entry, seen, path.name)  # after the cache: per load
             yield LoadedFile(_report(path, entry), entry)
     finally:
         pieces.close()
@@ -392,12 +398,42 @@ def _parse_file(
         tables.close()  # the rest of a file that failed part-way is skipped
 
 
+def _without_duplicates(
+    entry: parse_cache.CachedFile, seen: SeenIncidents, source_file: str
+) -> parse_cache.CachedFile:
+    """Move the accepted rows that repeat earlier data to the rejected rows (`geo.duplicates`)."""
+    dup, of = seen.check(entry.accepted, source_file)
+    if not dup.any():
+        return entry
+    rows = entry.accepted.loc[dup]
+    repeated = pd.DataFrame(
+        {
+            "source_file": pd.Categorical([source_file] * len(rows)),
+            "line": rows["line"].to_numpy(dtype=np.int64),
+            "reason": pd.Categorical("duplicate of " + of[dup].astype(str)),
+            "detail": pd.Categorical(rows["incident_id"].astype(str).to_numpy(dtype=object)),
+        }
+    )
+    rejected = _concat_rejected([entry.rejected, repeated])
+    rejected = rejected.sort_values("line", kind="stable", ignore_index=True)
+    accepted = entry.accepted.loc[~dup].reset_index(drop=True)
+    return parse_cache.CachedFile(accepted, rejected, entry.kind, entry.rows_in)
+
+
 def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
-    """Count one file's accepted and rejected rows, and its reasons."""
+    """Count one file's accepted and rejected rows, its reasons and its months."""
     counts = entry.rejected["reason"].value_counts()
     reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
+    occurred = entry.accepted["occurred"].dropna()
+    months = occurred.dt.strftime("%Y-%m").value_counts().sort_index()
     return FileReport(
-        path.name, entry.kind, entry.rows_in, len(entry.accepted), len(entry.rejected), reasons
+        path.name,
+        entry.kind,
+        entry.rows_in,
+        len(entry.accepted),
+        len(entry.rejected),
+        reasons,
+        months={str(k): int(v) for k, v in months.items()},
     )
 
 

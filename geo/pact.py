@@ -51,7 +51,6 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo._config import check_keys, read_toml
 from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG
@@ -402,18 +402,38 @@ def read_pact_areas(
     ['Swanley', 'Edenbridge', 'West Kingsdown']
     """
     path = Path(path) if path is not None else get_path("pact_areas")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        areas = tuple(PactArea(str(a["name"]), tuple(map(str, a["wards"]))) for a in raw["area"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as err:
-        msg = f"{path.name}: cannot read PACT areas ({err}); expected [[area]] with name and wards"
-        raise GeoInputError(msg) from err
+    areas = _typed_areas(read_toml(path, "PACT areas"), path.name)
     known = None if wards is None else list(wards["ward_name"])
     problems = _area_problems(areas, known)
     if problems:
         msg = f"{path.name}: " + "; ".join(problems)
         raise GeoInputError(msg)
     return areas
+
+
+def _typed_areas(raw: dict[str, object], file: str) -> tuple[PactArea, ...]:
+    """Check the file's types: ``[[area]]`` tables of a ``name`` and a list of ``wards`` names."""
+    check_keys(raw, ["area"], file=file, where="the file")
+    tables = raw.get("area")
+    if not isinstance(tables, list) or not tables:
+        msg = f"{file}: expected [[area]] tables, each with a name and a list of wards"
+        raise GeoInputError(msg)
+    areas = []
+    for number, table in enumerate(tables, start=1):
+        where = f"area {number}"
+        check_keys(table, ["name", "wards"], file=file, where=where)
+        name, wards = table.get("name"), table.get("wards")
+        if not isinstance(name, str) or not name.strip():
+            msg = f"{file}: {where}: name must be non-blank text, got {str(name)[:40]!r}"
+            raise GeoInputError(msg)
+        if not isinstance(wards, list) or not all(isinstance(w, str) and w.strip() for w in wards):
+            msg = (
+                f"{file}: {where} ({name[:40]!r}): wards must be a list of ward names "
+                '(e.g. wards = ["Hextable"]), not blank'
+            )
+            raise GeoInputError(msg)
+        areas.append(PactArea(name, tuple(wards)))
+    return tuple(areas)
 
 
 def _area_problems(areas: Sequence[PactArea], known: list[str] | None) -> list[str]:

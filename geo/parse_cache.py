@@ -31,7 +31,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.home import cache_dir
+from geo._errors import GeoInputError
+from geo.home import cache_dir, home_writable
 from geo.settings import LoadSettings
 
 LOADER_VERSION = 2
@@ -63,14 +64,23 @@ class CachedFile:
 
 def enabled() -> bool:
     """
-    Tell whether the cache is in use (``GEO_PARSE_CACHE`` is not ``off``/``0``/``no``).
+    Tell whether the cache is in use.
+
+    It is unless ``GEO_PARSE_CACHE`` is ``off``/``0``/``no``, or ``GEO_HOME`` cannot be
+    written (`geo.home.home_writable`).
 
     Returns
     -------
     bool
-        False when the environment turns the cache off.
+        False when the environment turns the cache off, or the state folder is
+        read-only, full or unusable.
     """
-    return os.environ.get("GEO_PARSE_CACHE", "").strip().lower() not in {"off", "0", "no"}
+    if os.environ.get("GEO_PARSE_CACHE", "").strip().lower() in {"off", "0", "no"}:
+        return False
+    try:  # a read-only or full GEO_HOME: files are parsed each time, nothing is cached
+        return home_writable()
+    except GeoInputError:
+        return False
 
 
 def wards_hash(wards: gpd.GeoDataFrame) -> str:

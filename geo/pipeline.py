@@ -248,6 +248,54 @@ def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+LAST_WEEK = dt.date(2100, 12, 27)
+"""The last week start a plan may be for (the loader's dates end in 2100)."""
+
+WEEKS_AHEAD_MAX = 53
+"""A week may start at most this many weeks after the latest incident loaded."""
+
+
+def check_week(week: dt.date, latest: pd.Timestamp | None) -> None:
+    """
+    Refuse a week past 2100, or more than a year after the latest data.
+
+    Parameters
+    ----------
+    week
+        Any day of the week to plan.
+    latest
+        When the latest incident loaded occurred (NaT or None if none).
+
+    Raises
+    ------
+    GeoInputError
+        In one line, naming the week and the latest week allowed.
+
+    Examples
+    --------
+    >>> check_week(dt.date(2025, 10, 9), pd.Timestamp("2025-09-30"))
+    >>> check_week(dt.date(9999, 12, 27), pd.Timestamp("2025-09-30"))
+    Traceback (most recent call last):
+    ...
+    geo._errors.GeoInputError: week 9999-12-27 is past 2100; give a week from 1900 to 2100
+    """
+    if not dt.date(1900, 1, 1) <= week <= LAST_WEEK + dt.timedelta(days=6):
+        msg = f"week {week.isoformat()} is past 2100; give a week from 1900 to 2100"
+        if week.year < 1900:
+            msg = f"week {week.isoformat()} is before 1900; give a week from 1900 to 2100"
+        raise GeoInputError(msg)
+    if latest is None or pd.isna(latest):
+        return
+    limit = latest.date() + dt.timedelta(weeks=WEEKS_AHEAD_MAX)
+    if week > limit:
+        msg = (
+            f"week {week.isoformat()} is more than a year after the latest incident "
+            f"({latest.date().isoformat()}); plan a week up to {limit.isoformat()}, "
+            "or load newer data"
+        )
+        raise GeoInputError(msg)
+
+
 def last_month_before(incidents: pd.DataFrame, week: dt.date) -> str:
     """
     Return the latest month with incidents that ended before `week` (``YYYY-MM``).
@@ -390,8 +438,10 @@ def run_week(
     Raises
     ------
     GeoInputError
-        If there is no data before the week.
+        If there is no data before the week, or the week is past 2100 or more than a
+        year after the data (`check_week`).
     """
+    check_week(week, loaded.accepted["occurred"].max() if len(loaded.accepted) else None)
     week = monday_of(week)
     db = db or default_store()
     before = loaded.accepted[loaded.accepted["occurred"] < pd.Timestamp(week)]
@@ -483,7 +533,11 @@ def carried_overrides(approved: StoredPlan, given: WeekOverrides) -> WeekOverrid
 
 
 def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
-    """Return the latest saved version of the week's plan (what the user is shown), or None."""
+    """Return the latest saved version of the week's plan (what the user is shown), or None.
+
+    A week past 2100 is refused first (`check_week`).
+    """
+    check_week(week, None)
     return load_plan(db or default_store(), week=monday_of(week))
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from geo._config import Bound, check_keys, read_toml
 from geo._errors import GeoInputError
 from geo.datasets import unit_file
 
@@ -319,8 +319,8 @@ class PatrolResources:
     officers: tuple[Officer, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.hours_per_week < 0 or not 5 <= self.visit_minutes <= 60 or self.max_hotspots < 1:
-            msg = f"patrols: need hours >= 0, 5 <= visit_minutes <= 60, max_hotspots >= 1: {self}"
+        if self.hours_per_week < 0 or not 1 <= self.visit_minutes <= 120 or self.max_hotspots < 1:
+            msg = f"patrols: need hours >= 0, 1 <= visit_minutes <= 120, max_hotspots >= 1: {self}"
             raise GeoInputError(msg)
 
 
@@ -364,6 +364,37 @@ class WeekOverrides:
     pinned_sites: tuple[str, ...] = ()
 
 
+BOUNDS: Mapping[str, Mapping[str, Bound]] = {
+    "cctv": {
+        "cameras": Bound(True, 0, 200),
+        "view_radius_m": Bound(False, 10, 1000, "metres"),
+        "min_weeks": Bound(True, 1, 104, "weeks"),
+        "max_weeks": Bound(True, 1, 104, "weeks"),
+        "target_deployed_share": Bound(False, 0, 1),
+        "move_gain": Bound(False, 0, 10),
+    },
+    "speed_boards": {
+        "boards": Bound(True, 0, 200),
+        "min_weeks": Bound(True, 1, 104, "weeks"),
+        "max_weeks": Bound(True, 1, 104, "weeks"),
+        "max_limit_mph": Bound(False, 10, 70, "mph"),
+        "rest_weeks": Bound(True, 0, 104, "weeks"),
+        "evidence_months": Bound(True, 1, 120, "months"),
+        "same_road_m": Bound(False, 0, 20000, "metres"),
+    },
+    "eva": {
+        "per_month": Bound(True, 0, 31),
+        "lookback_months": Bound(True, 0, 120, "months"),
+    },
+    "patrols": {
+        "hours_per_week": Bound(False, 0, 2000, "hours"),
+        "visit_minutes": Bound(True, 1, 120, "minutes"),
+        "max_hotspots": Bound(True, 1, 200),
+    },
+}
+"""Every setting of ``resources.toml``: its type and allowed range (the app's controls use
+the same bounds)."""
+
 _SECTIONS = {
     "cctv": CctvResources,
     "speed_boards": SpeedBoardResources,
@@ -398,11 +429,7 @@ def read_resources(path: Path | None = None) -> Resources:
     (5, 6)
     """
     path = path or default_resources_path()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        msg = f"{Path(path).name}: cannot read resources ({err})"
-        raise GeoInputError(msg) from err
+    data = read_toml(Path(path), "resources")
     from geo.schema import resource_kinds
 
     claimed = {k.key for k in resource_kinds()}
@@ -412,14 +439,16 @@ def read_resources(path: Path | None = None) -> Resources:
         raise GeoInputError(msg)
     parts = {}
     for name, cls in _SECTIONS.items():
-        values = data.get(name, {})
-        allowed = {f.name for f in fields(cls)}
-        extra = sorted(set(values) - allowed)
-        if extra:
-            msg = (
-                f"{Path(path).name}: [{name}] has unknown keys {extra}; expected {sorted(allowed)}"
-            )
-            raise GeoInputError(msg)
+        values = check_keys(
+            data.get(name, {}),
+            [f.name for f in fields(cls)],
+            file=Path(path).name,
+            where=f"[{name}]",
+        )
+        for key, value in values.items():
+            if name == "patrols" and key == "officers":
+                continue  # a list of officers, checked by read_officers
+            BOUNDS[name][key].check(value, file=Path(path).name, key=f"{name}.{key}")
         if name == "patrols" and "officers" in values:
             values = {**values, "officers": read_officers(values["officers"], Path(path).name)}
         try:

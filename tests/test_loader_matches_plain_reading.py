@@ -289,7 +289,13 @@ def test_read_ahead_stops_its_thread_when_the_consumer_stops():
 def test_a_file_failing_part_way_does_not_shift_the_next_files(tmp_path, wards, monkeypatch):
     """Files read ahead: a file whose parse fails is skipped whole, the next one is intact."""
     good = write_text(tmp_path / "a-good.csv", police_uk_csv(_mixed_rows()))
-    other = write_text(tmp_path / "c-other.csv", police_uk_csv(_mixed_rows()[:7]))
+    other_rows = [
+        {**r, "Month": r["Month"].replace("2025-09", "2025-08")} for r in _mixed_rows()[:7]
+    ]
+    other_rows = [
+        {**r, "Crime ID": r.get("Crime ID", "") and "c-" + r["Crime ID"]} for r in other_rows
+    ]
+    other = write_text(tmp_path / "c-other.csv", police_uk_csv(other_rows))  # not a-good's month
     bad = write_text(tmp_path / "b-bad.csv", police_uk_csv(_mixed_rows()))
     real = geo.incidents.parse_table
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
+from geo._errors import GeoInputError
 from geo.periods import Window
 from geo.resources import Resources, WeekOverrides
 from geo.schema import DEPLOYMENT_COLUMNS
@@ -85,3 +88,68 @@ def usable_units(
     """
     free = [u for u in names if u not in out_of_service]
     return free if count is None else free[: max(0, count)]
+
+
+def _unit_key(name: str) -> str:
+    """Fold a unit name for matching: case and every space ignored ("camera 3" = "Camera3")."""
+    return "".join(name.split()).casefold()
+
+
+def resolve_units(given: Iterable[str], known: Sequence[str]) -> frozenset[str]:
+    """
+    Turn unit names typed by a person into the unit's own names, refusing unknown ones.
+
+    Parameters
+    ----------
+    given
+        Names as typed (``--out-of-service``); case and spaces are ignored.
+    known
+        The unit's named units ("Camera 1", ..., "Board 1", ...).
+
+    Returns
+    -------
+    frozenset of str
+        The matching names from `known`.
+
+    Raises
+    ------
+    GeoInputError
+        In one line for the first name that matches no unit, with the nearest real names.
+
+    Examples
+    --------
+    >>> sorted(resolve_units(["camera 3", "BOARD1"], ("Camera 3", "Board 1")))
+    ['Board 1', 'Camera 3']
+    >>> resolve_units(["Camera 33"], ("Camera 1", "Camera 3"))
+    Traceback (most recent call last):
+    ...
+    geo._errors.GeoInputError: no unit called 'Camera 33'; did you mean 'Camera 3', 'Camera 1'?
+    """
+    by_key = {_unit_key(name): name for name in known}
+    out = set()
+    for text in given:
+        hit = by_key.get(_unit_key(text))
+        if hit is None:
+            close = difflib.get_close_matches(_unit_key(text), list(by_key), n=3, cutoff=0.5)
+            names = ", ".join(repr(by_key[c]) for c in close) or ", ".join(map(repr, known[:6]))
+            msg = f"no unit called {text!r}; " + (
+                f"did you mean {names}?" if close else f"the units are {names or 'none'}"
+            )
+            raise GeoInputError(msg)
+        out.add(hit)
+    return frozenset(out)
+
+
+def all_units(resources: Resources) -> tuple[str, ...]:
+    """
+    Return every named unit of every registered resource kind ("Camera 1", "Board 1", ...).
+
+    Examples
+    --------
+    >>> from geo.resources import read_resources
+    >>> all_units(read_resources())[:2]
+    ('Camera 1', 'Camera 2')
+    """
+    from geo.schema import resource_kinds
+
+    return tuple(name for k in resource_kinds() for name in k.units(resources))

@@ -86,6 +86,7 @@ FAR_OUTSIDE = "over 1 km outside"
 
 _BNG_RANGE = ((0.0, 700_000.0), (0.0, 1_300_000.0))
 _DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%Y")
+_MONTH_FIRST_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y", "%m.%d.%Y")
 _TIME_FORMATS = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M")
 
 
@@ -202,10 +203,57 @@ def far_outside(lon: np.ndarray, lat: np.ndarray, region: tuple[float, ...] | No
     return ~inside & np.isfinite(lon) & np.isfinite(lat)
 
 
-def parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
+NUMERIC_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b"
+"""A date written with the day and month first in some order (``09/14/2025``, ``14.09.25``)."""
+
+
+def date_order(date: pd.Series) -> str:
+    """
+    Decide from the whole column whether numeric dates are day-first or month-first.
+
+    A first part over 12 settles day-first (``14/09/2025``), a second part over 12
+    month-first (``09/14/2025``). ISO dates (``2025-09-14``) do not count.
+
+    Parameters
+    ----------
+    date
+        The date column, as text.
+
+    Returns
+    -------
+    str
+        ``"day"``, ``"month"``, ``"both"`` (some rows each way: the file is read day-first
+        and the rows that cannot be are rejected as ``unparseable date``), or ``"unknown"``
+        (no part over 12: read day-first, the UK's way, unless that puts rows in the
+        future; see `geo.sources.csu_log`).
+
+    Examples
+    --------
+    >>> date_order(pd.Series(["09/01/2025", "09/30/2025"]))
+    'month'
+    >>> date_order(pd.Series(["01/09/2025", "30/09/2025", "2025-09-02"]))
+    'day'
+    >>> date_order(pd.Series(["01/09/2025", "02/09/2025"]))
+    'unknown'
+    """
+    parts = date.astype(str).str.extract(NUMERIC_DATE).dropna()
+    if parts.empty:
+        return "unknown"
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    day, month = bool((first > 12).any()), bool((second > 12).any())
+    return {(True, False): "day", (False, True): "month", (True, True): "both"}.get(
+        (day, month), "unknown"
+    )
+
+
+def parse_dates(
+    date: pd.Series, time: pd.Series | None, *, month_first: bool = False
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Parse day dates with optional times; return (timestamps, precision, out of range).
 
     Timestamps outside [`DATE_MIN`, `DATE_MAX`] are NaT, flagged in the third value.
+    `month_first` reads ``09/14/2025`` as 14 September (`date_order` decides it for a
+    column); ISO dates are read as ISO either way.
     """
     text = date.str.strip()
     if time is not None:
@@ -213,7 +261,7 @@ def parse_dates(date: pd.Series, time: pd.Series | None) -> tuple[pd.Series, pd.
         text = text.where(clock == "", text + " " + clock)
     parsed = pd.Series(pd.NaT, index=date.index, dtype="datetime64[us]")
     precision = pd.Series("", index=date.index, dtype=object)
-    for day in _DAY_FORMATS:
+    for day in _MONTH_FIRST_FORMATS if month_first else _DAY_FORMATS:
         for fmt, prec in [(day + t, "minute") for t in _TIME_FORMATS] + [(day, "day")]:
             todo = parsed.isna()
             if not todo.any():

@@ -14,11 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo._errors import InputFileError
 from geo._tables import RawTable
 from geo.sources._common import (
     DEFAULT_CONTEXT,
+    NUMERIC_DATE,
     ParseContext,
     coordinates,
+    date_order,
     first_reason,
     parse_dates,
 )
@@ -141,10 +144,8 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     blank = pd.Series("", index=rows.index)
     label = rows[cols["category"]].str.strip()
     category = label.map(lambda s: category_for(s) if s else None)
-    occurred, precision, out_of_range = parse_dates(
-        rows[cols["date"]], rows[cols["time"]] if "time" in cols else None
-    )
     limit = context.clock() + pd.Timedelta(days=context.settings.future_tolerance_days)
+    occurred, precision, out_of_range = _dates_as_written(table, cols, limit)
     x, y, where_reason = coordinates(rows, cols, context.gazetteer)
     date_text = rows[cols["date"]].str.strip()
     reason = first_reason(
@@ -188,6 +189,35 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "detail": detail,
         }
     )
+
+
+def _dates_as_written(
+    table: RawTable, cols: Mapping[str, str], limit: pd.Timestamp
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Parse the date column in the order the whole column shows (`date_order`).
+
+    A column whose order cannot be told (no part over 12) is read day-first, unless that
+    puts rows after `limit` (the future): then the file is refused in one line, since
+    reading it either way could be wrong.
+    """
+    date = table.rows[cols["date"]]
+    time = table.rows[cols["time"]] if "time" in cols else None
+    order = date_order(date)
+    parsed = parse_dates(date, time, month_first=order == "month")
+    if order != "unknown":
+        return parsed
+    parts = date.astype(str).str.extract(NUMERIC_DATE)
+    either_way = (parts[0].notna() & (parts[0] != parts[1])).to_numpy()
+    future = either_way & (parsed[0] > limit).to_numpy()
+    if future.any():
+        first = date[future].iloc[0].strip()
+        msg = (
+            f"{table.source}: dates such as {first[:20]!r} could be day/month or month/day, and "
+            f"read day first {int(future.sum())} rows fall in the future; write "
+            "the dates as YYYY-MM-DD (or map the columns again)"
+        )
+        raise InputFileError(msg)
+    return parsed
 
 
 def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
@@ -249,6 +279,9 @@ def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         import openpyxl
 
+        from geo._tables import check_xlsx_budget
+
+        check_xlsx_budget(path)  # the same budget as the loader, before openpyxl allocates
         book = openpyxl.load_workbook(path)
         sheet = book.worksheets[0]
         header = ["" if c.value is None else str(c.value) for c in sheet[1]]
@@ -256,11 +289,9 @@ def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:
             cell.value = name
         book.save(out)
         return out
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    from geo._tables import decode_text
+
+    text = decode_text(path.read_bytes())  # UTF-8 line by line, else Windows-1252
     first, newline, rest = text.partition("\n")
     header = next(csv.reader([first.rstrip("\r")]))
     line = io.StringIO()
