@@ -37,6 +37,7 @@ from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
+from geo.plan.registry import kind, resource_kinds
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.report import (
     QuarterReport,
@@ -50,7 +51,6 @@ from geo.report import (
 )
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
 from geo.safe_text import markdown_text as markdown_text  # pages escape data with it
-from geo.schema import kind, resource_kinds
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
 from geo.targets import default_targets_path, read_targets

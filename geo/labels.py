@@ -200,7 +200,7 @@ def resource_words(key: str) -> str:
     >>> resource_words("cctv"), resource_words("drone")
     ('Mobile CCTV', 'Drone')
     """
-    from geo.schema import kind
+    from geo.plan.registry import kind
 
     found = kind(str(key))
     return found.title if found is not None else column_words(str(key))

@@ -41,6 +41,7 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG, to_wgs84
 from geo.map_context import pmtiles_basemap
+from geo.plan.registry import resource_kinds
 from geo.safe_text import html_text, script_json
 from geo.settings import MapSettings
 from geo.taxonomy import LABELS
@@ -477,8 +478,6 @@ def resource_styles() -> dict[str, tuple[str, str, str]]:
     >>> resource_styles()["cctv"][1]
     'C'
     """
-    from geo.schema import resource_kinds
-
     return {
         k.key: (k.colour, k.letter, k.label[:1].upper() + k.label[1:]) for k in resource_kinds()
     }

@@ -20,7 +20,7 @@ import icalendar
 import pandas as pd
 
 from geo.crs import to_wgs84
-from geo.schema import resource_kinds
+from geo.plan.registry import resource_kinds
 
 if TYPE_CHECKING:
     from geo.plan_export import PlanSheet

@@ -21,9 +21,10 @@ import pandas as pd
 
 from geo.crs import to_wgs84
 from geo.export import about_block, write_table
+from geo.plan.registry import resource_kinds
 from geo.plan_notes import marks_of, outcome_words
 from geo.safe_text import html_text
-from geo.schema import deployments_frame, resource_kinds
+from geo.schema import deployments_frame
 
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun

@@ -403,6 +403,20 @@ _SECTIONS = {
 }
 
 
+_CLAIMED: set[str] = set()
+"""Sections that registered resource kinds claim (their keys), beside `_SECTIONS`."""
+
+
+def claim_section(name: str) -> None:
+    """Accept a ``[name]`` section in resources files: a registered kind's own settings."""
+    _CLAIMED.add(name)
+
+
+def release_section(name: str) -> None:
+    """Stop accepting a section claimed with `claim_section`."""
+    _CLAIMED.discard(name)
+
+
 def read_resources(path: Path | None = None) -> Resources:
     """
     Read a resources TOML file (sections ``cctv``, ``speed_boards``, ``eva``, ``patrols``).
@@ -430,10 +444,7 @@ def read_resources(path: Path | None = None) -> Resources:
     """
     path = path or default_resources_path()
     data = read_toml(Path(path), "resources")
-    from geo.schema import resource_kinds
-
-    claimed = {k.key for k in resource_kinds()}
-    unknown = sorted(set(data) - set(_SECTIONS) - claimed)
+    unknown = sorted(set(data) - set(_SECTIONS) - _CLAIMED)
     if unknown:
         msg = f"{Path(path).name}: unknown sections {unknown}; expected {sorted(_SECTIONS)}"
         raise GeoInputError(msg)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from geo._errors import GeoInputError
 from geo.crs import BNG
 
 if TYPE_CHECKING:
@@ -214,46 +213,3 @@ class ResourceKind:
     def budget(self) -> str:
         """The key of this kind in a plan's ``available`` and ``used``."""
         return self.budget_key or self.key
-
-
-_KINDS: dict[str, ResourceKind] = {}
-
-
-def register_kind(kind: ResourceKind) -> ResourceKind:
-    """
-    Add a resource kind (or replace one with the same key); return it.
-
-    Raises
-    ------
-    GeoInputError
-        If the key is not a lower-case identifier.
-    """
-    if not kind.key.isidentifier() or kind.key != kind.key.lower():
-        msg = f"a resource kind's key must be a lower-case identifier, got {kind.key!r}"
-        raise GeoInputError(msg)
-    _KINDS[kind.key] = kind
-    return kind
-
-
-def unregister_kind(key: str) -> None:
-    """Remove a resource kind (tests use it to undo a toy kind)."""
-    _KINDS.pop(key, None)
-
-
-def resource_kinds() -> tuple[ResourceKind, ...]:
-    """
-    Return every registered resource kind, in plan order.
-
-    Examples
-    --------
-    >>> [k.key for k in resource_kinds()]
-    ['cctv', 'speed_board', 'eva', 'patrol']
-    """
-    import geo.plan  # noqa: F401 (registers the built-in kinds)
-
-    return tuple(sorted(_KINDS.values(), key=lambda k: (k.order, k.key)))
-
-
-def kind(key: str) -> ResourceKind | None:
-    """Return the registered kind with `key`, or None."""
-    return {k.key: k for k in resource_kinds()}.get(key)

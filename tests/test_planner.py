@@ -17,6 +17,7 @@ from geo.periods import window
 from geo.plan import PlanContext, plan_week
 from geo.plan.demand import demand_points
 from geo.plan.mclp import solve_mclp
+from geo.plan.registry import register_kind, resource_kinds, unregister_kind
 from geo.plan_export import plan_summary, printable_plan, sheet_of_stored, write_plan
 from geo.resources import (
     CctvResources,
@@ -31,9 +32,6 @@ from geo.schema import (
     Deployment,
     ResourceKind,
     deployments_frame,
-    register_kind,
-    resource_kinds,
-    unregister_kind,
     week_dates,
 )
 from geo.store import load_plan, save_plan

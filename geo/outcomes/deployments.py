@@ -33,7 +33,7 @@ from geo._errors import InputFileError
 from geo._tables import read_table
 from geo.crs import lonlat_to_bng
 from geo.gazetteer import load_gazetteer
-from geo.schema import resource_kinds
+from geo.plan.registry import resource_kinds
 from geo.store import deployments_since
 
 DEPLOYMENT_FIELDS: tuple[str, ...] = ("kind", "unit", "site", "x", "y", "start", "end")

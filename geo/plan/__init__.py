@@ -4,7 +4,7 @@
 evidence, the plan it starts from and the plan history: one `PlanContext`) into one
 `Deployment` per unit and site, each with the numbers behind it and one sentence a
 sergeant can repeat at the tasking meeting. Each resource kind in the registry
-(`geo.schema.resource_kinds`) plans its own rows:
+(`geo.plan.registry.resource_kinds`) plans its own rows:
 
 - **Mobile CCTV** (`geo.plan.cctv`): a maximal covering model over forecast harm.
 - **Speed boards** (`geo.plan.speed_boards`): the best roads of 40 mph or less.
@@ -24,9 +24,10 @@ from geo.plan.cctv import camera_capacity, camera_units, plan_cctv
 from geo.plan.context import PlanContext
 from geo.plan.eva import eva_capacity, plan_eva
 from geo.plan.patrols import patrol_hours, patrol_usage, plan_patrols
+from geo.plan.registry import register_kind, resource_kinds
 from geo.plan.speed_boards import board_capacity, board_units, plan_speed_boards
 from geo.resources import Resources, WeekOverrides
-from geo.schema import ResourceKind, deployments_frame, register_kind
+from geo.schema import ResourceKind, deployments_frame
 
 register_kind(
     ResourceKind(
@@ -141,8 +142,6 @@ def plan_week(context: PlanContext) -> Plan:
     if week.weekday() != 0:
         msg = f"week must be a Monday, got {week.isoformat()} ({week.strftime('%A')})"
         raise ValueError(msg)
-    from geo.schema import resource_kinds
-
     kinds = resource_kinds()
     parts = [k.planner(context) for k in kinds]
     deployments = deployments_frame([row for rows, _ in parts for row in rows])

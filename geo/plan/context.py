@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo._errors import GeoInputError
 from geo.periods import Window
+from geo.plan.registry import resource_kinds
 from geo.resources import Resources, WeekOverrides
 from geo.schema import DEPLOYMENT_COLUMNS
 
@@ -150,6 +151,4 @@ def all_units(resources: Resources) -> tuple[str, ...]:
     >>> all_units(read_resources())[:2]
     ('Camera 1', 'Camera 2')
     """
-    from geo.schema import resource_kinds
-
     return tuple(name for k in resource_kinds() for name in k.units(resources))
