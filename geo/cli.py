@@ -631,9 +631,15 @@ _SUBCOMMANDS: dict[
 }
 
 
-_MORE_COMMANDS = ("geo.cli_map", "geo.cli_pact", "geo.cli_users", "geo.cli_report")
-"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``, ``report``) with
-``add_parser``."""
+_MORE_COMMANDS = (
+    "geo.cli_map",
+    "geo.cli_pact",
+    "geo.cli_users",
+    "geo.cli_report",
+    "geo.cli_timeline",
+)
+"""Modules adding subcommands (``map``, ``pact``, ``users``/``audit``, ``report``,
+``timeline``) with ``add_parser``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
