@@ -17,6 +17,7 @@ plans only the weeks not planned yet.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ MAX_WEEKS = 12
 _KEY_COLUMNS = ["resource", "unit", "site_id", "weeks_on_site", "start"]
 _CACHE: dict[str, object] = {"loaded": None, "runs": OrderedDict()}
 _CACHE_SIZE = 64
+_LOCK = threading.Lock()  # the app's sessions share the cache from several threads
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -97,16 +99,20 @@ def _cached_run(
     plan: Callable[[], tuple[pd.DataFrame, tuple[str, ...]]],
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Return a week's suggested rows and notes, planned once per `key` and load."""
-    if _CACHE["loaded"] is not loaded:  # a new load: earlier runs are of other data
-        _CACHE["loaded"], _CACHE["runs"] = loaded, OrderedDict()
-    runs: OrderedDict = _CACHE["runs"]  # type: ignore[assignment]
-    if key in runs:
-        runs.move_to_end(key)
-        return runs[key]
-    runs[key] = plan()
-    while len(runs) > _CACHE_SIZE:
-        runs.popitem(last=False)
-    return runs[key]
+    with _LOCK:
+        if _CACHE["loaded"] is not loaded:  # a new load: earlier runs are of other data
+            _CACHE["loaded"], _CACHE["runs"] = loaded, OrderedDict()
+        runs: OrderedDict = _CACHE["runs"]  # type: ignore[assignment]
+        if key in runs:
+            runs.move_to_end(key)
+            return runs[key]
+    made = plan()  # outside the lock: another session may plan meanwhile, harmlessly
+    with _LOCK:
+        if _CACHE["loaded"] is loaded:
+            runs[key] = made
+            while len(runs) > _CACHE_SIZE:
+                runs.popitem(last=False)
+    return made
 
 
 def _approved_plan(db: Path, week: dt.date) -> StoredPlan | None:
