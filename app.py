@@ -36,6 +36,7 @@ else:
     pages = [
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True),
         st.Page("app_pages/week.py", title="This week", icon=":material/event:"),
+        st.Page("app_pages/timeline.py", title="Weeks ahead", icon=":material/date_range:"),
         st.Page("app_pages/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
         st.Page("app_pages/results.py", title="Results", icon=":material/fact_check:"),
         pact,

@@ -55,6 +55,7 @@ from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
 from geo.targets import default_targets_path, read_targets
 from geo.taxonomy import CATEGORIES
+from geo.timeline import Timeline, plan_ahead, stays
 
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
@@ -692,3 +693,52 @@ def outcome_tables(result: dict | None) -> tuple[str, list[pd.DataFrame]]:
     """Return the outcomes' first sentence and their tables (by kind, by deployment)."""
     blocks = outcome_blocks(result)
     return blocks[0].text, [table_frame(b) for b in blocks[1:] if hasattr(b, "header")]
+
+
+# --- the weeks ahead ---------------------------------------------------------------------------
+
+
+def weeks_ahead(paths: Sequence[str], first: dt.date, weeks: int) -> Timeline:
+    """
+    Return the weeks ahead from `first` (`geo.timeline.plan_ahead` on the cached load).
+
+    Approved weeks are read from the store on every call; each suggested week is
+    planned once per input (`geo.timeline` caches them), so a rerun is quick.
+    """
+    return plan_ahead(
+        loaded(paths),
+        first=monday_of(first),
+        weeks=weeks,
+        resources=resources(),
+        db=plan_db(),
+        settings=SETTINGS,
+    )
+
+
+def timeline_bars(timeline: Timeline) -> pd.DataFrame:
+    """Return the timeline's stays in words, for the chart (`geo.timeline.stays`)."""
+    runs = stays(timeline.table)
+    return runs.assign(
+        kind=runs["kind"].map(lambda k: kind(k).title),
+        order=runs["kind"].map(lambda k: kind(k).order),
+        number=runs["unit"].str.extract(r"(\d+)$", expand=False).fillna("0").astype(int),
+    )
+
+
+def timeline_table(timeline: Timeline) -> pd.DataFrame:
+    """Return the timeline's rows in words, formula-guarded for the page's table."""
+    from geo.safe_text import csv_cell
+
+    t = timeline.table
+    shown = pd.DataFrame(
+        {
+            "Week of": t["week"],
+            "Kind": t["kind"].map(lambda k: kind(k).title),
+            "Unit": t["unit"],
+            "Site": t["site"],
+            "Weeks there": t["weeks_on_site"],
+            "Plan": t["status"],
+            "Moves": t["moves"].map({True: "goes up or moves", False: ""}),
+        }
+    )
+    return shown.map(csv_cell)

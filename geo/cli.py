@@ -754,9 +754,10 @@ _MORE_COMMANDS = (
     "geo.cli_users",
     "geo.cli_outcomes",
     "geo.cli_report",
+    "geo.cli_timeline",
 )
 """Modules adding subcommands (``map``, ``pact``, ``users``/``audit``, ``outcomes``,
-``report``) with ``add_parser``."""
+``report``, ``timeline``) with ``add_parser``."""
 
 
 def build_parser() -> argparse.ArgumentParser:

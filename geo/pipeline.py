@@ -407,6 +407,7 @@ def run_week(
     history: bool = True,
     settings: Settings = DEFAULT_SETTINGS,
     replan: StoredPlan | None = None,
+    ahead: pd.DataFrame | None = None,
 ) -> WeekRun:
     """
     Plan one week from loaded data: hotspots, forecast, the plan it starts from, history.
@@ -428,7 +429,12 @@ def run_week(
     settings
         Loading, hotspot, forecast and plan settings.
     replan
-        This week's approved plan, to re-plan from (units stay unless the rules move them).
+        This week's approved plan, to re-plan from (units stay unless the rules move them),
+        or the plan of the week before when planning weeks ahead (`geo.timeline`).
+    ahead
+        Deployments of earlier weeks planned ahead but not saved (`DEPLOYMENT_COLUMNS`
+        plus ``week``), read as history beside the approved ones (board rests, EVA
+        recency), so a look-ahead follows the same rules as weeks approved one by one.
 
     Returns
     -------
@@ -472,6 +478,8 @@ def run_week(
         if history
         else None
     )
+    if ahead is not None and len(ahead):
+        past = ahead if past is None or past.empty else pd.concat([past, ahead], ignore_index=True)
     context = PlanContext(
         week=week,
         incidents=incidents,
