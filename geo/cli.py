@@ -152,7 +152,9 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
     -------
     dict
         ``rows_in``, ``accepted``, ``rejected``, ``reasons`` (reason -> count)
-        and ``files`` (one entry per file with the same counts and ``error``).
+        and ``files`` (one entry per file with the same counts, ``months``, ``note``:
+        which swap or CRS would put a file that is nearly all outside the district
+        inside it, or null, and ``error``).
     """
     return {
         "rows_in": result.rows_in,
@@ -168,6 +170,7 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
                 "rejected": f.rejected,
                 "reasons": dict(f.reasons),
                 "months": dict(f.months),
+                "note": f.note or None,
                 "error": f.error,
             }
             for f in result.files
@@ -192,6 +195,8 @@ def _print_validation(summary: dict[str, object]) -> None:
                 f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
             )
         )
+        if f["note"]:
+            print(terminal_text(f"{'':<{width}}  note: {f['note']}"))
     reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
     total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
     print(f"{'total':<{width}}  {'':<12} {total}  {reasons}")

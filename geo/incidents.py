@@ -41,7 +41,7 @@ import pandas as pd
 import shapely
 from pandas.api.types import union_categoricals
 
-from geo import parse_cache
+from geo import misplaced, parse_cache
 from geo._errors import InputFileError
 from geo._tables import (
     CSV_SUFFIXES,
@@ -114,6 +114,9 @@ class FileReport:
         None, or a one-line message if the whole file could not be read.
     months
         ``YYYY-MM`` -> accepted rows in that month, so a person sees what a file covers.
+    note
+        ``""``, or one line saying which swap of columns or other CRS would put a file
+        whose rows are nearly all outside the district inside it (`geo.misplaced`).
     """
 
     source_file: str
@@ -124,6 +127,7 @@ class FileReport:
     reasons: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
     months: Mapping[str, int] = field(default_factory=dict)
+    note: str = ""
 
     def __post_init__(self) -> None:
         if self.accepted + self.rejected != self.rows_in:
@@ -417,7 +421,7 @@ def _without_duplicates(
     rejected = _concat_rejected([entry.rejected, repeated])
     rejected = rejected.sort_values("line", kind="stable", ignore_index=True)
     accepted = entry.accepted.loc[~dup].reset_index(drop=True)
-    return parse_cache.CachedFile(accepted, rejected, entry.kind, entry.rows_in)
+    return parse_cache.CachedFile(accepted, rejected, entry.kind, entry.rows_in, entry.note)
 
 
 def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
@@ -434,6 +438,7 @@ def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
         len(entry.rejected),
         reasons,
         months={str(k): int(v) for k, v in months.items()},
+        note=entry.note,
     )
 
 
@@ -587,20 +592,24 @@ def _load_file(
     tables: Iterable[RawTable], context: ParseContext, wards: _WardIndex
 ) -> parse_cache.CachedFile:
     """Parse and validate one file's tables (a large CSV's pieces, see `iter_tables`)."""
-    goods, bads, kinds, rows_in, header = [], [], [], 0, []
+    goods, bads, kinds, tallies, rows_in, header = [], [], [], [], 0, []
     for table in tables:
         parsed = parse_table(table, context)
-        good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
+        good, bad, tally = _finalise(parsed, table, wards=wards, settings=context.settings)
         goods.append(good)
         bads.append(bad)
+        tallies.append(tally)
         kinds.extend(parsed["source"].iloc[:1].astype(str))
         rows_in += table.rows_in
         header = table.header
         release_memory()
     kind = kinds[0] if kinds else _kind(header, context.column_map)
+    note = misplaced.note(misplaced.combine(tallies), wards.bounds)
     if len(goods) == 1:
-        return parse_cache.CachedFile(goods[0], bads[0], kind, rows_in)
-    return parse_cache.CachedFile(_concat_accepted(goods), _concat_rejected(bads), kind, rows_in)
+        return parse_cache.CachedFile(goods[0], bads[0], kind, rows_in, note)
+    return parse_cache.CachedFile(
+        _concat_accepted(goods), _concat_rejected(bads), kind, rows_in, note
+    )
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
@@ -742,8 +751,12 @@ class _WardIndex:
 
 def _finalise(
     parsed: pd.DataFrame, table: RawTable, *, wards: _WardIndex, settings: LoadSettings
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Join wards, apply the district rule and split rows into accepted and rejected."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, misplaced.Tally]:
+    """Join wards, apply the district rule and split rows into accepted and rejected.
+
+    Also tallies the rows whose place is outside the district or out of range, with
+    their numbers as written (`geo.misplaced`).
+    """
     reason = parsed["reason"].to_numpy(dtype=object)
     detail = parsed["detail"].to_numpy(dtype=object)
     x, y = parsed["x"].to_numpy(dtype=float), parsed["y"].to_numpy(dtype=float)
@@ -751,13 +764,21 @@ def _finalise(
     pos = np.full(len(parsed), -1, dtype=np.int64)
     pos[ok] = wards.locate(x[ok], y[ok])
     outside = ok & (pos < 0)
+    none = pd.Series(np.nan, index=parsed.index)  # a source that keeps no place as written
+    tally = misplaced.Tally.of(
+        parsed.get("given_a", none).to_numpy(dtype=float),
+        parsed.get("given_b", none).to_numpy(dtype=float),
+        parsed.get("given_kind", none).to_numpy(dtype=object),
+        outside | np.isin(reason, [OUTSIDE, "coordinates out of range"]),
+    )
     if not settings.keep_outside_district and outside.any():
         reason, detail = reason.copy(), detail.copy()
         reason[outside] = OUTSIDE
         detail[outside] = wards.distance_text(x[outside], y[outside])
         ok &= ~outside
     rejected = _rejected_rows(table, parsed["line"].to_numpy(), reason, detail, ~ok)
-    keep = parsed.loc[ok].drop(columns=["x", "y", "reason", "detail"])
+    drop = ["x", "y", "reason", "detail", *(c for c in _GIVEN if c in parsed)]
+    keep = parsed.loc[ok].drop(columns=drop)
     found = pos[ok]
     codes = np.where(found >= 0, wards.codes[np.maximum(found, 0)], None)
     names = np.where(found >= 0, wards.names[np.maximum(found, 0)], None)
@@ -769,7 +790,11 @@ def _finalise(
         geometry=gpd.GeoSeries(shapely.points(x[ok], y[ok]), crs=BNG),
         crs=BNG,
     )
-    return accepted, rejected
+    return accepted, rejected, tally
+
+
+_GIVEN = ("given_a", "given_b", "given_kind")
+"""The parsed columns that keep each row's place as written, for `geo.misplaced` only."""
 
 
 def _rejected_rows(

@@ -426,3 +426,89 @@ def test_a_bad_boundary_file_is_one_line_and_exit_2(capsys, name, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith(f"geo validate: {name}: {message}")
+
+
+# --- nearly every row outside: which swap or CRS would fit (item 8) ----------------------------
+
+OUTSIDE_NOTES = {
+    "police_swapped_axes.csv": "every row is outside the district; with longitude and latitude "
+    "swapped, 100 % would fall inside: check the column order",
+    "police_mostly_swapped.csv": "90 % of the rows with coordinates are outside the district; "
+    "with longitude and latitude swapped, 100 % would fall inside: check the column order",
+    "csu_bng_in_lonlat.csv": "every row is outside the district; read as British National Grid "
+    "eastings/northings (EPSG:27700), 100 % would fall inside: put them in easting/northing "
+    "columns",
+    "csu_web_mercator.csv": "every row is outside the district; read as Web Mercator metres "
+    "(EPSG:3857), 100 % would fall inside: convert them to longitude/latitude (EPSG:4326) or "
+    "British National Grid",
+    "csu_irish_grid.csv": "every row is outside the district; read as Irish Grid metres "
+    "(EPSG:29903), 100 % would fall inside: convert them to longitude/latitude (EPSG:4326) or "
+    "British National Grid",
+    "csu_swapped_en.csv": "every row is outside the district; with easting and northing "
+    "swapped, 100 % would fall inside: check the column order",
+    "csu_degrees_in_en.csv": "every row is outside the district; read as longitude/latitude "
+    "degrees, 100 % would fall inside: put them in longitude/latitude columns",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTSIDE_NOTES))
+def test_a_file_nearly_all_outside_names_the_reading_that_fits(name, wards):
+    result = load_incidents([HOSTILE / name], wards=wards, now=NOW, cache=False)
+    (report,) = result.files
+    assert report.rows_in == 10 == report.accepted + report.rejected
+    assert report.note == OUTSIDE_NOTES[name]
+
+
+def test_geo_validate_says_the_note_in_text_and_json(capsys):
+    path = str(HOSTILE / "police_swapped_axes.csv")
+    assert main(["validate", path, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert entry["note"] == OUTSIDE_NOTES["police_swapped_axes.csv"]
+    assert entry["reasons"] == {"outside the district": 10}
+    assert main(["validate", path]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].split() == ["note:", *OUTSIDE_NOTES["police_swapped_axes.csv"].split()]
+
+
+def test_a_file_from_elsewhere_gets_no_note(wards):
+    result = load_incidents([HOSTILE / "police_elsewhere.csv"], wards=wards, now=NOW, cache=False)
+    assert result.reasons == {"outside the district": 10}
+    assert result.files[0].note == ""
+
+
+def test_a_file_inside_the_district_gets_no_note(police_sample, wards):
+    (report,) = load_incidents([police_sample], wards=wards, now=NOW, cache=False).files
+    assert report.accepted > 0
+    assert report.note == ""
+
+
+def test_the_note_survives_the_parse_cache(tmp_path, monkeypatch, wards):
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+    path = HOSTILE / "csu_swapped_en.csv"
+    first = load_incidents([path], wards=wards, now=NOW).files[0]
+    assert list((tmp_path / "home" / "cache" / "incidents").glob("*.json"))
+    again = load_incidents([path], wards=wards, now=NOW).files[0]
+    assert again.note == first.note == OUTSIDE_NOTES["csu_swapped_en.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "wards_swapped_axes.geojson",
+            "the wards are not in Great Britain as declared (EPSG:4326); with longitude and "
+            "latitude swapped, 100 % of the wards fall in Great Britain: write the file with "
+            "longitude (or easting) first",
+        ),
+        (
+            "wards_degrees_declared_bng.geojson",
+            "bounds (0.1700, 51.3900, 0.1900, 51.4000) do not fit British National Grid metres, "
+            "which the file declares; read as longitude/latitude degrees, 100 % of the wards "
+            "fall in Great Britain: fix the file's CRS or pass crs='EPSG:4326'",
+        ),
+    ],
+)
+def test_a_boundary_file_in_the_wrong_crs_names_the_one_that_fits(capsys, name, message):
+    assert main(["validate", "--boundaries", str(HOSTILE / name)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"geo validate: {name}: {message}"]

@@ -146,7 +146,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     category = label.map(lambda s: category_for(s) if s else None)
     limit = context.clock() + pd.Timedelta(days=context.settings.future_tolerance_days)
     occurred, precision, out_of_range = _dates_as_written(table, cols, limit)
-    x, y, where_reason = coordinates(rows, cols, context.gazetteer)
+    x, y, where_reason, given = coordinates(rows, cols, context.gazetteer)
     date_text = rows[cols["date"]].str.strip()
     reason = first_reason(
         [
@@ -187,6 +187,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "y": y,
             "reason": reason,
             "detail": detail,
+            **given,
         }
     )
 
