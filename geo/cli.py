@@ -90,7 +90,11 @@ def _load(
 
 def _inputs(args: argparse.Namespace) -> tuple[list[Path], LoadSettings]:
     """Return the files to read (default: the shipped police.uk months) and load settings."""
-    settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
+    settings = replace(
+        DEFAULT_SETTINGS.load,
+        keep_outside_district=args.keep_outside,
+        date_order=getattr(args, "date_order", "auto"),
+    )
     return args.paths or [get_path("police_uk")], settings
 
 
@@ -101,6 +105,13 @@ def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         type=Path,
         help="police.uk CSVs, CSU logs, or folders of them (default: the shipped Sevenoaks data)",
+    )
+    parser.add_argument(
+        "--date-order",
+        choices=["auto", "day", "month"],
+        default="auto",
+        help="how CSU dates such as 03/04/2025 are read: decided from each file's values "
+        "(auto, the default), day first or month first",
     )
     parser.add_argument(
         "--boundaries",

@@ -57,6 +57,9 @@ class CachedFile:
     note
         ``""``, or one line on why nearly every row is outside the district
         (`geo.misplaced.note`).
+    month_first
+        None, or for a CSU log whose day/month order cannot be told, ``YYYY-MM`` ->
+        accepted rows in that month read month first (``accepted`` is read day first).
     """
 
     accepted: gpd.GeoDataFrame
@@ -64,6 +67,7 @@ class CachedFile:
     kind: str
     rows_in: int
     note: str = ""
+    month_first: Mapping[str, int] | None = None
 
 
 def enabled() -> bool:
@@ -212,6 +216,7 @@ def read(key: str) -> CachedFile | None:
             str(meta["kind"]),
             int(meta["rows_in"]),
             str(meta.get("note", "")),
+            meta.get("month_first"),
         )
     except Exception:  # any damaged entry is ignored and rebuilt
         return None
@@ -239,6 +244,7 @@ def write(key: str, entry: CachedFile) -> None:
         "kind": entry.kind,
         "rows_in": entry.rows_in,
         "note": entry.note,
+        "month_first": None if entry.month_first is None else dict(entry.month_first),
         "object_columns": [_object_columns(entry.accepted), _object_columns(entry.rejected)],
     }
     suffix = f".{os.getpid()}.tmp"

@@ -512,3 +512,66 @@ def test_a_boundary_file_in_the_wrong_crs_names_the_one_that_fits(capsys, name, 
     assert main(["validate", "--boundaries", str(HOSTILE / name)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"geo validate: {name}: {message}"]
+
+
+# --- dates whose order cannot be told, against the other files' span (item 1) -----------------
+
+REFUSED_SPAN = (
+    "csu_ambiguous_month_first.csv: its dates could be day/month or month/day: read day first "
+    "they fall in 2025-01 to 2025-12 (11 rows outside the other files' 2025-09), read month "
+    "first in 2025-09; write the dates as yyyy-mm-dd, or pass the order (--date-order day or "
+    "month)"
+)
+
+
+def test_an_ambiguous_log_outside_the_other_files_span_is_refused(wards):
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_month_first.csv"]
+    with pytest.raises(InputFileError) as err:
+        load_incidents(paths, wards=wards, now=NOW, cache=False)
+    assert str(err.value) == REFUSED_SPAN
+
+
+def test_geo_validate_refuses_it_in_one_line_and_keeps_the_others(capsys):
+    paths = [str(HOSTILE / n) for n in ("csu_month_first.csv", "csu_ambiguous_month_first.csv")]
+    assert main(["validate", *paths, "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.err.strip().splitlines() == [f"geo validate: {REFUSED_SPAN}"]
+    told, refused = json.loads(out.out)["files"]
+    assert (told["accepted"], told["months"]) == (30, {"2025-09": 30})
+    assert (refused["rows_in"], refused["error"]) == (0, REFUSED_SPAN)
+
+
+def test_passing_the_order_reads_it_as_told(capsys):
+    paths = [str(HOSTILE / n) for n in ("csu_month_first.csv", "csu_ambiguous_month_first.csv")]
+    assert main(["validate", "--date-order", "month", *paths, "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [f["months"] for f in files] == [{"2025-09": 30}, {"2025-09": 12}]
+
+
+def test_an_ambiguous_log_inside_the_span_is_read_day_first(wards):
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_in_span.csv"]
+    result = load_incidents(paths, wards=wards, now=NOW, cache=False)
+    assert [f.months for f in result.files] == [{"2025-09": 30}, {"2025-09": 12}]
+    assert len(result.accepted) == 42
+
+
+def test_an_ambiguous_log_alone_is_read_day_first(wards):
+    result = load_incidents(
+        [HOSTILE / "csu_ambiguous_month_first.csv"], wards=wards, now=NOW, cache=False
+    )
+    assert result.files[0].months == {f"2025-{m:02d}": 1 for m in range(1, 13)}
+
+
+def test_a_told_order_is_unchanged_by_the_other_files(wards):
+    paths = [HOSTILE / "csu_ambiguous_in_span.csv", HOSTILE / "csu_month_first.csv"]
+    result = load_incidents(paths, wards=wards, now=NOW, cache=False)
+    days = result.accepted.query("source_file == 'csu_month_first.csv'")["occurred"]
+    assert sorted(days.dt.day) == list(range(1, 31))
+
+
+def test_the_refusal_holds_when_the_files_come_from_the_parse_cache(tmp_path, monkeypatch, wards):
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_month_first.csv"]
+    for _ in range(2):
+        with pytest.raises(InputFileError, match="its dates could be day/month"):
+            load_incidents(paths, wards=wards, now=NOW)
