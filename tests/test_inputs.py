@@ -24,6 +24,7 @@ from geo.pipeline import check_week
 from geo.plan.context import all_units, resolve_units
 from geo.resources import read_resources
 from geo.sources.csu_log import rename_columns
+from geo.targets import read_targets
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 SPARSE = [
@@ -575,3 +576,20 @@ def test_the_refusal_holds_when_the_files_come_from_the_parse_cache(tmp_path, mo
     for _ in range(2):
         with pytest.raises(InputFileError, match="its dates could be day/month"):
             load_incidents(paths, wards=wards, now=NOW)
+
+
+# --- targets.toml read like resources.toml (item 5) ---------------------------------------------
+
+
+def test_a_utf16_targets_file_is_refused_as_not_utf8():
+    with pytest.raises(GeoInputError) as err:
+        read_targets(HOSTILE / "targets_utf16.toml")
+    assert str(err.value) == (
+        "targets_utf16.toml: cannot read success measures: the file is not UTF-8 text "
+        "(byte 0); save it as UTF-8"
+    )
+
+
+def test_a_targets_file_saved_with_a_bom_is_read():
+    (measure,) = read_targets(HOSTILE / "targets_utf8_bom.toml")
+    assert (measure.category, measure.target) == ("asb", -2.0)
