@@ -823,7 +823,7 @@ def _finalise(
     tally = misplaced.Tally.of(
         parsed.get("given_a", none).to_numpy(dtype=float),
         parsed.get("given_b", none).to_numpy(dtype=float),
-        parsed.get("given_kind", none).to_numpy(dtype=object),
+        parsed.get("given_kind", none).array,  # only the sampled rows' are read
         outside | np.isin(reason, [OUTSIDE, "coordinates out of range"]),
     )
     if not settings.keep_outside_district and outside.any():

@@ -130,7 +130,9 @@ class Tally:
     kind: np.ndarray
 
     @classmethod
-    def of(cls, a: np.ndarray, b: np.ndarray, kind: np.ndarray, misplaced: np.ndarray) -> Tally:
+    def of(
+        cls, a: np.ndarray, b: np.ndarray, kind: Sequence[str] | np.ndarray, misplaced: np.ndarray
+    ) -> Tally:
         """
         Count one table: `misplaced` marks rows outside the district or out of range.
 
@@ -139,13 +141,16 @@ class Tally:
         a, b
             Each row's two numbers as written (NaN where it gave none).
         kind
-            ``LONLAT``, ``EASTNORTH`` or ``""`` per row.
+            ``LONLAT`` or ``EASTNORTH`` per row (anything where `a`, `b` are NaN); only
+            the sampled rows' are read, so a categorical Series costs nothing per row.
         misplaced
             Boolean mask.
         """
-        given = np.isfinite(a) & np.isfinite(b) & np.isin(kind, [LONLAT, EASTNORTH])
+        given = np.isfinite(a) & np.isfinite(b)
         hit = np.flatnonzero(given & misplaced)[:SAMPLE]
-        return cls(int(given.sum()), int((given & misplaced).sum()), a[hit], b[hit], kind[hit])
+        picked = kind[hit] if hasattr(kind, "__array__") else np.asarray(kind, dtype=object)[hit]
+        kinds = np.asarray([str(k) for k in np.asarray(picked, dtype=object)], dtype=object)
+        return cls(int(given.sum()), int((given & misplaced).sum()), a[hit], b[hit], kinds)
 
 
 def combine(tallies: Sequence[Tally]) -> Tally:
