@@ -17,13 +17,18 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._auth import require_sign_in
-from app_pages._cache import GeoInputError, markdown_text, public_mode
+from app_pages._cache import GeoInputError, home_problem, markdown_text, public_mode
 
 st.set_page_config(
     page_title="Sevenoaks CSU planner",
     page_icon=str(Path(__file__).parent / "static" / "leaflet" / "images" / "marker-icon.png"),
     layout="wide",
 )
+
+stop, home_note = home_problem()  # GEO_HOME a file, unmakeable or read-only: one line, not a trace
+if stop:
+    st.error(stop)
+    st.stop()
 
 pact = st.Page("app_pages/pact.py", title="PACT map", icon=":material/groups:", url_path="pact")
 if public_mode():  # the PACT page alone, at / and at /pact (its address in the internal app)
@@ -46,6 +51,8 @@ else:
 
 page = st.navigation(pages)
 st.title(page.title)
+if home_note and not public_mode():
+    st.warning(home_note)
 try:
     page.run()
 except GeoInputError as err:  # a bad settings file or store: one line here, details in the log

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from geo._errors import GeoInputError as GeoInputError  # pages show these error
 from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
-from geo.home import default_store, uploads_dir
+from geo.home import check_home, default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
@@ -422,6 +423,37 @@ def cell_m() -> float:
 
 
 # --- the week's plan and the hotspot list ------------------------------------------------------
+
+
+def home_problem() -> tuple[str | None, str | None]:
+    """
+    Check the state folder (``GEO_HOME``) once per run, for the app's first page.
+
+    Returns
+    -------
+    tuple
+        ``(stop, note)``: `stop` is a one-line reason the app cannot run (the folder is
+        a file or cannot be made), `note` a one-line warning that it runs without the
+        parse cache (read-only or full); each None when it does not apply. Neither names
+        the server's path: that goes to the server log.
+    """
+    try:
+        note = check_home()
+    except GeoInputError as err:
+        print(f"GEO_HOME: {err}", file=sys.stderr)
+        return (
+            "The app's state folder (GEO_HOME) is a file or cannot be made, so the app "
+            "cannot run: set GEO_HOME on the server to a folder it can write (the server "
+            "log names the path)",
+            None,
+        )
+    if note is None:
+        return None, None
+    print(f"GEO_HOME: {note}", file=sys.stderr)
+    return None, (
+        "The app's state folder (GEO_HOME) is read-only or full: the app works without "
+        "its cache of parsed files, and plans, users and uploads cannot be saved"
+    )
 
 
 def plan_db() -> Path:

@@ -122,6 +122,9 @@ rejected.metric("Rejected", f"{len(result.rejected):,}")
 
 st.subheader("Every file the app is running on")
 st.dataframe(_report(result.files), hide_index=True, width="stretch")
+for f in result.files:  # nearly every row outside: which swap or CRS would fit (issue 22)
+    if f.note:
+        st.warning(_cache.markdown_text(f"{f.source_file}: {f.note}"))
 if _cache.uploaded_files() and st.button("Stop using the uploaded files"):
     _cache.forget_uploads()
     st.rerun()

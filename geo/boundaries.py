@@ -12,8 +12,9 @@ import numpy as np
 import pyogrio
 import shapely
 
+from geo import misplaced
 from geo._errors import GeoDataWarning, GeoInputError, InputFileError
-from geo.crs import BNG, to_bng
+from geo.crs import BNG, WGS84, points_to_bng, to_bng
 
 _CODE_PATTERNS = (r"^WD(\d\d)CD$", r"^ward_?code$", r"^code$", r"^gss_?code$")
 _NAME_PATTERNS = (r"^WD(\d\d)NM$", r"^ward_?name$", r"^name$")
@@ -39,25 +40,74 @@ def _year_of(column: str, pattern: str) -> int:
 
 
 def _check_crs_fits(gdf: gpd.GeoDataFrame, source: str) -> None:
-    """Refuse coordinates that cannot be in the CRS the file declares."""
+    """Refuse coordinates that cannot be in the CRS the file declares, naming one that fits.
+
+    Wards must lie in Great Britain (`_BNG_BOUNDS`). When they do not as declared, the
+    other readings of `geo.misplaced` (axes swapped, British National Grid, Web
+    Mercator, Irish Grid) are tried on the wards' centres and the one that puts them in
+    Great Britain is named.
+    """
     minx, miny, maxx, maxy = gdf.total_bounds
+    declared = gdf.crs.to_string()
     if gdf.crs.is_geographic and (
         abs(minx) > 180 or abs(maxx) > 180 or abs(miny) > 90 or abs(maxy) > 90
     ):
+        hint = _crs_hint(gdf, misplaced.LONLAT, misfit=True) or (
+            "they look like British National Grid metres: fix the file's CRS or pass "
+            "crs='EPSG:27700'"
+        )
         msg = (
-            f"{source}: coordinates run to ({maxx:.0f}, {maxy:.0f}) but the file declares degrees "
-            f"({gdf.crs.to_string()}); they look like British National Grid metres: "
-            "fix the file's CRS or pass crs='EPSG:27700'"
+            f"{source}: coordinates run to ({maxx:.0f}, {maxy:.0f}) but the file declares "
+            f"degrees ({declared}); {hint}"
         )
         raise InputFileError(msg)
     if gdf.crs.equals(BNG):
         lo_x, lo_y, hi_x, hi_y = _BNG_BOUNDS
         if minx < lo_x or miny < lo_y or maxx > hi_x or maxy > hi_y or (maxx - minx) < 1:
+            hint = _crs_hint(gdf, misplaced.EASTNORTH, misfit=True)
             msg = (
                 f"{source}: bounds ({minx:.4f}, {miny:.4f}, {maxx:.4f}, {maxy:.4f}) do not fit "
                 "British National Grid metres, which the file declares"
+                + (f"; {hint}" if hint else "")
             )
             raise InputFileError(msg)
+    elif gdf.crs.is_geographic:
+        hint = _crs_hint(gdf, misplaced.LONLAT)
+        if hint:
+            msg = f"{source}: the wards are not in Great Britain as declared ({declared}); {hint}"
+            raise InputFileError(msg)
+
+
+def _crs_hint(gdf: gpd.GeoDataFrame, kind: str, *, misfit: bool = False) -> str:
+    """Name the reading that puts the wards' centres in Great Britain, or return "".
+
+    Only when the centres are not in Great Britain as declared (`kind` is how the
+    declared CRS reads them: ``misplaced.LONLAT`` or ``misplaced.EASTNORTH``), or
+    `misfit` says the declared CRS is already known not to fit.
+    """
+    bounds = gdf.geometry.bounds
+    a = ((bounds["minx"] + bounds["maxx"]) / 2).to_numpy(dtype=float)
+    b = ((bounds["miny"] + bounds["maxy"]) / 2).to_numpy(dtype=float)
+    x, y = points_to_bng(WGS84 if kind == misplaced.LONLAT else BNG, a, b)
+    lo_x, lo_y, hi_x, hi_y = _BNG_BOUNDS
+    with np.errstate(invalid="ignore"):
+        in_gb = (x >= lo_x) & (x <= hi_x) & (y >= lo_y) & (y <= hi_y)
+    if misfit:
+        in_gb[:] = False
+    if in_gb.mean() > 1 - misplaced.SHARE:
+        return ""
+    tally = misplaced.Tally.of(a, b, np.full(len(a), kind, dtype=object), ~in_gb)
+    found = misplaced.best_reading(tally, _BNG_BOUNDS)
+    if found is None:
+        return ""
+    reading, kind, share = found
+    fix = (
+        "write the file with longitude (or easting) first"
+        if reading.swap
+        else f"fix the file's CRS or pass crs='{reading.crs}'"
+    )
+    fall = f"{misplaced.percent(share)} of the wards fall in Great Britain"
+    return f"{reading.words[kind]}, {fall}: {fix}"
 
 
 def _repair(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:

@@ -90,7 +90,11 @@ def _load(
 
 def _inputs(args: argparse.Namespace) -> tuple[list[Path], LoadSettings]:
     """Return the files to read (default: the shipped police.uk months) and load settings."""
-    settings = replace(DEFAULT_SETTINGS.load, keep_outside_district=args.keep_outside)
+    settings = replace(
+        DEFAULT_SETTINGS.load,
+        keep_outside_district=args.keep_outside,
+        date_order=getattr(args, "date_order", "auto"),
+    )
     return args.paths or [get_path("police_uk")], settings
 
 
@@ -101,6 +105,13 @@ def _add_common_inputs(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         type=Path,
         help="police.uk CSVs, CSU logs, or folders of them (default: the shipped Sevenoaks data)",
+    )
+    parser.add_argument(
+        "--date-order",
+        choices=["auto", "day", "month"],
+        default="auto",
+        help="how CSU dates such as 03/04/2025 are read: decided from each file's values "
+        "(auto, the default), day first or month first",
     )
     parser.add_argument(
         "--boundaries",
@@ -152,7 +163,9 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
     -------
     dict
         ``rows_in``, ``accepted``, ``rejected``, ``reasons`` (reason -> count)
-        and ``files`` (one entry per file with the same counts and ``error``).
+        and ``files`` (one entry per file with the same counts, ``months``, ``note``:
+        which swap or CRS would put a file that is nearly all outside the district
+        inside it, or null, and ``error``).
     """
     return {
         "rows_in": result.rows_in,
@@ -168,6 +181,7 @@ def validation_summary(result: LoadResult | LoadSummary) -> dict[str, object]:
                 "rejected": f.rejected,
                 "reasons": dict(f.reasons),
                 "months": dict(f.months),
+                "note": f.note or None,
                 "error": f.error,
             }
             for f in result.files
@@ -192,6 +206,8 @@ def _print_validation(summary: dict[str, object]) -> None:
                 f"{f['accepted']:>9} {f['rejected']:>9}  {reasons}"
             )
         )
+        if f["note"]:
+            print(terminal_text(f"{'':<{width}}  note: {f['note']}"))
     reasons = ", ".join(f"{k}: {v}" for k, v in summary["reasons"].items()) or "-"
     total = f"{summary['rows_in']:>8} {summary['accepted']:>9} {summary['rejected']:>9}"
     print(f"{'total':<{width}}  {'':<12} {total}  {reasons}")

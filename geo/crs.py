@@ -8,6 +8,7 @@ cells used for hotspots and forecasts.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -135,6 +136,39 @@ def bng_box_to_lonlat(
         float(lon.max()) + pad,
         float(lat.max()) + pad,
     )
+
+
+def points_to_bng(crs: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Convert coordinates in any CRS (``"EPSG:3857"``, ``"EPSG:29903"``, ...) to BNG.
+
+    Parameters
+    ----------
+    crs
+        The CRS `x` and `y` are in (x first: longitude, easting).
+    x, y
+        Arrays of equal length; NaN in gives NaN (or inf) out.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Eastings and northings in EPSG:27700.
+
+    Examples
+    --------
+    >>> x, y = points_to_bng("EPSG:3857", np.array([19302.8]), np.array([6691892.5]))
+    >>> round(float(x[0]), -2), round(float(y[0]), -2)
+    (551300.0, 168700.0)
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if crs == BNG:
+        return x, y
+    return _transformer(crs).transform(x, y, errcheck=False)
+
+
+@functools.cache
+def _transformer(crs: str) -> Transformer:
+    return Transformer.from_crs(crs, BNG, always_xy=True)
 
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)

@@ -41,7 +41,7 @@ import pandas as pd
 import shapely
 from pandas.api.types import union_categoricals
 
-from geo import parse_cache
+from geo import misplaced, parse_cache
 from geo._errors import InputFileError
 from geo._tables import (
     CSV_SUFFIXES,
@@ -65,7 +65,10 @@ from geo.sources._common import (  # noqa: F401 - re-exported for callers of geo
     MAX_FIELD_CHARS,
     OUTSIDE,
 )
-from geo.sources.csu_log import CSU_COLUMNS  # noqa: F401 - re-exported
+from geo.sources.csu_log import (
+    CSU_COLUMNS,  # noqa: F401 - re-exported
+    MONTH_FIRST,
+)
 from geo.sources.police_uk import REQUIRED as POLICE_UK_REQUIRED  # noqa: F401 - re-exported
 from geo.speeding import speed_kind
 
@@ -114,6 +117,9 @@ class FileReport:
         None, or a one-line message if the whole file could not be read.
     months
         ``YYYY-MM`` -> accepted rows in that month, so a person sees what a file covers.
+    note
+        ``""``, or one line saying which swap of columns or other CRS would put a file
+        whose rows are nearly all outside the district inside it (`geo.misplaced`).
     """
 
     source_file: str
@@ -124,6 +130,7 @@ class FileReport:
     reasons: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
     months: Mapping[str, int] = field(default_factory=dict)
+    note: str = ""
 
     def __post_init__(self) -> None:
         if self.accepted + self.rejected != self.rows_in:
@@ -338,7 +345,10 @@ def iter_files(
     Yields
     ------
     LoadedFile
-        One per file, in the order of `expand_paths`.
+        One per file, in the order of `expand_paths`; except that a CSU log whose
+        day/month order cannot be told from its values comes after every other file,
+        and is refused (an error, or `InputFileError` when `strict`) if read day first
+        it has rows in months before the earliest or after the latest of the others.
 
     Raises
     ------
@@ -352,6 +362,8 @@ def iter_files(
         column_map=column_map, gazetteer=gazetteer, settings=settings, now=now, region=region
     )
     seen = SeenIncidents()
+    span: set[str] = set()  # the months of the files whose dates are told
+    undecided: list[tuple[Path, parse_cache.CachedFile]] = []
     use_cache = cache and gazetteer is None and parse_cache.enabled()
     ward_key = parse_cache.wards_hash(wards) if use_cache else ""
     jobs = []  # (path, cache key, whether it must be read)
@@ -381,10 +393,51 @@ def iter_files(
                     continue
                 if key:
                     parse_cache.write(key, entry)
+            if entry.month_first is not None:  # judged once every other file is loaded
+                undecided.append((path, entry))
+                continue
             entry = _without_duplicates(entry, seen, path.name)  # after the cache: per load
-            yield LoadedFile(_report(path, entry), entry)
+            report = _report(path, entry)
+            span.update(report.months)
+            yield LoadedFile(report, entry)
     finally:
         pieces.close()
+    for path, entry in undecided:
+        error = _outside_span(path.name, entry, span)
+        if error and strict:
+            raise InputFileError(error)
+        if error:
+            yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=error), None)
+            continue
+        entry = _without_duplicates(entry, seen, path.name)
+        yield LoadedFile(_report(path, entry), entry)
+
+
+def _outside_span(source: str, entry: parse_cache.CachedFile, span: set[str]) -> str:
+    """Refuse a log whose day/month order cannot be told if, read day first, it leaves `span`.
+
+    `span` holds the months of the other files loaded with it; a log loaded alone, or
+    whose day-first months all lie between their earliest and latest, is kept (read day
+    first, the UK's way). Returns the one-line error, or "".
+    """
+    day_first = _month_counts(entry.accepted["occurred"])
+    if not span or not day_first:
+        return ""
+    lo, hi = min(span), max(span)
+    outside = sum(n for month, n in day_first.items() if not lo <= month <= hi)
+    if not outside:
+        return ""
+
+    def months(counts: Iterable[str]) -> str:
+        first, last = min(counts, default=""), max(counts, default="")
+        return "no month" if not first else first if first == last else f"{first} to {last}"
+
+    return (
+        f"{source}: its dates could be day/month or month/day: read day first they fall in "
+        f"{months(day_first)} ({outside} rows outside the other files' {months(span)}), read "
+        f"month first in {months(entry.month_first or {})}; write the dates as yyyy-mm-dd, "
+        "or pass the order (--date-order day or month)"
+    )
 
 
 def _parse_file(
@@ -417,15 +470,15 @@ def _without_duplicates(
     rejected = _concat_rejected([entry.rejected, repeated])
     rejected = rejected.sort_values("line", kind="stable", ignore_index=True)
     accepted = entry.accepted.loc[~dup].reset_index(drop=True)
-    return parse_cache.CachedFile(accepted, rejected, entry.kind, entry.rows_in)
+    return parse_cache.CachedFile(
+        accepted, rejected, entry.kind, entry.rows_in, entry.note, entry.month_first
+    )
 
 
 def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
     """Count one file's accepted and rejected rows, its reasons and its months."""
     counts = entry.rejected["reason"].value_counts()
     reasons = {str(k): int(v) for k, v in counts[counts > 0].items()}
-    occurred = entry.accepted["occurred"].dropna()
-    months = occurred.dt.strftime("%Y-%m").value_counts().sort_index()
     return FileReport(
         path.name,
         entry.kind,
@@ -433,7 +486,8 @@ def _report(path: Path, entry: parse_cache.CachedFile) -> FileReport:
         len(entry.accepted),
         len(entry.rejected),
         reasons,
-        months={str(k): int(v) for k, v in months.items()},
+        months=_month_counts(entry.accepted["occurred"]),
+        note=entry.note,
     )
 
 
@@ -587,20 +641,29 @@ def _load_file(
     tables: Iterable[RawTable], context: ParseContext, wards: _WardIndex
 ) -> parse_cache.CachedFile:
     """Parse and validate one file's tables (a large CSV's pieces, see `iter_tables`)."""
-    goods, bads, kinds, rows_in, header = [], [], [], 0, []
+    goods, bads, kinds, tallies, rows_in, header = [], [], [], [], 0, []
+    month_first: dict[str, int] | None = None
     for table in tables:
         parsed = parse_table(table, context)
-        good, bad = _finalise(parsed, table, wards=wards, settings=context.settings)
+        good, bad, tally, other = _finalise(parsed, table, wards=wards, settings=context.settings)
         goods.append(good)
         bads.append(bad)
+        tallies.append(tally)
+        if other is not None:
+            month_first = month_first or {}
+            for month, n in other.items():
+                month_first[month] = month_first.get(month, 0) + n
         kinds.extend(parsed["source"].iloc[:1].astype(str))
         rows_in += table.rows_in
         header = table.header
         release_memory()
     kind = kinds[0] if kinds else _kind(header, context.column_map)
+    note = misplaced.note(misplaced.combine(tallies), wards.bounds)
     if len(goods) == 1:
-        return parse_cache.CachedFile(goods[0], bads[0], kind, rows_in)
-    return parse_cache.CachedFile(_concat_accepted(goods), _concat_rejected(bads), kind, rows_in)
+        return parse_cache.CachedFile(goods[0], bads[0], kind, rows_in, note, month_first)
+    return parse_cache.CachedFile(
+        _concat_accepted(goods), _concat_rejected(bads), kind, rows_in, note, month_first
+    )
 
 
 def _used_columns(source: str, context: ParseContext) -> Callable[[list[str]], list[str]]:
@@ -742,8 +805,13 @@ class _WardIndex:
 
 def _finalise(
     parsed: pd.DataFrame, table: RawTable, *, wards: _WardIndex, settings: LoadSettings
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Join wards, apply the district rule and split rows into accepted and rejected."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, misplaced.Tally, dict[str, int] | None]:
+    """Join wards, apply the district rule and split rows into accepted and rejected.
+
+    Also tallies the rows whose place is outside the district or out of range, with
+    their numbers as written (`geo.misplaced`), and counts the accepted rows' months
+    read month first when the file's day/month order cannot be told (else None).
+    """
     reason = parsed["reason"].to_numpy(dtype=object)
     detail = parsed["detail"].to_numpy(dtype=object)
     x, y = parsed["x"].to_numpy(dtype=float), parsed["y"].to_numpy(dtype=float)
@@ -751,13 +819,25 @@ def _finalise(
     pos = np.full(len(parsed), -1, dtype=np.int64)
     pos[ok] = wards.locate(x[ok], y[ok])
     outside = ok & (pos < 0)
+    none = pd.Series(np.nan, index=parsed.index)  # a source that keeps no place as written
+    tally = misplaced.Tally.of(
+        parsed.get("given_a", none).to_numpy(dtype=float),
+        parsed.get("given_b", none).to_numpy(dtype=float),
+        parsed.get("given_kind", none).array,  # only the sampled rows' are read
+        outside | np.isin(reason, [OUTSIDE, "coordinates out of range"]),
+    )
     if not settings.keep_outside_district and outside.any():
         reason, detail = reason.copy(), detail.copy()
         reason[outside] = OUTSIDE
         detail[outside] = wards.distance_text(x[outside], y[outside])
         ok &= ~outside
     rejected = _rejected_rows(table, parsed["line"].to_numpy(), reason, detail, ~ok)
-    keep = parsed.loc[ok].drop(columns=["x", "y", "reason", "detail"])
+    drop = ["x", "y", "reason", "detail", *(c for c in _GIVEN if c in parsed)]
+    month_first = None
+    if MONTH_FIRST in parsed:
+        month_first = _month_counts(parsed.loc[ok, MONTH_FIRST])
+        drop.append(MONTH_FIRST)
+    keep = parsed.loc[ok].drop(columns=drop)
     found = pos[ok]
     codes = np.where(found >= 0, wards.codes[np.maximum(found, 0)], None)
     names = np.where(found >= 0, wards.names[np.maximum(found, 0)], None)
@@ -769,7 +849,17 @@ def _finalise(
         geometry=gpd.GeoSeries(shapely.points(x[ok], y[ok]), crs=BNG),
         crs=BNG,
     )
-    return accepted, rejected
+    return accepted, rejected, tally, month_first
+
+
+def _month_counts(occurred: pd.Series) -> dict[str, int]:
+    """Count timestamps by ``YYYY-MM``, in month order."""
+    months = occurred.dropna().dt.strftime("%Y-%m").value_counts().sort_index()
+    return {str(k): int(v) for k, v in months.items()}
+
+
+_GIVEN = ("given_a", "given_b", "given_kind")
+"""The parsed columns that keep each row's place as written, for `geo.misplaced` only."""
 
 
 def _rejected_rows(

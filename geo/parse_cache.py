@@ -35,7 +35,7 @@ from geo._errors import GeoInputError
 from geo.home import cache_dir, home_writable
 from geo.settings import LoadSettings
 
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 """Bump when parsing or validation changes, so old cache entries are not used."""
 
 
@@ -54,12 +54,20 @@ class CachedFile:
         The file's kind (``police.uk``, ``csu_log``, a speeding layout).
     rows_in
         Data rows read.
+    note
+        ``""``, or one line on why nearly every row is outside the district
+        (`geo.misplaced.note`).
+    month_first
+        None, or for a CSU log whose day/month order cannot be told, ``YYYY-MM`` ->
+        accepted rows in that month read month first (``accepted`` is read day first).
     """
 
     accepted: gpd.GeoDataFrame
     rejected: pd.DataFrame
     kind: str
     rows_in: int
+    note: str = ""
+    month_first: Mapping[str, int] | None = None
 
 
 def enabled() -> bool:
@@ -202,7 +210,14 @@ def read(key: str) -> CachedFile | None:
         rejected = _restore(pd.read_parquet(rejected_path), meta["object_columns"][1])
         if len(accepted) + len(rejected) != int(meta["rows_in"]):
             return None
-        return CachedFile(accepted, rejected, str(meta["kind"]), int(meta["rows_in"]))
+        return CachedFile(
+            accepted,
+            rejected,
+            str(meta["kind"]),
+            int(meta["rows_in"]),
+            str(meta.get("note", "")),
+            meta.get("month_first"),
+        )
     except Exception:  # any damaged entry is ignored and rebuilt
         return None
 
@@ -228,6 +243,8 @@ def write(key: str, entry: CachedFile) -> None:
         "version": LOADER_VERSION,
         "kind": entry.kind,
         "rows_in": entry.rows_in,
+        "note": entry.note,
+        "month_first": None if entry.month_first is None else dict(entry.month_first),
         "object_columns": [_object_columns(entry.accepted), _object_columns(entry.rejected)],
     }
     suffix = f".{os.getpid()}.tmp"

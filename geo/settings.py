@@ -23,15 +23,27 @@ class LoadSettings:
     future_tolerance_days
         A dated CSU log row more than this many days after the time of loading
         is rejected as "date in the future". Default 1.
+    date_order
+        How CSU dates such as ``03/04/2025`` are read: ``"auto"`` (default) decides from
+        the whole column (`geo.sources._common.date_order`), ``"day"`` reads every file
+        day first, ``"month"`` month first. ISO dates are read as ISO either way.
     """
 
     keep_outside_district: bool = False
     future_tolerance_days: int = 1
+    date_order: str = "auto"
 
     def __post_init__(self) -> None:
         if self.future_tolerance_days < 0:
             msg = f"future_tolerance_days must be 0 or more, got {self.future_tolerance_days!r}"
             raise ValueError(msg)
+        if self.date_order not in DATE_ORDERS:
+            msg = f"date_order must be one of {list(DATE_ORDERS)}, got {self.date_order!r}"
+            raise ValueError(msg)
+
+
+DATE_ORDERS = ("auto", "day", "month")
+"""The values of `LoadSettings.date_order`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

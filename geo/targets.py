@@ -25,7 +25,6 @@ and is left out of it (it has a measure of its own).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from geo._config import read_toml
 from geo._errors import GeoInputError
 from geo.datasets import unit_file
 from geo.pact import Period
@@ -215,11 +215,7 @@ def read_targets(path: str | Path | None = None) -> tuple[Measure, ...]:
     [('all_crime', -1.0), ('burglary', -2.0), ('vehicle_crime', -2.0), ('asb', -2.0)]
     """
     path = Path(path) if path is not None else default_targets_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        msg = f"{path.name}: cannot read success measures ({err})"
-        raise GeoInputError(msg) from err
+    data = read_toml(path, "success measures")  # UTF-8 (a BOM is fine), else one line
     unknown = sorted(set(data) - {"measure"})
     if unknown:
         msg = f"{path.name}: unknown key {unknown[0]!r}; expected [[measure]] tables only"

@@ -340,3 +340,36 @@ def test_a_warm_start_reads_the_parse_cache_not_the_csvs(parsed_files):
     warm = run()
     assert parsed == []  # every file came from GEO_HOME/cache
     assert warm.caption[0].value == cold.caption[0].value
+
+
+# --- an unusable GEO_HOME (issue 22 item 6) ------------------------------------------------------
+
+
+def test_a_geo_home_that_is_a_file_is_one_line_on_the_first_page(tmp_path, monkeypatch):
+    home = tmp_path / "not-a-folder"
+    home.write_text("x")
+    monkeypatch.setenv("GEO_HOME", str(home))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "The app's state folder (GEO_HOME) is a file or cannot be made, so the app cannot run: "
+        "set GEO_HOME on the server to a folder it can write (the server log names the path)"
+    ]
+    assert str(tmp_path) not in json.dumps([e.value for e in at.error])
+    assert not at.tabs
+    assert not at.dataframe
+
+
+def test_a_read_only_geo_home_keeps_the_app_working_without_the_cache(tmp_path, monkeypatch):
+    import geo.home
+
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "ro"))
+    monkeypatch.setattr(geo.home, "_writable", lambda _folder: False)  # as EROFS, ENOSPC would
+    at = run("app_pages/data.py")
+    assert [e.value for e in at.warning][:1] == [
+        "The app's state folder (GEO_HOME) is read-only or full: the app works without its "
+        "cache of parsed files, and plans, users and uploads cannot be saved"
+    ]
+    assert not at.error
+    assert at.metric[0].value != "0"  # the shipped files were read (rows in)
+    assert not (tmp_path / "ro" / "cache").exists()

@@ -60,7 +60,11 @@ def test_grid_metres_in_a_file_that_declares_degrees_is_refused(tmp_path):
     path = tmp_path / "lying.geojson"
     bng = _raw_wards().to_crs(27700)
     bng.set_crs(4326, allow_override=True).to_file(path)
-    with pytest.raises(InputFileError, match="look like British National Grid"):
+    with pytest.raises(
+        InputFileError,
+        match=r"read as British National Grid eastings/northings \(EPSG:27700\), 100 % of the "
+        r"wards fall in Great Britain: fix the file's CRS or pass crs='EPSG:27700'$",
+    ):
         read_wards(path)
 
 

@@ -24,6 +24,7 @@ from geo.pipeline import check_week
 from geo.plan.context import all_units, resolve_units
 from geo.resources import read_resources
 from geo.sources.csu_log import rename_columns
+from geo.targets import read_targets
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 SPARSE = [
@@ -426,3 +427,169 @@ def test_a_bad_boundary_file_is_one_line_and_exit_2(capsys, name, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith(f"geo validate: {name}: {message}")
+
+
+# --- nearly every row outside: which swap or CRS would fit (item 8) ----------------------------
+
+OUTSIDE_NOTES = {
+    "police_swapped_axes.csv": "every row is outside the district; with longitude and latitude "
+    "swapped, 100 % would fall inside: check the column order",
+    "police_mostly_swapped.csv": "90 % of the rows with coordinates are outside the district; "
+    "with longitude and latitude swapped, 100 % would fall inside: check the column order",
+    "csu_bng_in_lonlat.csv": "every row is outside the district; read as British National Grid "
+    "eastings/northings (EPSG:27700), 100 % would fall inside: put them in easting/northing "
+    "columns",
+    "csu_web_mercator.csv": "every row is outside the district; read as Web Mercator metres "
+    "(EPSG:3857), 100 % would fall inside: convert them to longitude/latitude (EPSG:4326) or "
+    "British National Grid",
+    "csu_irish_grid.csv": "every row is outside the district; read as Irish Grid metres "
+    "(EPSG:29903), 100 % would fall inside: convert them to longitude/latitude (EPSG:4326) or "
+    "British National Grid",
+    "csu_swapped_en.csv": "every row is outside the district; with easting and northing "
+    "swapped, 100 % would fall inside: check the column order",
+    "csu_degrees_in_en.csv": "every row is outside the district; read as longitude/latitude "
+    "degrees, 100 % would fall inside: put them in longitude/latitude columns",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTSIDE_NOTES))
+def test_a_file_nearly_all_outside_names_the_reading_that_fits(name, wards):
+    result = load_incidents([HOSTILE / name], wards=wards, now=NOW, cache=False)
+    (report,) = result.files
+    assert report.rows_in == 10 == report.accepted + report.rejected
+    assert report.note == OUTSIDE_NOTES[name]
+
+
+def test_geo_validate_says_the_note_in_text_and_json(capsys):
+    path = str(HOSTILE / "police_swapped_axes.csv")
+    assert main(["validate", path, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert entry["note"] == OUTSIDE_NOTES["police_swapped_axes.csv"]
+    assert entry["reasons"] == {"outside the district": 10}
+    assert main(["validate", path]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].split() == ["note:", *OUTSIDE_NOTES["police_swapped_axes.csv"].split()]
+
+
+def test_a_file_from_elsewhere_gets_no_note(wards):
+    result = load_incidents([HOSTILE / "police_elsewhere.csv"], wards=wards, now=NOW, cache=False)
+    assert result.reasons == {"outside the district": 10}
+    assert result.files[0].note == ""
+
+
+def test_a_file_inside_the_district_gets_no_note(police_sample, wards):
+    (report,) = load_incidents([police_sample], wards=wards, now=NOW, cache=False).files
+    assert report.accepted > 0
+    assert report.note == ""
+
+
+def test_the_note_survives_the_parse_cache(tmp_path, monkeypatch, wards):
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+    path = HOSTILE / "csu_swapped_en.csv"
+    first = load_incidents([path], wards=wards, now=NOW).files[0]
+    assert list((tmp_path / "home" / "cache" / "incidents").glob("*.json"))
+    again = load_incidents([path], wards=wards, now=NOW).files[0]
+    assert again.note == first.note == OUTSIDE_NOTES["csu_swapped_en.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "wards_swapped_axes.geojson",
+            "the wards are not in Great Britain as declared (EPSG:4326); with longitude and "
+            "latitude swapped, 100 % of the wards fall in Great Britain: write the file with "
+            "longitude (or easting) first",
+        ),
+        (
+            "wards_degrees_declared_bng.geojson",
+            "bounds (0.1700, 51.3900, 0.1900, 51.4000) do not fit British National Grid metres, "
+            "which the file declares; read as longitude/latitude degrees, 100 % of the wards "
+            "fall in Great Britain: fix the file's CRS or pass crs='EPSG:4326'",
+        ),
+    ],
+)
+def test_a_boundary_file_in_the_wrong_crs_names_the_one_that_fits(capsys, name, message):
+    assert main(["validate", "--boundaries", str(HOSTILE / name)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"geo validate: {name}: {message}"]
+
+
+# --- dates whose order cannot be told, against the other files' span (item 1) -----------------
+
+REFUSED_SPAN = (
+    "csu_ambiguous_month_first.csv: its dates could be day/month or month/day: read day first "
+    "they fall in 2025-01 to 2025-12 (11 rows outside the other files' 2025-09), read month "
+    "first in 2025-09; write the dates as yyyy-mm-dd, or pass the order (--date-order day or "
+    "month)"
+)
+
+
+def test_an_ambiguous_log_outside_the_other_files_span_is_refused(wards):
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_month_first.csv"]
+    with pytest.raises(InputFileError) as err:
+        load_incidents(paths, wards=wards, now=NOW, cache=False)
+    assert str(err.value) == REFUSED_SPAN
+
+
+def test_geo_validate_refuses_it_in_one_line_and_keeps_the_others(capsys):
+    paths = [str(HOSTILE / n) for n in ("csu_month_first.csv", "csu_ambiguous_month_first.csv")]
+    assert main(["validate", *paths, "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.err.strip().splitlines() == [f"geo validate: {REFUSED_SPAN}"]
+    told, refused = json.loads(out.out)["files"]
+    assert (told["accepted"], told["months"]) == (30, {"2025-09": 30})
+    assert (refused["rows_in"], refused["error"]) == (0, REFUSED_SPAN)
+
+
+def test_passing_the_order_reads_it_as_told(capsys):
+    paths = [str(HOSTILE / n) for n in ("csu_month_first.csv", "csu_ambiguous_month_first.csv")]
+    assert main(["validate", "--date-order", "month", *paths, "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [f["months"] for f in files] == [{"2025-09": 30}, {"2025-09": 12}]
+
+
+def test_an_ambiguous_log_inside_the_span_is_read_day_first(wards):
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_in_span.csv"]
+    result = load_incidents(paths, wards=wards, now=NOW, cache=False)
+    assert [f.months for f in result.files] == [{"2025-09": 30}, {"2025-09": 12}]
+    assert len(result.accepted) == 42
+
+
+def test_an_ambiguous_log_alone_is_read_day_first(wards):
+    result = load_incidents(
+        [HOSTILE / "csu_ambiguous_month_first.csv"], wards=wards, now=NOW, cache=False
+    )
+    assert result.files[0].months == {f"2025-{m:02d}": 1 for m in range(1, 13)}
+
+
+def test_a_told_order_is_unchanged_by_the_other_files(wards):
+    paths = [HOSTILE / "csu_ambiguous_in_span.csv", HOSTILE / "csu_month_first.csv"]
+    result = load_incidents(paths, wards=wards, now=NOW, cache=False)
+    days = result.accepted.query("source_file == 'csu_month_first.csv'")["occurred"]
+    assert sorted(days.dt.day) == list(range(1, 31))
+
+
+def test_the_refusal_holds_when_the_files_come_from_the_parse_cache(tmp_path, monkeypatch, wards):
+    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+    paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_month_first.csv"]
+    for _ in range(2):
+        with pytest.raises(InputFileError, match="its dates could be day/month"):
+            load_incidents(paths, wards=wards, now=NOW)
+
+
+# --- targets.toml read like resources.toml (item 5) ---------------------------------------------
+
+
+def test_a_utf16_targets_file_is_refused_as_not_utf8():
+    with pytest.raises(GeoInputError) as err:
+        read_targets(HOSTILE / "targets_utf16.toml")
+    assert str(err.value) == (
+        "targets_utf16.toml: cannot read success measures: the file is not UTF-8 text "
+        "(byte 0); save it as UTF-8"
+    )
+
+
+def test_a_targets_file_saved_with_a_bom_is_read():
+    (measure,) = read_targets(HOSTILE / "targets_utf8_bom.toml")
+    assert (measure.category, measure.target) == ("asb", -2.0)

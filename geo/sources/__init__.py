@@ -10,7 +10,10 @@ Each source module exposes
     The columns ``parse`` reads; the reader keeps only these.
 ``parse(table, context) -> DataFrame``
     One row per data row with the incident fields, ``x``/``y`` in EPSG:27700,
-    ``reason`` ("" if the row is fine) and ``detail``.
+    ``reason`` ("" if the row is fine) and ``detail``; optionally the place as
+    written (``given_a``, ``given_b``, ``given_kind``: `_common.given_columns`), so a
+    file whose rows are nearly all outside the district is told which swap of
+    columns or other CRS would fit (`geo.misplaced`).
 
 `SOURCES` is tried in order and the first source whose ``detect`` says yes parses the
 file. Adding a layout is one module and one entry here.

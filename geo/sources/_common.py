@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from geo._tables import PLAIN_FIELD_LIMIT
 from geo.crs import lonlat_to_bng
 from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.misplaced import EASTNORTH, LONLAT
 from geo.settings import LoadSettings
 
 
@@ -276,10 +277,11 @@ def parse_dates(
 
 def coordinates(
     rows: pd.DataFrame, cols: dict[str, str], gazetteer: Gazetteer | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return eastings, northings and a coordinate reason per CSU row.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Return eastings, northings, a coordinate reason and the numbers given, per CSU row.
 
-    Tried in order: longitude/latitude, easting/northing, postcode.
+    Tried in order: longitude/latitude, easting/northing, postcode. The fourth value is
+    `given_columns`: each row's two numbers as written, for `geo.misplaced`.
     """
     n = len(rows)
     blank = pd.Series("", index=rows.index)
@@ -313,7 +315,37 @@ def coordinates(
         known = np.isfinite(px) & np.isfinite(py)
         x[idx[known]], y[idx[known]] = px[known], py[known]
         reason[idx[~known]] = "unknown postcode"
-    return x, y, reason
+    given = given_columns(
+        np.where(has_ll, lon_v, np.where(has_en, e, np.nan)),
+        np.where(has_ll, lat_v, np.where(has_en, nn, np.nan)),
+        np.where(has_ll, LONLAT, np.where(has_en, EASTNORTH, "")),
+    )
+    return x, y, reason, given
+
+
+def given_columns(a: np.ndarray, b: np.ndarray, kind: np.ndarray | str) -> dict[str, np.ndarray]:
+    """
+    Return the parsed-row columns that keep each row's place as written (`geo.misplaced`).
+
+    Parameters
+    ----------
+    a, b
+        The two numbers in column order (longitude, latitude or easting, northing).
+    kind
+        ``"lonlat"``, ``"en"`` or ``""`` per row (or one for all rows).
+
+    Returns
+    -------
+    dict
+        ``given_a``, ``given_b`` and ``given_kind`` (categorical); `geo.incidents`
+        drops them once it has tallied the misplaced rows.
+    """
+    kinds = (
+        pd.Categorical.from_codes(np.zeros(len(a), dtype=np.int8), categories=[kind])
+        if isinstance(kind, str)
+        else pd.Categorical(kind)
+    )
+    return {"given_a": a, "given_b": b, "given_kind": kinds}
 
 
 def reject_hostile_text(parsed: pd.DataFrame, rows: pd.DataFrame, used: list[str]) -> pd.DataFrame:

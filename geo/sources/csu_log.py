@@ -28,6 +28,9 @@ from geo.sources._common import (
 from geo.speeding import resolve_columns
 from geo.taxonomy import category_for
 
+MONTH_FIRST = "occurred_month_first"
+"""The parsed column holding the month-first reading of dates whose order cannot be told."""
+
 NAME = "csu_log"
 """The ``source`` value of the rows this module parses."""
 
@@ -145,8 +148,10 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     label = rows[cols["category"]].str.strip()
     category = label.map(lambda s: category_for(s) if s else None)
     limit = context.clock() + pd.Timedelta(days=context.settings.future_tolerance_days)
-    occurred, precision, out_of_range = _dates_as_written(table, cols, limit)
-    x, y, where_reason = coordinates(rows, cols, context.gazetteer)
+    occurred, precision, out_of_range, month_first = _dates_as_written(
+        table, cols, limit, context.settings.date_order
+    )
+    x, y, where_reason, given = coordinates(rows, cols, context.gazetteer)
     date_text = rows[cols["date"]].str.strip()
     reason = first_reason(
         [
@@ -187,25 +192,31 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "y": y,
             "reason": reason,
             "detail": detail,
+            **given,
+            **({} if month_first is None else {MONTH_FIRST: month_first}),
         }
     )
 
 
 def _dates_as_written(
-    table: RawTable, cols: Mapping[str, str], limit: pd.Timestamp
-) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    table: RawTable, cols: Mapping[str, str], limit: pd.Timestamp, order_given: str = "auto"
+) -> tuple[pd.Series, pd.Series, np.ndarray, pd.Series | None]:
     """Parse the date column in the order the whole column shows (`date_order`).
 
-    A column whose order cannot be told (no part over 12) is read day-first, unless that
+    `order_given` (``LoadSettings.date_order``) other than ``"auto"`` is used as given.
+    A column whose order cannot be told (no part over 12) is read day first, unless that
     puts rows after `limit` (the future): then the file is refused in one line, since
-    reading it either way could be wrong.
+    reading it either way could be wrong. Otherwise the fourth value is the month-first
+    reading of such a column (None when the order is told), so the loader can refuse
+    the file if its day-first months fall outside the other files' span
+    (`geo.incidents`).
     """
     date = table.rows[cols["date"]]
     time = table.rows[cols["time"]] if "time" in cols else None
-    order = date_order(date)
+    order = date_order(date) if order_given == "auto" else order_given
     parsed = parse_dates(date, time, month_first=order == "month")
     if order != "unknown":
-        return parsed
+        return (*parsed, None)
     parts = date.astype(str).str.extract(NUMERIC_DATE)
     either_way = (parts[0].notna() & (parts[0] != parts[1])).to_numpy()
     future = either_way & (parsed[0] > limit).to_numpy()
@@ -214,10 +225,13 @@ def _dates_as_written(
         msg = (
             f"{table.source}: dates such as {first[:20]!r} could be day/month or month/day, and "
             f"read day first {int(future.sum())} rows fall in the future; write "
-            "the dates as YYYY-MM-DD (or map the columns again)"
+            "the dates as YYYY-MM-DD (or pass the order: --date-order day or month)"
         )
         raise InputFileError(msg)
-    return parsed
+    if not either_way.any():
+        return (*parsed, None)
+    month_first = parse_dates(date, time, month_first=True)[0]
+    return (*parsed, month_first.where(pd.Series(either_way, index=date.index), parsed[0]))
 
 
 def rename_columns(path: Path, mapping: Mapping[str, str], out: Path) -> Path:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from geo._tables import RawTable, arrow_text
 from geo.crs import lonlat_to_bng
+from geo.misplaced import LONLAT
 from geo.sources._common import (
     DATE_MAX,
     DATE_MIN,
@@ -25,6 +26,7 @@ from geo.sources._common import (
     ParseContext,
     far_outside,
     first_reason,
+    given_columns,
     lonlat_checks,
     per_distinct,
 )
@@ -149,6 +151,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "y": y,
             "reason": reason,
             "detail": detail,
+            **given_columns(lon_v, lat_v, LONLAT),
         }
     )
 

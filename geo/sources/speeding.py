@@ -132,7 +132,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     blank = pd.Series("", index=rows.index)
     occurred, precision, out_of_range = parse_dates(rows[cols["date"]], None)
     limit = context.clock() + pd.Timedelta(days=context.settings.future_tolerance_days)
-    x, y, where_reason = coordinates(rows, location_columns(table.header), context.gazetteer)
+    x, y, where_reason, given = coordinates(rows, location_columns(table.header), context.gazetteer)
     fields = numeric(rows, cols, _SPEED_NUMBERS[kind])
     date_text = rows[cols["date"]].str.strip()
     reason = first_reason(
@@ -172,6 +172,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "road": road,
             "speed_limit_mph": fields.get("limit", np.nan),
             "evidence": _evidence_text(kind, fields, rows, cols),
+            **given,
         }
     )
 
