@@ -255,38 +255,36 @@ def _add_hotspots(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.hotspots import find_hotspots, hotspot_incidents, time_window
+    from geo import pipeline
 
     wards = _area_wards(args)
-    result = _load(args, strict=True, wards=wards)
-    incidents = result.accepted
+    paths, load_settings = _inputs(args)
+    loaded = pipeline.load(
+        paths, wards=wards, settings=replace(DEFAULT_SETTINGS, load=load_settings), strict=True
+    )
+    result = loaded.result
     cats = [c for c in args.category.split("+") if c]
     check_categories(cats)
-    if incidents.empty:
+    if result.accepted.empty:
         msg = "no incidents were accepted from the files given"
         raise GeoInputError(msg)
-    as_of = args.as_of or incidents["occurred"].max().strftime(
-        "%Y-%m" if not args.weeks else "%Y-%m-%d"
-    )
-    months = None if args.weeks else (args.months or 3)
-    window = time_window(as_of, months=months, weeks=args.weeks)
-    spots = find_hotspots(
-        incidents,
-        categories=cats,
-        as_of=as_of,
-        months=months,
+    spots, members, window = pipeline.hotspots(
+        loaded,
+        category="+".join(cats),
+        as_of=args.as_of,
+        months=args.months,
         weeks=args.weeks,
-        wards=wards,
-        params=DEFAULT_SETTINGS.hotspots,
         rank_by=args.rank_by,
-        area=study_area(wards, incidents, keep_outside=args.keep_outside),
+        keep_outside=args.keep_outside,
     )
     if args.out is not None:
-        members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=args.weeks)
         write_hotspots(args.out, spots, members, about=_hotspot_about(args, result, window))
     _print_hotspots(args, spots, window)
     if args.wards:
-        _print_priority_wards(incidents, wards, cats, as_of, months, args.weeks)
+        as_of, months, weeks = pipeline.window_choice(
+            result.accepted, as_of=args.as_of, months=args.months, weeks=args.weeks
+        )
+        _print_priority_wards(result.accepted, wards, cats, as_of, months, weeks)
     return EXIT_OK
 
 

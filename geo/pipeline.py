@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo._errors import GeoInputError
-from geo.boundaries import district_outline, read_wards
+from geo.boundaries import district_outline, read_wards, study_area
 from geo.datasets import get_path
 from geo.forecast import make_grid, risk_surface
 from geo.home import default_store
@@ -135,6 +135,40 @@ def latest_month(incidents: pd.DataFrame) -> str:
     return str(recorded_months(incidents).max())
 
 
+def default_as_of(incidents: pd.DataFrame, *, weeks: int | None = None) -> str:
+    """
+    Return the end of the default window: the latest month with data, or its last day.
+
+    Months end at the latest police.uk month (`latest_month`); a window in weeks ends on
+    the last dated incident's day, as CSU logs give days.
+    """
+    if weeks:
+        if incidents.empty:
+            msg = "no incidents loaded"
+            raise GeoInputError(msg)
+        return pd.Timestamp(incidents["occurred"].max()).strftime("%Y-%m-%d")
+    return latest_month(incidents)
+
+
+def window_choice(
+    incidents: pd.DataFrame,
+    *,
+    as_of: str | None = None,
+    months: int | None = None,
+    weeks: int | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[str, int | None, int | None]:
+    """
+    Return the window every page and command uses: ``(as_of, months, weeks)``.
+
+    `as_of` defaults to `default_as_of`; with no `weeks`, `months` defaults to
+    ``settings.plan.evidence_months``.
+    """
+    as_of = as_of or default_as_of(incidents, weeks=weeks)
+    months = None if weeks else (months or settings.plan.evidence_months)
+    return as_of, months, weeks
+
+
 def hotspots(
     loaded: Loaded,
     *,
@@ -143,6 +177,7 @@ def hotspots(
     months: int | None = None,
     weeks: int | None = None,
     rank_by: str = "harm",
+    keep_outside: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Window]:
     """
@@ -160,17 +195,22 @@ def hotspots(
         The window's length (default `settings.plan.evidence_months` months).
     rank_by
         ``harm`` or ``count``.
+    keep_outside
+        Whether incidents outside the wards were kept: the Gi* grid then covers the study
+        area (the wards plus every 1 km square holding an incident).
     settings
         Hotspot settings.
 
     Returns
     -------
     tuple
-        Hotspots, their incidents, and the window.
+        Hotspots, their incidents, and the window. The app's Hotspots page and
+        ``geo hotspots`` both call this, so they list the same hotspots for the same files.
     """
     incidents = loaded.accepted
-    as_of = as_of or latest_month(incidents)
-    months = None if weeks else (months or settings.plan.evidence_months)
+    as_of, months, weeks = window_choice(
+        incidents, as_of=as_of, months=months, weeks=weeks, settings=settings
+    )
     span = window(as_of, months=months, weeks=weeks)
     spots = find_hotspots(
         incidents,
@@ -181,6 +221,7 @@ def hotspots(
         wards=loaded.wards,
         params=settings.hotspots,
         rank_by=rank_by,
+        area=study_area(loaded.wards, incidents, keep_outside=keep_outside),
     )
     members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=weeks)
     return spots, members, span
