@@ -82,8 +82,8 @@ def _summary(plan_sheet: _cache.PlanSheet) -> None:
         value, _, rest = kit.get(key, "").partition(", ")
         col.metric(
             name,
-            _cache.markdown_text(value),
-            delta=_cache.markdown_text(rest) if rest else None,
+            value,  # counts and the kind's own name: no data from a file
+            delta=rest or None,
             delta_color="off",
             delta_arrow="off",
         )
@@ -276,7 +276,6 @@ site = right.selectbox(
     "New site (this kind's own candidates)",
     list(choices),
     key="move-site",
-    format_func=_cache.markdown_text,
     help="Where names repeat, each site says where it lies from its hotspot's centre.",
 )
 move, undo = st.columns(2)
