@@ -40,6 +40,7 @@ from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
+from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
 from geo.report import (
     QuarterReport,
     build_report,
@@ -560,18 +561,110 @@ def kind_words() -> dict[str, str]:
     return {k.budget: k.metric for k in resource_kinds()}
 
 
+def kit_words(plan_sheet: PlanSheet) -> dict[str, str]:
+    """Return each kind's kit in words ("4 of 5 cameras, 1 out of service"), by budget key."""
+    from geo.plan_export import kit_words as words
+
+    return words(plan_sheet, resources())
+
+
 def candidate_names(run: WeekRun, resource: str | None = None) -> list[str]:
-    """Return the names of the week's candidate sites (of one kind), for pickers."""
+    """Return the labels of the week's candidate sites (of one kind), for pickers."""
     c = run.candidates
     c = c if resource is None else c[c["resource"] == resource]
-    return sorted(c["site_name"].unique().tolist())
+    return sorted(c["site_label"].unique().tolist())
 
 
-def site_ids(run: WeekRun, names: Sequence[str], resource: str | None = None) -> tuple[str, ...]:
-    """Return the ids of candidate sites chosen by name."""
+def site_ids(run: WeekRun, labels: Sequence[str], resource: str | None = None) -> tuple[str, ...]:
+    """Return the ids of candidate sites chosen by label."""
     c = run.candidates
     c = c if resource is None else c[c["resource"] == resource]
-    return tuple(dict.fromkeys(c.loc[c["site_name"].isin(names), "site_id"]))
+    return tuple(dict.fromkeys(c.loc[c["site_label"].isin(labels), "site_id"]))
+
+
+def site_choices(run: WeekRun, resource: str) -> dict[str, str]:
+    """Return one kind's candidate sites as label -> id, in label order (the site picker)."""
+    c = run.candidates[run.candidates["resource"] == resource].sort_values("site_label")
+    return dict(zip(c["site_label"], c["site_id"], strict=True))
+
+
+def movable_units(run: WeekRun) -> dict[str, str]:
+    """Return the plan's units whose site can be changed, unit -> kind key."""
+    rows = run.plan.deployments
+    movable = {k.key for k in resource_kinds() if k.site_row is not None}
+    return {u: r for u, r in zip(rows["unit"], rows["resource"], strict=True) if r in movable}
+
+
+def with_changes(
+    run: WeekRun, changes: Mapping[str, str], by: str
+) -> tuple[WeekRun, dict[int, dict[str, object]], list[str], list[str]]:
+    """
+    Apply site changes kept by unit to a run (`geo.pipeline.edits_of_units`, `edited_run`).
+
+    Returns
+    -------
+    tuple
+        The run as shown (reasons rebuilt for the new sites), the edits to approve,
+        the changes that could not be carried (in words), and what would stop the
+        approval (`geo.pipeline.plan_problems`).
+    """
+    edits, dropped = pipeline.edits_of_units(run, changes)
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    shown = pipeline.edited_run(run, edits, by=by or "the sergeant", at=at)
+    return shown, edits, dropped, pipeline.plan_problems(run, shown.plan.deployments)
+
+
+def calendar_bytes(plan_sheet: PlanSheet) -> bytes:
+    """Return the week's plan as an iCalendar file (`geo.plan_calendar`)."""
+    from geo.plan_calendar import plan_calendar
+
+    return plan_calendar(plan_sheet).to_ical()
+
+
+def has_visits(plan_sheet: PlanSheet) -> bool:
+    """Tell whether the plan has scheduled patrol visits (officers listed in resources)."""
+    return any(isinstance(n, dict) and n.get("schedule") for n in plan_sheet.deployments["numbers"])
+
+
+def task_sheets_zip(plan_sheet: PlanSheet) -> bytes:
+    """Return a zip of one printable task sheet per officer (`geo.task_sheets`)."""
+    import io
+    import zipfile
+
+    from geo.task_sheets import write_task_sheets
+
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
+        for path in write_task_sheets(plan_sheet, Path(tmp)):
+            archive.write(path, arcname=path.name)
+    return buffer.getvalue()
+
+
+def mark_targets(plan_sheet: PlanSheet) -> list[str]:
+    """Return what can be marked done: each patrol visit ("Patrol 1 visit 3"), each stay."""
+    out = []
+    for row in plan_sheet.deployments.to_dict("records"):
+        numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
+        if row["resource"] == "patrol":
+            out += [f"{row['unit']} visit {int(v['visit'])}" for v in numbers.get("schedule", [])]
+        else:
+            out.append(str(row["unit"]))
+    return out
+
+
+def amend(
+    week: dt.date, notes: Mapping[str, str], marks: Sequence[tuple[str, str, float | None]], by: str
+) -> StoredPlan:
+    """Save notes and marks as a new version of the week (`geo.plan_notes.amend_week`)."""
+    from geo.plan_notes import Mark, amend_week
+
+    return amend_week(
+        plan_db(),
+        week=monday_of(week),
+        notes=notes,
+        marks=[Mark(t, st_, a) for t, st_, a in marks],
+        by=by,
+    )
 
 
 def unit_names(kind_key: str) -> list[str]:

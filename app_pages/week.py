@@ -30,34 +30,115 @@ message_key = f"message-{week}"
 
 
 def _export_buttons(plan_sheet: _cache.PlanSheet) -> None:
-    """Offer downloads of the plan as shown, each recorded in the audit table."""
+    """Offer downloads of the plan as shown, each made when pressed and recorded in the audit."""
     if not _auth.may("export"):
         st.caption("Your role may view plans but not export them.")
         return
-    left, right = st.columns(2)
+    cols = st.columns(4)
     name = f"plan-{plan_sheet.week}"
-    left.download_button(
+    cols[0].download_button(
         "Plan (XLSX)",
         _auth.export_data(f"{name}.xlsx", lambda: _cache.plan_export(plan_sheet, suffix=".xlsx")),
         file_name=f"{name}.xlsx",
         on_click="ignore",
+        key="download-xlsx",
     )
-    right.download_button(
+    cols[1].download_button(
         "Printable page (HTML)",
         _auth.export_data(f"{name}.html", lambda: _cache.plan_page(plan_sheet).encode("utf-8")),
         file_name=f"{name}.html",
         mime="text/html",
         on_click="ignore",
+        key="download-html",
     )
+    cols[2].download_button(
+        "Calendar (.ics)",
+        _auth.export_data(f"{name}.ics", lambda: _cache.calendar_bytes(plan_sheet)),
+        file_name=f"{name}.ics",
+        mime="text/calendar",
+        on_click="ignore",
+        key="download-ics",
+    )
+    if _cache.has_visits(plan_sheet):
+        cols[3].download_button(
+            "Officers' task sheets (zip)",
+            _auth.export_data(
+                f"task-sheets-{plan_sheet.week}.zip", lambda: _cache.task_sheets_zip(plan_sheet)
+            ),
+            file_name=f"task-sheets-{plan_sheet.week}.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="download-task-sheets",
+        )
+    else:
+        cols[3].caption("No task sheets: list officers and shifts in resources.toml.")
 
 
 def _summary(plan_sheet: _cache.PlanSheet) -> None:
-    """Show the week's kit in use, one metric per resource kind."""
-    words = _cache.kind_words()
+    """Show the week's kit in use, one metric per kind ("4 of 5 cameras", "1 out of service")."""
+    words, kit = _cache.kind_words(), _cache.kit_words(plan_sheet)
     cols = st.columns(len(words))
     for col, (key, name) in zip(cols, words.items(), strict=True):
-        used, available = plan_sheet.used.get(key, 0), plan_sheet.available.get(key, 0)
-        col.metric(name, f"{float(used):g} of {float(available):g}")
+        value, _, rest = kit.get(key, "").partition(", ")
+        col.metric(
+            name,
+            value,  # counts and the kind's own name: no data from a file
+            delta=rest or None,
+            delta_color="off",
+            delta_arrow="off",
+        )
+
+
+def _notes_and_marks(plan_sheet: _cache.PlanSheet) -> None:
+    """Offer a note on a deployment and a done / not done / cut short mark, saved as a version."""
+    if not _auth.may("mark"):
+        return
+    st.subheader("Notes and what was done")
+    with st.form("marks", clear_on_submit=True):
+        units = plan_sheet.deployments["unit"].tolist()
+        unit = st.selectbox("Deployment to note", ["(no note)", *units], key="note-unit")
+        note = st.text_input("Note", key="note-text", help="Why it changed, what was found.")
+        target = st.selectbox(
+            "Visit or stay to mark",
+            ["(no mark)", *_cache.mark_targets(plan_sheet)],
+            key="mark-target",
+        )
+        status = st.selectbox("Mark", _cache.MARK_STATUSES, key="mark-status")
+        amount = st.number_input(
+            "If cut short: minutes given (a visit) or days in place (a stay)",
+            min_value=0.0,
+            value=0.0,
+            key="mark-amount",
+        )
+        user = _auth.current_user()
+        by = user.name if user else st.text_input("Your name or collar number", key="mark-by")
+        if st.form_submit_button("Save note and mark", key="save-marks"):
+            notes = {unit: note} if unit != "(no note)" and note.strip() else {}
+            marks = (
+                [(target, status, amount if status == "cut short" else None)]
+                if target != "(no mark)"
+                else []
+            )
+            if not (notes or marks):
+                st.session_state[message_key] = (
+                    "error",
+                    "Nothing saved: write a note or choose a mark.",
+                )
+            else:
+                try:
+                    saved = _cache.amend(week, notes, marks, by.strip())
+                except (_cache.GeoInputError, _cache.PlanConflict) as err:
+                    st.session_state[message_key] = ("error", f"Not saved: {err}")
+                else:
+                    st.session_state[message_key] = (
+                        "success",
+                        f"Saved as version {saved.version}: "
+                        + "; ".join(
+                            [f"note on {u}" for u in notes] + [f"{t} {m}" for t, m, _ in marks]
+                        )
+                        + f", by {by.strip()}.",
+                    )
+            st.rerun()
 
 
 def _show_message() -> None:
@@ -101,6 +182,7 @@ if stored is not None and stored.status == "approved" and replan_key not in st.s
     for note in plan_sheet.notes:
         st.info(_cache.markdown_text(note))
     _export_buttons(plan_sheet)
+    _notes_and_marks(plan_sheet)
     if _auth.may("approve") and st.button("Re-plan this week", key="replan"):
         st.session_state[replan_key] = stored.version
         st.rerun()
@@ -112,6 +194,7 @@ with st.sidebar:
     out = st.multiselect(
         "Units out of service",
         _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
+        key="out-of-service",
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )
     bound = BOUNDS["patrols"]["hours_per_week"]  # the same range as resources.toml
@@ -121,13 +204,17 @@ with st.sidebar:
         float(bound.high),
         float(resources.patrols.hours_per_week),
         help=f"Hours this week: {bound.words()}.",
+        key="patrol-hours",
     )
     excluded = st.multiselect(
         "Sites off limits",
         _cache.candidate_names(base),
         help="No unit goes there this week; for cameras, nor within a camera's view of it.",
+        key="off-limits",
     )
-    pinned = st.multiselect("Camera sites that must be used", _cache.candidate_names(base, "cctv"))
+    pinned = st.multiselect(
+        "Camera sites that must be used", _cache.candidate_names(base, "cctv"), key="pinned"
+    )
 
 usual = float(hours) == float(resources.patrols.hours_per_week)
 overrides = _cache.WeekOverrides(  # the week as usual is the base run, planned once
@@ -138,8 +225,14 @@ overrides = _cache.WeekOverrides(  # the week as usual is the base run, planned 
 )
 replanning = st.session_state.get(replan_key)
 run = _cache.week_run(paths, week, overrides, replan=replanning)
-plan = run.plan
-plan_sheet = _cache.sheet(run)
+# the sergeant's site changes, kept by unit for this week and these files: a sidebar change
+# re-plans, and the changes are applied again to the new plan (or said why not)
+changes_key = f"site-changes-{week}-{replanning}-{hash(tuple(paths))}"
+changes: dict[str, str] = st.session_state.setdefault(changes_key, {})
+user = _auth.current_user()
+shown, edits, dropped, problems = _cache.with_changes(run, changes, user.name if user else "")
+plan = shown.plan
+plan_sheet = _cache.sheet(shown)
 
 if run.synthetic_sources:
     st.error(
@@ -170,31 +263,36 @@ show_map(
 )
 
 st.subheader("Suggested deployments")
-table = _cache.plan_rows(plan_sheet)
-editor_key = f"plan-{plan.week}-{replanning}"
-st.data_editor(
-    table,
-    hide_index=True,
-    width="stretch",
-    key=editor_key,
-    disabled=[c for c in table.columns if c != "Site"],
-    column_config={
-        "Site": st.column_config.SelectboxColumn(
-            "Site",
-            options=_cache.candidate_names(run),
-            required=True,
-            help="Change a unit's site: choose another candidate site of the same kind.",
-        )
-    },
-)
+st.dataframe(_cache.plan_rows(plan_sheet), hide_index=True, width="stretch")
 for note in plan.notes:
     st.info(_cache.markdown_text(note))
 
+st.subheader("Change a site")
+movable = _cache.movable_units(run)
+left, right = st.columns([1, 3])
+unit = left.selectbox("Unit", list(movable), key="move-unit")
+choices = _cache.site_choices(run, movable[unit]) if unit else {}
+site = right.selectbox(
+    "New site (this kind's own candidates)",
+    list(choices),
+    key="move-site",
+    help="Where names repeat, each site says where it lies from its hotspot's centre.",
+)
+move, undo = st.columns(2)
+if move.button("Change site", key="move", disabled=not (unit and site)):
+    changes[unit] = choices[site]
+    st.rerun()
+if changes and undo.button("Undo site changes", key="undo-moves"):
+    changes.clear()
+    st.rerun()
+for words in dropped:
+    st.warning(_cache.markdown_text(words))
+for words in problems:
+    st.error(_cache.markdown_text(f"Cannot approve yet: {words}."))
+
 
 def _approve(shown_version: int | None, approver: str) -> None:
-    """Approve what was shown: edits from the table, over the version shown (never re-read)."""
-    edited = st.session_state.get(editor_key, {}).get("edited_rows", {})
-    edits = {int(pos): {"site_name": row["Site"]} for pos, row in edited.items() if "Site" in row}
+    """Approve what was shown: the site changes, over the version shown (never re-read)."""
     try:
         saved = _cache.approve(run, edits, shown_version, approver)
     except _cache.PlanConflict as err:
@@ -205,12 +303,12 @@ def _approve(shown_version: int | None, approver: str) -> None:
         return
     _auth.audit("approve", f"week {saved.week} version {saved.version}")
     st.session_state.pop(replan_key, None)
+    st.session_state.pop(changes_key, None)
     done = f"Approved and saved as version {saved.version} by {saved.saved_by}."
     st.session_state[message_key] = ("success", done)
 
 
 if _auth.may("approve"):
-    user = _auth.current_user()
     approver = (
         user.name if user else st.text_input("Your name or collar number", "", key="saved-by")
     )

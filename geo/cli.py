@@ -537,12 +537,25 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
         metavar="SITE",
         help="a camera site that must be used: its name or id",
     )
-    p.add_argument("--sites", action="store_true", help="list the week's candidate sites")
+    p.add_argument(
+        "--move",
+        action="append",
+        default=[],
+        metavar="UNIT=SITE",
+        help="put a unit on another candidate site of its kind (a label, id or name from "
+        '--sites), e.g. "Camera 1=On or near Parking Area, Ash and New Ash Green (90 m SW of '
+        'the hotspot centre)"',
+    )
+    p.add_argument(
+        "--sites",
+        action="store_true",
+        help="list the week's candidate sites, each kind's own, with a label unique in its kind",
+    )
 
 
 def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, ...]:
     """
-    Turn site names or ids typed by a user into candidate site ids.
+    Turn site labels, names or ids typed by a user into candidate site ids.
 
     Raises
     ------
@@ -554,18 +567,42 @@ def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, 
         key = text.strip().casefold()
         hit = candidates[
             (candidates["site_id"].str.casefold() == key)
+            | (candidates["site_label"].str.casefold() == key)
             | (candidates["site_name"].str.casefold() == key)
         ]
         if hit.empty:
-            close = difflib.get_close_matches(text, candidates["site_name"].unique().tolist(), 3)
+            close = difflib.get_close_matches(text, candidates["site_label"].unique().tolist(), 3)
             msg = f"no candidate site called {text!r}" + (
                 f"; did you mean {', '.join(repr(c) for c in close)}?"
                 if close
                 else " (list them with --sites)"
             )
             raise GeoInputError(msg)
-        out.append(str(hit["site_id"].iloc[0]))
+        out.extend(str(i) for i in hit["site_id"])  # a shared name: every site so named
     return tuple(dict.fromkeys(out))
+
+
+def site_moves(moves: Sequence[str], rows: pd.DataFrame) -> dict[int, dict[str, object]]:
+    """
+    Read ``--move UNIT=SITE`` into edits of the plan's rows (row position -> new site).
+
+    Raises
+    ------
+    GeoInputError
+        For a move without ``=`` or a unit not in the plan.
+    """
+    edits: dict[int, dict[str, object]] = {}
+    for text in moves:
+        unit, sep, site = text.partition("=")
+        if not sep or not site.strip():
+            msg = f"--move {text!r}: write UNIT=SITE, e.g. 'Camera 1=<a site from --sites>'"
+            raise GeoInputError(msg)
+        hits = [i for i, u in enumerate(rows["unit"]) if u.casefold() == unit.strip().casefold()]
+        if not hits:
+            msg = f"--move: no deployment called {unit.strip()!r}; units: {', '.join(rows['unit'])}"
+            raise GeoInputError(msg)
+        edits[hits[0]] = {"site": site.strip()}
+    return edits
 
 
 def notes_and_marks(args: argparse.Namespace) -> tuple[dict[str, str], list[Mark]]:
@@ -657,6 +694,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     from geo.pipeline import (
         approve_week,
         carried_overrides,
+        edited_run,
         load,
         monday_of,
         run_week,
@@ -723,7 +761,7 @@ def _run_plan(args: argparse.Namespace) -> int:
             run.candidates.to_json(orient="records")
             if args.json
             else terminal_text(
-                run.candidates[["resource", "site_name", "site_id"]].to_string(index=False),
+                run.candidates[["resource", "site_label", "site_id"]].to_string(index=False),
                 keep_newlines=True,
             )
         )
@@ -742,10 +780,14 @@ def _run_plan(args: argparse.Namespace) -> int:
             loaded, week=args.week, resources=resources, overrides=overrides, db=db, replan=replan
         )
     saved = None
+    by = args.by or getpass.getuser()
+    edits = site_moves(args.move, run.plan.deployments)
     if args.approve:
-        by = args.by or getpass.getuser()
         run = with_notes_and_marks(run, notes, marks, by=by)
-        saved = approve_week(run, None, shown.version if shown else None, by=by, db=db)
+        saved = approve_week(run, edits, shown.version if shown else None, by=by, db=db)
+    else:
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        run = edited_run(run, edits, by=by, at=at)
     _emit_plan(args, sheet_of_run(run, saved))
     return EXIT_OK
 

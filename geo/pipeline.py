@@ -28,12 +28,14 @@ from geo.home import default_store
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
 from geo.periods import Window, window
-from geo.plan import Plan, PlanContext, plan_week
-from geo.plan.cctv import camera_candidates
+from geo.plan import Plan, PlanContext, plan_week, usage
+from geo.plan.cctv import camera_candidates, off_limits
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
+from geo.plan.registry import kind, resource_kinds
+from geo.plan.sites import resolve_site, site_labels
 from geo.plan.speed_boards import board_sites
 from geo.resources import Resources, WeekOverrides, read_resources
-from geo.schema import DEPLOYMENT_COLUMNS
+from geo.schema import DEPLOYMENT_COLUMNS, deployments_frame
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import (
     StoredPlan,
@@ -254,12 +256,18 @@ class WeekRun:
         The suggested plan.
     candidates
         Every site a unit could go to this week: ``resource``, ``site_id``,
-        ``site_name``, ``x``, ``y`` (for pickers: off limits, pinned, changes).
+        ``site_name``, ``site_label`` (unique within its kind, `geo.plan.sites`),
+        ``x``, ``y``, ``hotspot_ids`` (for pickers: off limits, pinned, changes).
     started_from
         The approved plan this run starts from (last week's, or this week's when
         re-planning), or None.
     synthetic_sources
         Input files marked SYNTHETIC in their names (never real data).
+    overrides
+        The sergeant's changes the plan was made with.
+    context
+        What the planners were given, so that a row at a site the sergeant chose is
+        written by the same planner (`apply_edits`).
     """
 
     week: dt.date
@@ -275,6 +283,7 @@ class WeekRun:
     started_from: StoredPlan | None
     synthetic_sources: tuple[str, ...]
     overrides: WeekOverrides = WeekOverrides()  # noqa: RUF009 (frozen, safe to share)
+    context: PlanContext | None = None
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -406,6 +415,9 @@ def candidate_sites(context: PlanContext) -> pd.DataFrame:
         extra_sites=context.previous_rows("cctv"),
     )
     boards = board_sites(context)
+    if len(boards):  # only roads a board may go on (`geo.plan.speed_boards`)
+        limit = context.resources.speed_boards.max_limit_mph
+        boards = boards[(boards["speed_limit_mph"] <= limit) & ~boards["motorway"].astype(bool)]
     boards = (
         pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
         if boards.empty
@@ -421,6 +433,7 @@ def candidate_sites(context: PlanContext) -> pd.DataFrame:
                 + spots["ward_names"],
                 "x": spots.geometry.centroid.x,
                 "y": spots.geometry.centroid.y,
+                "hotspot_ids": spots["hotspot_id"],
             }
         )
         if len(spots)
@@ -432,10 +445,14 @@ def candidate_sites(context: PlanContext) -> pd.DataFrame:
         places.assign(resource="eva"),
         places.assign(resource="patrol"),
     ]
-    cols = ["resource", "site_id", "site_name", "x", "y"]
-    return pd.concat(
+    cols = ["resource", "site_id", "site_name", "x", "y", "hotspot_ids"]
+    parts = [p.assign(hotspot_ids=p.get("hotspot_ids", "")) for p in parts]
+    out = pd.concat(
         [p[cols] for p in parts if len(p)] or [pd.DataFrame(columns=cols)], ignore_index=True
     )
+    out["hotspot_ids"] = out["hotspot_ids"].fillna("").astype(str)
+    out = out.drop_duplicates(["resource", "site_id"], ignore_index=True)
+    return out.assign(site_label=site_labels(out, spots))
 
 
 def run_week(
@@ -552,6 +569,7 @@ def run_week(
         started_from=start,
         synthetic_sources=synthetic,
         overrides=overrides,
+        context=context,
     )
 
 
@@ -592,8 +610,8 @@ def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
 
 # --- approval ----------------------------------------------------------------------------------
 
-EDITABLE = ("site_name",)
-"""Plan fields the sergeant may change before approving (the site, chosen by name)."""
+EDITABLE = ("site", "site_name")
+"""Plan fields the sergeant may change before approving: the site, by label, id or name."""
 
 
 def apply_edits(
@@ -607,6 +625,10 @@ def apply_edits(
     """
     Apply the sergeant's edits to plan rows, recording each change (from, to, by whom).
 
+    A changed row is written again by its kind's planner for the new site
+    (`geo.schema.ResourceKind.site_row`): its reason names the new site and gives
+    that site's own counts, in the same words as the planner's own choices.
+
     Parameters
     ----------
     run
@@ -614,20 +636,21 @@ def apply_edits(
     rows
         The plan's rows (`DEPLOYMENT_COLUMNS`).
     edits
-        Row position -> {field: new value}; fields in `EDITABLE`. A new site name
-        must be one of the run's candidate sites for that row's kind.
+        Row position -> {field: new value}; fields in `EDITABLE` (``site`` or
+        ``site_name``: a candidate site's label, id or unshared name, of the row's kind).
     by, at
         Who changed the rows and when.
 
     Returns
     -------
     pandas.DataFrame
-        The rows with changed rows' site, status ``changed`` and ``change`` text.
+        The rows with changed rows rewritten at their new site, status ``changed``
+        and ``change`` text; their notes and marks kept.
 
     Raises
     ------
     GeoInputError
-        For an unknown row, field or site.
+        For an unknown row, field or site, or a kind whose sites cannot be changed.
     """
     out = rows.copy().reset_index(drop=True)
     for pos, fields in edits.items():
@@ -636,30 +659,112 @@ def apply_edits(
             raise GeoInputError(msg)
         unknown = sorted(set(fields) - set(EDITABLE))
         if unknown:
-            msg = f"cannot change {unknown}: only {list(EDITABLE)} can be changed"
+            msg = f"cannot change {unknown}: only the site can be changed"
             raise GeoInputError(msg)
-        new = str(fields.get("site_name", out.at[pos, "site_name"]))
-        old = str(out.at[pos, "site_name"])
-        if new == old:
+        before = out.loc[int(pos)].to_dict()
+        text = str(fields.get("site", fields.get("site_name", before["site_name"])))
+        if text in {before["site_name"], before["site_id"]}:
             continue
-        kind = out.at[pos, "resource"]
-        match = run.candidates[
-            (run.candidates["resource"] == kind) & (run.candidates["site_name"] == new)
-        ]
-        if match.empty:
-            msg = f"{new!r} is not a candidate {kind} site this week"
+        site = resolve_site(run.candidates, str(before["resource"]), text)
+        if site["site_id"] == before["site_id"]:
+            continue
+        found = kind(str(before["resource"]))
+        if found is None or found.site_row is None or run.context is None:
+            msg = f"the site of {before['unit']} cannot be changed"
             raise GeoInputError(msg)
-        site = match.iloc[0]
-        out.loc[pos, ["site_id", "site_name", "x", "y"]] = [
-            site["site_id"],
-            new,
-            float(site["x"]),
-            float(site["y"]),
-        ]
-        out.loc[pos, ["status", "changed_by", "changed_at"]] = ["changed", by, at]
-        out.loc[pos, "change"] = f"site: {old} -> {new}; by {by}"
-        out.loc[pos, "weeks_on_site"] = 1
+        row = found.site_row(run.context, site, before).row()
+        row.update(
+            status="changed",
+            changed_by=by,
+            changed_at=at,
+            change=f"site: {before['site_name']} -> {row['site_name']}; by {by}",
+            note=before.get("note", ""),
+            outcome=before.get("outcome", ""),
+        )
+        for column, value in row.items():
+            out.at[int(pos), column] = value
     return out
+
+
+def plan_problems(run: WeekRun, rows: pd.DataFrame) -> list[str]:
+    """
+    Say, in words, what makes plan rows unfit to approve: two units on one site, a site off limits.
+
+    Parameters
+    ----------
+    run
+        The run the rows come from (its overrides say which sites are off limits).
+    rows
+        The plan's rows after the sergeant's edits.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem; empty when the rows may be approved.
+    """
+    problems = []
+    for _, group in rows.groupby(["resource", "site_id"], sort=False):
+        if len(group) > 1:
+            units = " and ".join(group["unit"])
+            problems.append(
+                f"{units} are both at {group['site_name'].iloc[0]}: one unit per site; "
+                "choose another site for one of them"
+            )
+    excluded = run.overrides.excluded_sites
+    if excluded:
+        radius = run.context.resources.cctv.view_radius_m if run.context else 0.0
+        barred = rows["site_id"].isin(excluded).to_numpy().copy()
+        cams = (rows["resource"] == "cctv").to_numpy()
+        if cams.any():
+            barred[cams] |= off_limits(rows[cams], excluded, radius)
+        for r in rows[barred].itertuples():
+            problems.append(f"{r.unit} is at {r.site_name}, which is off limits this week")
+    return problems
+
+
+def edited_run(
+    run: WeekRun, edits: Mapping[int, Mapping[str, object]], *, by: str, at: str
+) -> WeekRun:
+    """Return the run with the sergeant's edits applied (what the page shows and exports)."""
+    if not edits:
+        return run
+    rows = apply_edits(
+        run, pd.DataFrame(run.plan.deployments.drop(columns="geometry")), edits, by=by, at=at
+    )
+    frame = deployments_frame(rows)
+    used = usage(resource_kinds(), frame, run.context.resources) if run.context else run.plan.used
+    return replace(run, plan=replace(run.plan, deployments=frame, used=used))
+
+
+def edits_of_units(
+    run: WeekRun, changes: Mapping[str, str]
+) -> tuple[dict[int, dict[str, object]], list[str]]:
+    """
+    Turn site changes kept by unit ({unit: site id}) into edits of this run's rows.
+
+    A change made before a sidebar option was changed is carried to the new plan
+    when its unit is still in it and its site still a candidate of its kind.
+
+    Returns
+    -------
+    tuple
+        Row position -> {"site": site id}, and the changes that could not be carried,
+        in words.
+    """
+    rows = run.plan.deployments
+    edits, dropped = {}, []
+    for unit, site in changes.items():
+        at = rows.index[rows["unit"] == unit]
+        if len(at) == 0:
+            dropped.append(f"{unit} is not in this plan, so its site change is not applied")
+            continue
+        kind_key = str(rows.at[at[0], "resource"])
+        own = run.candidates[run.candidates["resource"] == kind_key]
+        if site not in set(own["site_id"]):
+            dropped.append(f"{unit}'s chosen site is not a candidate this week")
+            continue
+        edits[int(rows.index.get_loc(at[0]))] = {"site": site}
+    return edits, dropped
 
 
 def approve_week(
@@ -704,7 +809,8 @@ def approve_week(
     geo.store.PlanConflictError
         If the week was saved since `base_version` (one line: who saved what when).
     GeoInputError
-        If `by` is empty or an edit is not valid.
+        If `by` is empty, an edit is not valid, or the plan puts two units on one site
+        or a unit on a site off limits this week (`plan_problems`, in one line).
     """
     if not by.strip():
         msg = "say who approves the plan (a name or collar number)"
@@ -713,6 +819,9 @@ def approve_week(
     at = now.isoformat(timespec="seconds")
     rows = pd.DataFrame(run.plan.deployments.drop(columns="geometry"))
     rows = apply_edits(run, rows, edits or {}, by=by.strip(), at=at)
+    problems = plan_problems(run, rows)
+    if problems:
+        raise GeoInputError("not approved: " + "; ".join(problems))
     rows["status"] = rows["status"].replace("suggested", "approved")
     if note is None:
         from geo.plan_export import provenance

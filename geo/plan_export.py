@@ -28,6 +28,7 @@ from geo.schema import deployments_frame
 
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun
+    from geo.resources import Resources
     from geo.store import StoredPlan
 
 
@@ -54,6 +55,8 @@ class PlanSheet:
         What the sergeant should know.
     sources, synthetic
         Input files, and those marked SYNTHETIC.
+    out_of_service
+        The units the plan was made without (a camera in repair, a board lent out).
     """
 
     week: dt.date
@@ -69,6 +72,7 @@ class PlanSheet:
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     synthetic: tuple[str, ...] = field(default_factory=tuple)
+    out_of_service: tuple[str, ...] = ()
 
     def headline(self) -> str:
         """
@@ -137,6 +141,7 @@ def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
         notes=run.plan.notes,
         sources=tuple(f.source_file for f in run.loaded.files),
         synthetic=tuple(run.synthetic_sources),
+        out_of_service=tuple(sorted(run.overrides.out_of_service)),
     )
 
 
@@ -165,6 +170,7 @@ def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
         notes=tuple(made.get("notes", [])),
         sources=tuple(made.get("sources", [])),
         synthetic=tuple(made.get("synthetic", [])),
+        out_of_service=tuple(made.get("overrides", {}).get("out_of_service", [])),
     )
 
 
@@ -229,6 +235,53 @@ def write_plan(sheet: PlanSheet, path: Path) -> list[Path]:
         The files written.
     """
     return write_table(path, {"plan": plan_table(sheet)}, about=_about(sheet))
+
+
+def kit_words(sheet: PlanSheet, resources: Resources) -> dict[str, str]:
+    """
+    Say each kind's kit in use, with what is out of service: "4 of 5 cameras, 1 out of service".
+
+    Parameters
+    ----------
+    sheet
+        The plan shown.
+    resources
+        What the unit owns (its named units).
+
+    Returns
+    -------
+    dict
+        Per kind's budget key, its words.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from geo.resources import read_resources
+    >>> s = PlanSheet(week=dt.date(2025, 10, 6), deployments=gpd.GeoDataFrame(),
+    ...               status="suggested", version=None, saved_by="", saved_at="",
+    ...               data_until="2025-09", evidence="Jul-Sep 2025",
+    ...               available={"cctv": 4.0, "patrol_hours": 30.0},
+    ...               used={"cctv": 4.0, "patrol_hours": 29.75}, out_of_service=("Camera 3",))
+    >>> words = kit_words(s, read_resources())
+    >>> words["cctv"], words["patrol_hours"], words["eva"]
+    ('4 of 5 cameras, 1 out of service', '29.75 of 30 patrol hours', '0 of 0 EVAs')
+    """
+    out = {}
+    for k in resource_kinds():
+        noun = k.metric[0].lower() + k.metric[1:] if k.metric[1:2].islower() else k.metric
+        used, available = sheet.used.get(k.budget, 0), sheet.available.get(k.budget, 0)
+        units = k.units(resources)
+        if not units:
+            out[k.budget] = f"{float(used):g} of {float(available):g} {noun}"
+            continue
+        down = sum(1 for u in units if u in set(sheet.out_of_service))
+        words = f"{float(used):g} of {len(units)} {noun}"
+        if down:
+            words += f", {down} out of service"
+        if float(available) < len(units) - down:
+            words += f", at most {float(available):g} this week"
+        out[k.budget] = words
+    return out
 
 
 def plan_summary(sheet: PlanSheet) -> dict[str, object]:

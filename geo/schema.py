@@ -192,6 +192,10 @@ class ResourceKind:
         ``excluded_sites``, ``pinned_sites``, ``hours``).
     export_columns
         The plan columns a printed or exported table of this kind shows.
+    site_row
+        ``site_row(context, site, before) -> Deployment``: the kind's row at a site the
+        sergeant chose instead of ``before``'s, its reason written by the planner's own
+        writer; None when the kind's sites cannot be changed.
     """
 
     key: str
@@ -208,6 +212,9 @@ class ResourceKind:
     budget_key: str = ""
     overrides: tuple[str, ...] = ()
     export_columns: tuple[str, ...] = ("unit", "site_name", "reason", "status")
+    site_row: Callable[[PlanContext, dict[str, object], dict[str, object]], Deployment] | None = (
+        None
+    )
 
     @property
     def budget(self) -> str:

@@ -6,8 +6,8 @@ Three roles decide what a signed-in user may do:
 ========  ===================================================
 role      may
 ========  ===================================================
-sergeant  view, upload, export, approve the week's plan
-analyst   view, upload, export
+sergeant  view, upload, export, mark, approve the week's plan
+analyst   view, upload, export, mark (notes and done marks on a saved plan)
 viewer    view
 ========  ===================================================
 
@@ -40,6 +40,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({"sergeant"}),
     "upload": frozenset({"sergeant", "analyst"}),
     "export": frozenset({"sergeant", "analyst"}),
+    "mark": frozenset({"sergeant", "analyst"}),
     "view": frozenset(ROLES),
 }
 """Which roles may do each action."""
@@ -275,7 +276,7 @@ def can(user: User | None, action: str) -> bool:
     user
         The signed-in user; None for nobody.
     action
-        One of `ACTIONS`: ``approve``, ``upload``, ``export``, ``view``.
+        One of `ACTIONS`: ``approve``, ``upload``, ``export``, ``mark``, ``view``.
 
     Returns
     -------

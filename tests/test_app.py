@@ -168,11 +168,11 @@ def _metrics(at):
 def test_this_week_page_approves_and_shows_the_approved_plan_after_a_reload(plan_db):
     at = run("app_pages/week.py")
     assert list(_metrics(at)) == ["Cameras", "Speed boards", "EVAs", "Patrol hours"]
-    assert _metrics(at)["Cameras"] == "5 of 5"
+    assert _metrics(at)["Cameras"] == "5 of 5 cameras"
     assert "Suggested plan: not approved" in text(at.warning[-1])
     [units] = [m for m in at.multiselect if m.label == "Units out of service"]
     units.select("Camera 3").run()
-    assert _metrics(at)["Cameras"] == "4 of 4"
+    assert _metrics(at)["Cameras"] == "4 of 5 cameras"  # and "1 out of service" below it
     at.text_input(key="saved-by").input("PS 1234").run()
     at.button(key="approve").click().run()
     assert not at.exception

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geo.plan.cctv import camera_capacity, camera_units, plan_cctv
+from geo.plan.cctv import camera_at, camera_capacity, camera_units, plan_cctv
 from geo.plan.context import PlanContext
-from geo.plan.eva import eva_capacity, plan_eva
-from geo.plan.patrols import patrol_hours, patrol_usage, plan_patrols
+from geo.plan.eva import eva_at, eva_capacity, plan_eva
+from geo.plan.patrols import patrol_at, patrol_hours, patrol_usage, plan_patrols
 from geo.plan.registry import register_kind, resource_kinds
-from geo.plan.speed_boards import board_capacity, board_units, plan_speed_boards
+from geo.plan.speed_boards import board_at, board_capacity, board_units, plan_speed_boards
 from geo.resources import Resources, WeekOverrides
 from geo.schema import ResourceKind, deployments_frame
 
@@ -39,6 +39,7 @@ register_kind(
         colour="#6a3d9a",
         order=10,
         planner=plan_cctv,
+        site_row=camera_at,
         units=camera_units,
         capacity=camera_capacity,
         overrides=("out_of_service", "excluded_sites", "pinned_sites"),
@@ -55,6 +56,7 @@ register_kind(
         colour="#ff7f00",
         order=20,
         planner=plan_speed_boards,
+        site_row=board_at,
         units=board_units,
         capacity=board_capacity,
         overrides=("out_of_service", "excluded_sites"),
@@ -71,6 +73,7 @@ register_kind(
         colour="#33a02c",
         order=30,
         planner=plan_eva,
+        site_row=eva_at,
         capacity=eva_capacity,
         overrides=("excluded_sites",),
     )
@@ -85,6 +88,7 @@ register_kind(
         colour="#1f78b4",
         order=40,
         planner=plan_patrols,
+        site_row=patrol_at,
         capacity=patrol_hours,
         usage=patrol_usage,
         budget_key="patrol_hours",

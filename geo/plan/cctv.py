@@ -311,6 +311,25 @@ def _camera_rows(
     return sorted(rows, key=lambda r: int(r.unit.split()[-1]))
 
 
+def camera_at(
+    context: PlanContext, site: dict[str, object], before: dict[str, object]
+) -> Deployment:
+    """
+    Return a camera's row at a site the sergeant chose, its reason written as the planner's.
+
+    Parameters
+    ----------
+    context
+        The week's evidence (the one the plan was made from).
+    site
+        The chosen candidate: ``site_id``, ``site_name``, ``x``, ``y``, ``hotspot_ids``.
+    before
+        The plan row being changed (its unit, and the site it moves from).
+    """
+    was = f" (moved from {before['site_name']})"
+    return _camera_row(site, str(before["unit"]), 1, "goes to", was, context.week, context)
+
+
 def count_near(
     incidents: gpd.GeoDataFrame,
     x: float,

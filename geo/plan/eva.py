@@ -9,9 +9,12 @@ held in the last four weeks.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import geopandas as gpd
+import pandas as pd
 
+from geo._errors import GeoInputError
 from geo.periods import Window
 from geo.plan.context import PlanContext
 from geo.resources import Resources, WeekOverrides
@@ -59,7 +62,12 @@ def plan_eva(context: PlanContext) -> KindPlan:
     scored = scored[~scored["hotspot_id"].isin(audited | set(context.overrides.excluded_sites))]
     if scored.empty:
         return [], ["EVA: no persistent or emerging hotspot with environmental signals is due."]
-    best = scored.iloc[0]
+    return [_eva_row(scored.iloc[0], context)], []
+
+
+def _eva_row(best: pd.Series, context: PlanContext) -> Deployment:
+    """One EVA at a scored hotspot (`eva_scores`), with its numbers and its sentence."""
+    cfg = context.resources.eva
     reason = (
         f"EVA at {best['place']} ({best['ward_names']}): {best['trend_class']} hotspot, "
         f"{int(best['n_incidents'])} incidents in {context.window.words()} ({best['trend']}), "
@@ -68,8 +76,8 @@ def plan_eva(context: PlanContext) -> KindPlan:
         f"not audited in the last {cfg.lookback_months} months."
     )
     centre = best.geometry.centroid
-    start, end = week_dates(week)
-    row = Deployment(
+    start, end = week_dates(context.week)
+    return Deployment(
         resource="eva",
         unit="EVA",
         site_id=str(best["hotspot_id"]),
@@ -86,13 +94,33 @@ def plan_eva(context: PlanContext) -> KindPlan:
             "prior": int(best["n_prior"]),
         },
     )
-    return [row], []
 
 
-def eva_candidates(
+def eva_at(context: PlanContext, site: dict[str, object], before: dict[str, object]) -> Deployment:
+    """
+    Return the EVA's row at a hotspot the sergeant chose, its reason written as the planner's.
+
+    Parameters
+    ----------
+    context
+        The week's evidence (the one the plan was made from).
+    site
+        The chosen candidate (its ``site_id`` is a hotspot id).
+    before
+        The plan row being changed.
+    """
+    scored = eva_scores(context.incidents, context.hotspots, context.window)
+    found = scored[scored["hotspot_id"] == site["site_id"]]
+    if found.empty:
+        msg = f"{site['site_name']} is not a hotspot this week"
+        raise GeoInputError(msg)
+    return replace(_eva_row(found.iloc[0], context), unit=str(before["unit"]))
+
+
+def eva_scores(
     incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame, window: Window
 ) -> gpd.GeoDataFrame:
-    """Return hotspots of a lasting class with their count of environmental-signal crimes."""
+    """Return every hotspot with its count of environmental-signal crimes and its place."""
     if hotspots.empty:
         return hotspots.assign(signals=[], place=[])
     recent = incidents[
@@ -102,9 +130,18 @@ def eva_candidates(
         recent[["geometry"]], hotspots[["hotspot_id", "geometry"]], predicate="within"
     )
     signals = inside.groupby("hotspot_id").size()
-    out = hotspots.assign(
+    return hotspots.assign(
         signals=hotspots["hotspot_id"].map(signals).fillna(0).astype(int),
         place=hotspots["top_locations"].str.split(":").str[0],
     )
+
+
+def eva_candidates(
+    incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame, window: Window
+) -> gpd.GeoDataFrame:
+    """Return hotspots of a lasting class with their count of environmental-signal crimes."""
+    out = eva_scores(incidents, hotspots, window)
+    if out.empty:
+        return out
     out = out[out["trend_class"].isin(EVA_CLASSES) & (out["signals"] > 0)]
     return out.sort_values(["signals", "harm", "hotspot_id"], ascending=[False, False, True])

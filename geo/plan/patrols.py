@@ -7,11 +7,14 @@ method), with day and time windows from dated CSU logs where they exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo._errors import GeoInputError
 from geo.periods import Window
 from geo.plan.context import PlanContext
 from geo.plan.schedule import (
@@ -48,7 +51,7 @@ def plan_patrols(context: PlanContext) -> KindPlan:
     tuple
         One deployment per hot spot, and notes.
     """
-    cfg, hotspots, window = context.resources.patrols, context.hotspots, context.window
+    cfg, hotspots = context.resources.patrols, context.hotspots
     visits = int(patrol_hours(context.resources, context.overrides) * 60 // cfg.visit_minutes)
     if visits == 0 or hotspots.empty:
         return [], ["No patrol hours or no hotspots this week: patrols not planned."]
@@ -57,46 +60,15 @@ def plan_patrols(context: PlanContext) -> KindPlan:
     top = top.sort_values(["forecast_harm", "hotspot_id"], ascending=[False, True])
     top = top.head(min(cfg.max_hotspots, visits))
     share = largest_remainder(top["forecast_harm"].to_numpy() + 1e-9, visits)
-    start, end = week_dates(context.week)
     spots = top.to_dict("records")
     scheduled, notes = _scheduled(context, spots, [int(n) for n in share])
     rows, timed = [], False
     for i, (spot, n) in enumerate(zip(spots, share, strict=True), start=1):
-        when, has_times = _time_windows(context.incidents, spot["geometry"], window)
-        timed |= has_times
-        place = spot["top_locations"].split(":")[0]
-        reason = (
-            f"Patrol {i}: {n} visits of {cfg.visit_minutes} minutes at {place} "
-            f"({spot['ward_names']}): {int(spot['n_incidents'])} ASB and criminal damage "
-            f"incidents in {window.words()} ({spot['trend']}); forecast harm "
-            f"{spot['forecast_harm']:.1f} next month. {when}"
-        ).strip()
-        extra = {}
-        if scheduled is not None:
-            visits, how = scheduled[i - 1]
-            reason += f" Visits: {when_words(visits) or 'none fitted in the shifts'}; {how}."
-            extra = {"schedule": [v.record(context.week, k) for k, v in enumerate(visits, 1)]}
-        c = spot["geometry"].centroid
-        rows.append(
-            Deployment(
-                resource="patrol",
-                unit=f"Patrol {i}",
-                site_id=str(spot["hotspot_id"]),
-                site_name=f"{place}, {spot['ward_names']}",
-                x=c.x,
-                y=c.y,
-                hotspot_ids=str(spot["hotspot_id"]),
-                start=start,
-                end=end,
-                reason=reason,
-                numbers={
-                    "visits": int(n),
-                    "minutes": int(n) * cfg.visit_minutes,
-                    "forecast_harm": round(float(spot["forecast_harm"]), 2),
-                    **extra,
-                },
-            )
+        row, has_times = _patrol_row(
+            context, spot, f"Patrol {i}", int(n), None if scheduled is None else scheduled[i - 1]
         )
+        timed |= has_times
+        rows.append(row)
     notes += (
         []
         if timed or scheduled is not None
@@ -106,6 +78,92 @@ def plan_patrols(context: PlanContext) -> KindPlan:
         ]
     )
     return rows, notes
+
+
+def _patrol_row(
+    context: PlanContext,
+    spot: dict[str, object],
+    unit: str,
+    n: int,
+    scheduled: tuple[Sequence[Visit], str] | None,
+) -> tuple[Deployment, bool]:
+    """
+    One patrol deployment at a hot spot, with its numbers and its sentence.
+
+    Returns
+    -------
+    tuple
+        The deployment, and whether the hot spot's incidents have times of day.
+    """
+    cfg, window = context.resources.patrols, context.window
+    when, has_times = _time_windows(context.incidents, spot["geometry"], window)
+    place = str(spot["top_locations"]).split(":")[0]
+    reason = (
+        f"{unit}: {n} visits of {cfg.visit_minutes} minutes at {place} "
+        f"({spot['ward_names']}): {int(spot['n_incidents'])} ASB and criminal damage "
+        f"incidents in {window.words()} ({spot['trend']}); forecast harm "
+        f"{spot['forecast_harm']:.1f} next month. {when}"
+    ).strip()
+    extra = {}
+    if scheduled is not None:
+        visits, how = scheduled
+        reason += f" Visits: {when_words(visits) or 'none fitted in the shifts'}; {how}."
+        extra = {"schedule": [v.record(context.week, k) for k, v in enumerate(visits, 1)]}
+    c = spot["geometry"].centroid
+    start, end = week_dates(context.week)
+    row = Deployment(
+        resource="patrol",
+        unit=unit,
+        site_id=str(spot["hotspot_id"]),
+        site_name=f"{place}, {spot['ward_names']}",
+        x=c.x,
+        y=c.y,
+        hotspot_ids=str(spot["hotspot_id"]),
+        start=start,
+        end=end,
+        reason=reason,
+        numbers={
+            "visits": n,
+            "minutes": n * cfg.visit_minutes,
+            "forecast_harm": round(float(spot["forecast_harm"]), 2),
+            **extra,
+        },
+    )
+    return row, has_times
+
+
+def patrol_at(
+    context: PlanContext, site: dict[str, object], before: dict[str, object]
+) -> Deployment:
+    """
+    Return a patrol's row at a hot spot the sergeant chose, its reason written as the planner's.
+
+    The visits keep their number, days, times and officers; they go to the new place.
+
+    Parameters
+    ----------
+    context
+        The week's evidence (the one the plan was made from).
+    site
+        The chosen candidate (its ``site_id`` is a hotspot id).
+    before
+        The plan row being changed (its unit, visits and schedule).
+    """
+    spots = context.hotspots
+    found = spots[spots["hotspot_id"] == site["site_id"]]
+    if found.empty:
+        msg = f"{site['site_name']} is not a hotspot this week"
+        raise GeoInputError(msg)
+    spot = found.assign(forecast_harm=harm_inside(found, context.demand)).iloc[0].to_dict()
+    numbers = before["numbers"] if isinstance(before["numbers"], dict) else {}
+    records = numbers.get("schedule")
+    scheduled = None
+    if records is not None:
+        visits = [Visit.of_record(r) for r in records]
+        scheduled = (visits, f"times kept from the plan for {before['site_name']}")
+    return _patrol_row(
+        context, spot, str(before["unit"]), int(numbers.get("visits", 0)), scheduled
+    )[0]
 
 
 def _scheduled(

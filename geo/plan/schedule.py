@@ -91,6 +91,26 @@ class Visit:
             "officer": self.officer,
         }
 
+    @classmethod
+    def of_record(cls, record: dict[str, object], place: int = 0) -> Visit:
+        """
+        Return a visit from its stored record (`record`), at position `place`.
+
+        Examples
+        --------
+        >>> rec = Visit(0, 2, 870, 15, "PCSO 1 A").record(dt.date(2025, 10, 6), 1)
+        >>> Visit.of_record(rec)
+        Visit(place=0, day=2, start=870, minutes=15, officer='PCSO 1 A')
+        """
+        hours, minutes = str(record["start"]).split(":")
+        return cls(
+            place=place,
+            day=DAYS.index(str(record["day"])),
+            start=int(hours) * 60 + int(minutes),
+            minutes=int(record["minutes"]),  # type: ignore[call-overload]
+            officer=str(record["officer"]),
+        )
+
 
 def hour_weights(
     incidents: gpd.GeoDataFrame, outline: shapely.Geometry, since: pd.Timestamp

@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from geo._errors import GeoInputError
 from geo.plan.context import PlanContext, usable_units
 from geo.resources import Resources, SpeedBoardResources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
@@ -100,6 +101,30 @@ def plan_speed_boards(context: PlanContext) -> KindPlan:
     if free:
         notes.append(f"{len(free)} board(s) unused: no other eligible speeding site.")
     return sorted((p for p, _ in placed), key=lambda r: int(r.unit.split()[-1])), notes
+
+
+def board_at(
+    context: PlanContext, site: dict[str, object], before: dict[str, object]
+) -> Deployment:
+    """
+    Return a board's row at a site the sergeant chose, its reason written as the planner's.
+
+    Parameters
+    ----------
+    context
+        The week's evidence (the one the plan was made from).
+    site
+        The chosen candidate (its ``site_id`` is looked up in the week's speeding sites).
+    before
+        The plan row being changed (its unit).
+    """
+    sites = board_sites(context)
+    found = sites[sites["site_id"] == site["site_id"]]
+    if found.empty:
+        msg = f"{site['site_name']} is not a speeding site this week"
+        raise GeoInputError(msg)
+    cfg = context.resources.speed_boards
+    return _board_row(found.iloc[0], str(before["unit"]), 1, "goes to", context.week, cfg)[0]
 
 
 def _resting_sites(history: pd.DataFrame | None, *, week: dt.date, rest_weeks: int) -> set[str]:
