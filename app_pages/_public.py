@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import folium
 import geopandas as gpd
 import streamlit as st
 
 from app_pages import _cache
-from geo import pact, pact_map
+from geo import pact, pact_actions, pact_map
+from geo.safe_text import markdown_text
 from geo.settings import Settings
 
 
@@ -49,9 +53,27 @@ def _view(
 
 
 def view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
-    """Return the public view of one area and quarter (cached on the files and settings)."""
+    """Return the public view of one area and quarter, with "you said, we did" (cached)."""
     paths = tuple(public_paths())
-    return _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+    chosen = _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+    db = _cache.plan_db()
+    stamp = db.stat().st_mtime_ns if db.exists() else 0
+    return dataclasses.replace(chosen, actions=_actions(area, period, str(db), stamp))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _actions(
+    area: pact.PactArea,
+    period: pact.Period,
+    db: str,
+    stamp: int,  # noqa: ARG001 (the store's modification time: a new mark is read at once)
+) -> tuple[pact_actions.PublicAction, ...]:
+    return pact_actions.quarter_actions(
+        Path(db),
+        pact.area_wards(_cache.wards(), area),
+        months=[m.strftime("%Y-%m") for m in period.months],
+        rules=pact_actions.read_publish_rules(),
+    )
 
 
 def map_of(chosen: pact.PublicView, *, squares: bool) -> folium.Map:
@@ -67,3 +89,14 @@ def page_html(chosen: pact.PublicView, *, squares: bool) -> str:
 def table_csv(chosen: pact.PublicView, *, squares: bool) -> bytes:
     """Return the view's table as formula-safe CSV with its about text."""
     return pact_map.public_csv(chosen, squares=squares)
+
+
+def actions_markdown(chosen: pact.PublicView) -> list[str]:
+    """Return "you said, we did" as Markdown blocks, one per ward (every value escaped)."""
+    grouped = pact_map.actions_by_ward(chosen)
+    if not grouped:
+        return [markdown_text(pact_map.NO_ACTIONS)]
+    return [
+        f"**{markdown_text(ward)}**\n\n" + "\n".join(f"- {markdown_text(w)}" for w in sentences)
+        for ward, sentences in grouped
+    ]

@@ -14,7 +14,7 @@ from app_pages import _cache, _public
 from app_pages._ui import month_bars
 from geo.export import safe_frame
 from geo.pact import ROUNDING_BASE
-from geo.pact_map import CREDIT
+from geo.pact_map import ACTIONS_HEADING, CREDIT
 from geo.safe_text import markdown_text
 
 PROJECTOR_MAP_HEIGHT = 400  # pixels: below the controls, the map ends above the fold at 1024x768
@@ -66,6 +66,10 @@ if view.top_issues:
 
 st.subheader("By ward, with each ward's top issues")
 st.dataframe(safe_frame(view.table), hide_index=True, width="stretch")
+
+st.subheader(f"{ACTIONS_HEADING}, {view.period.label}")
+for block in _public.actions_markdown(view):
+    st.markdown(block)
 
 st.subheader("By month")
 monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b %Y"))

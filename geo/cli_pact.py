@@ -27,11 +27,13 @@ import geopandas as gpd
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.datasets import get_path
+from geo.home import default_store
 from geo.incidents import load_incidents
 from geo.pact import (
     PactArea,
     Period,
     PublicView,
+    area_wards,
     period_refusal,
     public_months,
     public_view,
@@ -39,6 +41,7 @@ from geo.pact import (
     refused_json,
     view_json,
 )
+from geo.pact_actions import quarter_actions, read_publish_rules
 from geo.settings import DEFAULT_SETTINGS, MapSettings
 
 DEFAULT_MAP_SETTINGS = DEFAULT_SETTINGS.maps
@@ -78,6 +81,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="write the map (.html) or the table (.csv)")
     p.add_argument("--boundaries", type=Path, help="ward boundaries; default: the shipped wards")
     p.add_argument("--areas", type=Path, help="PACT areas TOML; default: the shipped one")
+    p.add_argument(
+        "--plans",
+        type=Path,
+        help="plan store for 'you said, we did' (deployments marked --publish); "
+        "default: GEO_HOME's, if there is one",
+    )
     p.add_argument(
         "--include-csu-logs",
         action="store_true",
@@ -136,8 +145,14 @@ def _run(args: argparse.Namespace) -> int:
             include_csu_logs=args.include_csu_logs or DEFAULT_MAP_SETTINGS.public.include_csu_logs,
         ),
     )
+    settings = dataclasses.replace(
+        settings,
+        public=dataclasses.replace(settings.public, actions=read_publish_rules(args.areas)),
+    )
     incidents = load_incidents(args.paths or [get_path("police_uk")], wards=wards).accepted
     answers = pact_answers(incidents, wards, area=area, periods=periods, settings=settings)
+    db = args.plans or default_store()
+    answers = [a if isinstance(a, dict) else with_actions(a, wards, db) for a in answers]
     if args.json:
         print(
             json.dumps(
@@ -237,13 +252,24 @@ def pact_answers(
     return answers
 
 
+def with_actions(view: PublicView, wards: gpd.GeoDataFrame, db: Path | None) -> PublicView:
+    """Return the view with "you said, we did" from the plan store (`geo.pact_actions`)."""
+    actions = quarter_actions(
+        db,
+        area_wards(wards, view.area),
+        months=[m.strftime("%Y-%m") for m in view.period.months],
+        rules=view.rules.actions,
+    )
+    return dataclasses.replace(view, actions=actions)
+
+
 def _term(text: object) -> str:
     """Make a value from data safe for a terminal: control characters are shown escaped."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
-    from geo.pact_map import map_title  # the map code (folium) only when it is used
+    from geo.pact_map import actions_by_ward, map_title  # the map code only when used
 
     if isinstance(answer, dict):
         period = answer["period"]
@@ -269,6 +295,9 @@ def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
     if squares:
         for cell in answer.cells.itertuples():
             print(_term(f"  Square {cell.name}: {cell.shown}"))
+    for ward, sentences in actions_by_ward(answer):
+        for words in sentences:
+            print(_term(f"  You said, we did: {ward}: {words}"))
 
 
 def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:

@@ -65,6 +65,7 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG
 from geo.datasets import get_path
+from geo.pact_actions import PublicAction
 from geo.periods import DEFAULT_TREND_RULES
 from geo.settings import PublicMapRules
 from geo.taxonomy import LABELS
@@ -308,6 +309,10 @@ class PublicView:
         CSU log reports as their own series, when ``rules.include_csu_logs``.
     rules
         The rules the view was made with.
+    actions
+        "You said, we did": what was done in each ward in the quarter, from
+        deployments the sergeant marked publishable (`geo.pact_actions`); empty
+        unless added with `dataclasses.replace`.
     """
 
     area: PactArea
@@ -323,6 +328,7 @@ class PublicView:
     sources: tuple[str, ...]
     csu: CsuSeries | None
     rules: PublicMapRules
+    actions: tuple[PublicAction, ...] = ()
 
     @property
     def comparable(self) -> bool:
@@ -413,7 +419,7 @@ def read_pact_areas(
 
 def _typed_areas(raw: dict[str, object], file: str) -> tuple[PactArea, ...]:
     """Check the file's types: ``[[area]]`` tables of a ``name`` and a list of ``wards`` names."""
-    check_keys(raw, ["area"], file=file, where="the file")
+    check_keys(raw, ["area", "you_said_we_did"], file=file, where="the file")
     tables = raw.get("area")
     if not isinstance(tables, list) or not tables:
         msg = f"{file}: expected [[area]] tables, each with a name and a list of wards"
@@ -1099,7 +1105,9 @@ def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
         ``area``, ``period`` (``from``, ``to``), ``sources`` (what the main
         numbers count: police.uk), ``total``, ``wards`` (each with its own
         ``top_issues``: ``category``, ``label``, ``shown``), ``squares`` (id
-        and ``name``), ``top_issues``, ``trend``, ``notes``, and ``csu_logs``
+        and ``name``), ``top_issues``, ``trend``, ``notes``, ``you_said_we_did``
+        (what was done, by ward, in words: ``ward``, ``kind``, ``words``,
+        ``places``; only deployments marked publishable), and ``csu_logs``
         (CSU log reports as their own series) when they are included. Every
         number is ``{"shown": text}``: nothing says which numbers are exact.
         The year-before keys (``a_year_earlier``, ``change``) are left out
@@ -1130,6 +1138,7 @@ def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
             "months": _months_json(view.monthly, comparable=view.comparable),
         },
         "notes": [view.year_before_note] if view.year_before_note else [],
+        "you_said_we_did": [a.as_json() for a in view.actions],
     }
     if view.csu is not None:
         out["csu_logs"] = view.csu.as_json()

@@ -372,6 +372,7 @@ html,body{height:auto!important;margin:0;font:15px/1.4 system-ui,sans-serif;colo
 .pact-text{padding:6px 12px;max-width:1100px}
 .pact-text h1{font-size:20px;margin:6px 0 2px}
 .pact-text h2{font-size:17px;margin:14px 0 4px}
+.pact-text h3{font-size:15px;margin:8px 0 2px}
 .pact-text p{margin:4px 0}
 .pact-table{border-collapse:collapse;width:100%;table-layout:auto}
 .pact-table th,.pact-table td{border:1px solid #999;padding:4px 6px;text-align:left;
@@ -420,6 +421,7 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
     parts.append("<h2>Top issues in the whole area</h2>")
     items = "".join(f"<li>{html_text(words)}</li>" for words in view.top_issues)
     parts.append(f"<ul>{items}</ul>" if items else "<p>None with 5 or more.</p>")
+    parts.append(_actions_html(view))
     if squares:
         parts.append(f"<h2>{rules.cell_m:.0f} m squares with {rules.min_count} or more</h2>")
         frame = pd.DataFrame(
@@ -441,6 +443,37 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
     return "".join(parts)
 
 
+ACTIONS_HEADING = "You said, we did"
+"""The heading of what the partnership did in the quarter."""
+
+NO_ACTIONS = "Nothing has been marked for publication for this quarter yet."
+"""What the page says when no deployment of the quarter is marked publishable."""
+
+
+def actions_by_ward(view: PublicView) -> list[tuple[str, list[str]]]:
+    """
+    Return "you said, we did" grouped by ward, in the area's order: (ward, sentences).
+
+    Each sentence is raw text with its roads or places after a colon (escape at the sink).
+    """
+    grouped: dict[str, list[str]] = {}
+    for action in view.actions:
+        where = f" ({'; '.join(action.places)})" if action.places else ""
+        grouped.setdefault(action.ward, []).append(f"{action.words}{where}.")
+    return list(grouped.items())
+
+
+def _actions_html(view: PublicView) -> str:
+    parts = [f"<h2>{html_text(ACTIONS_HEADING)}, {html_text(view.period.label)}</h2>"]
+    grouped = actions_by_ward(view)
+    if not grouped:
+        return parts[0] + f"<p>{html_text(NO_ACTIONS)}</p>"
+    for ward, sentences in grouped:
+        items = "".join(f"<li>{html_text(words)}</li>" for words in sentences)
+        parts.append(f"<h3>{html_text(ward)}</h3><ul>{items}</ul>")
+    return "".join(parts)
+
+
 def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
     """
     Return the view's numbers as one table in words: the area, each ward, each square.
@@ -458,7 +491,9 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
         ``Place``, ``Kind``, the period's count, ``Top issues`` and, only when
         the year before is loaded, the same quarter a year earlier and the
         change; ``CSU log reports`` (their own rounded series) when included;
-        all text as shown.
+        then one row per "you said, we did" sentence (``Kind`` "You said, we
+        did", the ward as ``Place``, the sentence under ``Top issues``); all text
+        as shown.
     """
     label = f"Incidents, {view.period.label}"
     earlier = "Same quarter a year earlier"
@@ -491,6 +526,11 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
             {"Place": c.name, "Kind": f"{view.rules.cell_m:.0f} m square", label: c.shown}
             for c in view.cells.itertuples()
         ]
+    rows += [
+        {"Place": ward, "Kind": ACTIONS_HEADING, "Top issues": words}
+        for ward, sentences in actions_by_ward(view)
+        for words in sentences
+    ]
     return pd.DataFrame(rows).fillna("")
 
 

@@ -35,6 +35,34 @@ class LoadSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PublishRules:
+    """
+    What the public PACT page may say the partnership did ("you said, we did").
+
+    Only deployments the sergeant marked publishable are ever listed
+    (`geo.plan_notes.add_publish`); these rules narrow that further. Read from the
+    ``[you_said_we_did]`` table of ``pact_areas.toml`` (`geo.pact_actions.read_publish_rules`).
+
+    Attributes
+    ----------
+    cameras
+        Whether mobile CCTV camera stays may be listed at all (the unit's choice).
+        Default False: a camera is listed only if the unit turns this on.
+    hours_base
+        Patrol hours are shown rounded to the nearest multiple of this (1 to 10
+        hours), never to the minute. Default 5.
+    """
+
+    cameras: bool = False
+    hours_base: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.hours_base <= 10:
+            msg = f"hours_base must be from 1 to 10 hours, got {self.hours_base!r}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PublicMapRules:
     """
     What a public (PACT) map or table may show.
@@ -53,11 +81,14 @@ class PublicMapRules:
         fly-tipping) as well as police.uk records. Off by default: CSU logs are
         not public data, and reach a public page only through the same rounding,
         suppression and fixed quarters as police.uk counts.
+    actions
+        What "you said, we did" may list; see `PublishRules`.
     """
 
     cell_m: float = 500.0
     min_count: int = 5
     include_csu_logs: bool = False
+    actions: PublishRules = PublishRules()
 
     def __post_init__(self) -> None:
         if not self.cell_m >= 250:
