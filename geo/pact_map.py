@@ -361,9 +361,13 @@ def offline_page(
     m.get_root().header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="page_css")
     m.get_root().html.add_child(folium.Element(_page_top(view)), name="pact_top")
     page = standalone_html(m, title=map_title(view))
+    page = page.replace(_NO_ZOOM, "initial-scale=1.0")  # let a phone zoom the text (axe)
     head, tail = page.replace("<html>", '<html lang="en">', 1).rsplit("</body>", 1)
     return head + _page_bottom(view, squares=squares) + "</body>" + tail
 
+
+_NO_ZOOM = "initial-scale=1.0, maximum-scale=1.0, user-scalable=no"
+"""What folium's page header says to stop a phone zooming (WCAG 1.4.4; axe meta-viewport)."""
 
 _PAGE_CSS = """
 html,body{height:auto!important;margin:0;font:15px/1.4 system-ui,sans-serif;color:#111}

@@ -225,6 +225,7 @@ def test_every_sink_escapes_site_text_and_gives_no_day_or_time(store):
         page.split("<h2>You said, we did")[1].split("<h2>")[0].split('<p class="pact-note">')[0]
     )
     assert SCRIPT not in page
+    assert "user-scalable=no" not in page  # a phone may zoom the text (axe meta-viewport)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" not in section  # braces made inert
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert "{{" not in section
