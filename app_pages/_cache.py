@@ -36,6 +36,7 @@ from geo.home import default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
+from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.report import (
@@ -58,9 +59,6 @@ from geo.taxonomy import CATEGORIES
 
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
-
-Period = pact.Period
-"""A run of whole months, re-exported for pages."""
 
 PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
@@ -297,7 +295,7 @@ class MapFilter:
     """What the map page shows: categories, months and wards (empty = all wards)."""
 
     categories: tuple[str, ...]
-    period: pact.Period
+    period: Period
     wards: tuple[str, ...] = ()
 
 

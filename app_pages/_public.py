@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages import _cache
 from geo import pact, pact_actions, pact_map
+from geo.periods import Period
 from geo.safe_text import markdown_text
 from geo.settings import Settings
 
@@ -27,7 +28,7 @@ def public_incidents() -> gpd.GeoDataFrame:
     return pact.public_rows(_cache.load(public_paths()).accepted, _cache.SETTINGS.maps.public)
 
 
-def periods() -> tuple[pact.Period, ...]:
+def periods() -> tuple[Period, ...]:
     """Return the periods the public page offers: whole calendar quarters fully loaded."""
     return pact.public_periods(pact.public_months(public_incidents()))
 
@@ -35,7 +36,7 @@ def periods() -> tuple[pact.Period, ...]:
 @st.cache_data(max_entries=64, show_spinner="Counting...")
 def _view(
     area: pact.PactArea,
-    period: pact.Period,
+    period: Period,
     paths: tuple[str, ...],  # noqa: ARG001
     stamps: tuple[int, ...],  # noqa: ARG001
     settings: Settings,
@@ -49,10 +50,11 @@ def _view(
         period=period,
         rules=settings.maps.public,
         places=place_names(),
+        trends=settings.trends,
     )
 
 
-def view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
+def view(area: pact.PactArea, period: Period) -> pact.PublicView:
     """Return the public view of one area and quarter, with "you said, we did" (cached)."""
     paths = tuple(public_paths())
     chosen = _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
@@ -64,7 +66,7 @@ def view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _actions(
     area: pact.PactArea,
-    period: pact.Period,
+    period: Period,
     db: str,
     stamp: int,  # noqa: ARG001 (the store's modification time: a new mark is read at once)
 ) -> tuple[pact_actions.PublicAction, ...]:

@@ -15,7 +15,6 @@ from streamlit_folium import st_folium
 from app_pages import _cache, _public
 from app_pages._ui import month_bars
 from geo.export import safe_frame
-from geo.pact import ROUNDING_BASE
 from geo.pact_map import ACTIONS_HEADING, CREDIT
 from geo.safe_text import markdown_text
 
@@ -52,7 +51,7 @@ st_folium(
 )
 st.markdown(  # not st.caption: its grey fails WCAG contrast (3.9:1, axe-core)
     f"Counts by ward (reds) and by {_cache.cell_m():.0f} m square (blues, outlined), rounded "
-    f"to the nearest {ROUNDING_BASE}; counts below {_cache.min_count()} read '{few}'. "
+    f"to the nearest {view.rules.rounding_base}; counts below {_cache.min_count()} read '{few}'. "
     f"No incident's location is shown. {CREDIT}"
 )
 

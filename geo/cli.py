@@ -51,7 +51,7 @@ from geo.taxonomy import check_categories
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.hotspots import TimeWindow
+    from geo.periods import Window
     from geo.pipeline import WeekRun
 
 EXIT_OK = 0
@@ -239,7 +239,8 @@ def _add_hotspots(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.hotspots import find_hotspots, hotspot_incidents, time_window
+    from geo.hotspots import find_hotspots, hotspot_incidents
+    from geo.periods import window as period_window
 
     wards = _area_wards(args)
     result = _load(args, strict=True, wards=wards)
@@ -253,7 +254,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         "%Y-%m" if not args.weeks else "%Y-%m-%d"
     )
     months = None if args.weeks else (args.months or 3)
-    window = time_window(as_of, months=months, weeks=args.weeks)
+    window = period_window(as_of, months=months, weeks=args.weeks)
     spots = find_hotspots(
         incidents,
         categories=cats,
@@ -274,9 +275,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _hotspot_about(
-    args: argparse.Namespace, result: LoadResult, window: TimeWindow
-) -> dict[str, str]:
+def _hotspot_about(args: argparse.Namespace, result: LoadResult, window: Window) -> dict[str, str]:
     from geo.hotspots import months_held
 
     period = f"{window.label()} (trend against {window.label(prior=True)})"
@@ -294,7 +293,7 @@ def _hotspot_about(
     )
 
 
-def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: TimeWindow) -> None:
+def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: Window) -> None:
     table = spots.drop(columns="geometry")
     words = category_words(args.category)
     if args.json:  # internal codes stay in the JSON

@@ -35,6 +35,7 @@ from geo._errors import GeoInputError
 from geo.datasets import get_path
 from geo.plan_notes import is_published, marks_of
 from geo.settings import PublishRules
+from geo.store import deployments_since
 
 KIND_ORDER: tuple[str, ...] = ("eva", "speed_board", "patrol", "cctv")
 """The kinds of deployment "you said, we did" can list, in the order they are listed."""
@@ -330,8 +331,6 @@ def quarter_actions(
     tuple of PublicAction
         As `public_actions`.
     """
-    from geo.store import deployments_since
-
     if db is None or not Path(db).exists() or not months:
         return ()
     first = dt.date.fromisoformat(f"{min(months)}-01")

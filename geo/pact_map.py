@@ -34,9 +34,9 @@ from geo.maps import (
     base_map,
     standalone_html,
 )
-from geo.pact import ROUNDING_BASE, PublicView, check_public
+from geo.pact import PublicView, check_public
 from geo.safe_text import html_text, script_json
-from geo.settings import MapSettings
+from geo.settings import MapSettings, PublicMapRules
 
 SQUARE_BREAKS: tuple[tuple[int, str], ...] = (
     (200, "#08306b"),
@@ -169,10 +169,13 @@ def _public_cell_layer(cells: gpd.GeoDataFrame, cell_m: float) -> folium.GeoJson
 
 
 def count_legend(
-    min_count: int, breaks: Sequence[tuple[int, str]] = COUNT_BREAKS
+    min_count: int,
+    breaks: Sequence[tuple[int, str]] = COUNT_BREAKS,
+    *,
+    base: int = PublicMapRules().rounding_base,
 ) -> list[tuple[str, str]]:
     """
-    Return (colour, label) pairs for public counts (rounded to base 5), lowest first.
+    Return (colour, label) pairs for public counts (rounded to `base`), lowest first.
 
     Examples
     --------
@@ -185,12 +188,14 @@ def count_legend(
         if i + 1 == len(ordered):
             pairs.append((colour, f"{low} or more"))
             continue
-        high = ordered[i + 1][0] - ROUNDING_BASE
+        high = ordered[i + 1][0] - base
         pairs.append((colour, str(low) if high <= low else f"{low} to {high}"))
     return pairs
 
 
-def square_legend(min_count: int) -> list[tuple[str, str]]:
+def square_legend(
+    min_count: int, *, base: int = PublicMapRules().rounding_base
+) -> list[tuple[str, str]]:
     """
     Return (colour, label) pairs for the squares' counts, lowest first.
 
@@ -202,7 +207,7 @@ def square_legend(min_count: int) -> list[tuple[str, str]]:
     >>> square_legend(5)[0]
     ('#9ecae1', '5')
     """
-    return count_legend(min_count, SQUARE_BREAKS)[1:]
+    return count_legend(min_count, SQUARE_BREAKS, base=base)[1:]
 
 
 _PACT_CSS = """
@@ -305,12 +310,14 @@ def view_map(
     if legend:
         rules = view.rules
         map_context.legend_control(
-            "Incidents in the ward", count_legend(rules.min_count), position="bottomright"
+            "Incidents in the ward",
+            count_legend(rules.min_count, base=rules.rounding_base),
+            position="bottomright",
         ).add_to(m)
         if squares:
             map_context.legend_control(
                 f"Incidents in the {rules.cell_m:.0f} m square",
-                square_legend(rules.min_count),
+                square_legend(rules.min_count, base=rules.rounding_base),
                 position="bottomright",
             ).add_to(m)
     _PactMapScript(map_title(view)).add_to(m)
@@ -323,7 +330,8 @@ def map_title(view: PublicView) -> str:
 
     Examples
     --------
-    >>> from geo.pact import PactArea, Period
+    >>> from geo.pact import PactArea
+    >>> from geo.periods import Period
     >>> class V:  # a stand-in with the two attributes used
     ...     area, period = PactArea("Swanley", ("Hextable",)), Period("2025-07", "2025-09")
     >>> map_title(V())
@@ -433,7 +441,7 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
         )
         parts.append(_html_table(frame, "Squares with fewer are not shown"))
     note = (
-        f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {rules.min_count} "
+        f"Counts are rounded to the nearest {rules.rounding_base}; counts below {rules.min_count} "
         f"read 'fewer than {rules.min_count}'. Periods are whole calendar quarters. "
         "No incident's location is shown."
     )
@@ -567,7 +575,8 @@ def public_csv(view: PublicView, *, squares: bool, now: dt.datetime | None = Non
             "; CSU logs, as their own column, never added to police.uk counts." if view.csu else "."
         ),
         *([view.year_before_note] if view.year_before_note else []),
-        f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {few} read 'fewer "
+        f"Counts are rounded to the nearest {view.rules.rounding_base}; counts below {few} "
+        f"read 'fewer "
         f"than {few}'; squares with fewer are not listed. Public periods are whole calendar "
         "quarters that never overlap, so no two tables can be subtracted.",
         CREDIT,

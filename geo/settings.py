@@ -35,6 +35,28 @@ class LoadSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrendRules:
+    """
+    The words for a change between two windows, and their thresholds.
+
+    Attributes
+    ----------
+    steady_pct
+        A change within plus or minus this many per cent is ``steady``.
+    emerging_ratio
+        A place whose rate is at least this multiple of its earlier rate is
+        ``emerging``.
+    diminishing_ratio
+        A place whose rate is at most this multiple of its earlier rate is
+        ``diminishing``.
+    """
+
+    steady_pct: float = 10.0
+    emerging_ratio: float = 1.5
+    diminishing_ratio: float = 2 / 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PublishRules:
     """
     What the public PACT page may say the partnership did ("you said, we did").
@@ -75,7 +97,11 @@ class PublicMapRules:
     min_count
         Counts below this are shown as "fewer than N", never as a number. At least
         5 (the team's disclosure rule), default 5. Counts at or above it are
-        rounded to the nearest 5 (`geo.pact.public_count`).
+        rounded to the nearest `rounding_base` (`geo.pact.public_count`).
+    rounding_base
+        Public counts are rounded to the nearest multiple of this: 5 to 50, default 5.
+        At least 5, so every exact public number is a multiple of 5 and no sum or
+        difference of them is a count of 1 to 4.
     include_csu_logs
         Whether public views count CSU log rows (council ASB reports,
         fly-tipping) as well as police.uk records. Off by default: CSU logs are
@@ -87,10 +113,14 @@ class PublicMapRules:
 
     cell_m: float = 500.0
     min_count: int = 5
+    rounding_base: int = 5
     include_csu_logs: bool = False
     actions: PublishRules = PublishRules()
 
     def __post_init__(self) -> None:
+        if not 5 <= self.rounding_base <= 50:
+            msg = f"rounding_base must be from 5 to 50 for public maps, got {self.rounding_base!r}"
+            raise ValueError(msg)
         if not self.cell_m >= 250:
             msg = f"cell_m must be at least 250 metres for public maps, got {self.cell_m!r}"
             raise ValueError(msg)
@@ -313,6 +343,9 @@ class Settings:
         How risk is forecast; see `ForecastParams`.
     plan
         The spans the weekly plan reads; see `PlanSettings`.
+    trends
+        What "steady", "emerging" and "diminishing" mean on every page and in every
+        export (hotspots, plans, the PACT page's "about the same"); see `TrendRules`.
     """
 
     load: LoadSettings = LoadSettings()
@@ -320,6 +353,7 @@ class Settings:
     hotspots: HotspotParams = HotspotParams()
     forecast: ForecastParams = ForecastParams()
     plan: PlanSettings = PlanSettings()
+    trends: TrendRules = TrendRules()
 
 
 DEFAULT_SETTINGS = Settings()

@@ -13,9 +13,10 @@ import pytest
 from app_pages import _public
 from geo._errors import GeoInputError
 from geo.cli_pact import _print
-from geo.pact import PactArea, Period, public_view, view_json
+from geo.pact import PactArea, public_view, view_json
 from geo.pact_actions import public_actions, quarter_actions, read_publish_rules
 from geo.pact_map import offline_page, public_csv
+from geo.periods import Period
 from geo.plan_notes import Mark, amend_week, is_published
 from geo.schema import DEPLOYMENT_COLUMNS
 from geo.settings import PublicMapRules, PublishRules
