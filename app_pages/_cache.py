@@ -37,6 +37,7 @@ from geo.home import check_home, default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
+from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
@@ -61,9 +62,6 @@ from geo.timeline import Timeline, plan_ahead, stays
 
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
-
-Period = pact.Period
-"""A run of whole months, re-exported for pages."""
 
 PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
@@ -300,7 +298,7 @@ class MapFilter:
     """What the map page shows: categories, months and wards (empty = all wards)."""
 
     categories: tuple[str, ...]
-    period: pact.Period
+    period: Period
     wards: tuple[str, ...] = ()
 
 

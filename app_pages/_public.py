@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import folium
 import geopandas as gpd
 import streamlit as st
 
 from app_pages import _cache
-from geo import pact, pact_map
+from geo import pact, pact_actions, pact_map
+from geo.periods import Period
+from geo.safe_text import markdown_text
 from geo.settings import Settings
 
 
@@ -23,7 +28,7 @@ def public_incidents() -> gpd.GeoDataFrame:
     return pact.public_rows(_cache.load(public_paths()).accepted, _cache.SETTINGS.maps.public)
 
 
-def periods() -> tuple[pact.Period, ...]:
+def periods() -> tuple[Period, ...]:
     """Return the periods the public page offers: whole calendar quarters fully loaded."""
     return pact.public_periods(pact.public_months(public_incidents()))
 
@@ -31,7 +36,7 @@ def periods() -> tuple[pact.Period, ...]:
 @st.cache_data(max_entries=64, show_spinner="Counting...")
 def _view(
     area: pact.PactArea,
-    period: pact.Period,
+    period: Period,
     paths: tuple[str, ...],  # noqa: ARG001
     stamps: tuple[int, ...],  # noqa: ARG001
     settings: Settings,
@@ -45,13 +50,32 @@ def _view(
         period=period,
         rules=settings.maps.public,
         places=place_names(),
+        trends=settings.trends,
     )
 
 
-def view(area: pact.PactArea, period: pact.Period) -> pact.PublicView:
-    """Return the public view of one area and quarter (cached on the files and settings)."""
+def view(area: pact.PactArea, period: Period) -> pact.PublicView:
+    """Return the public view of one area and quarter, with "you said, we did" (cached)."""
     paths = tuple(public_paths())
-    return _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+    chosen = _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+    db = _cache.plan_db()
+    stamp = db.stat().st_mtime_ns if db.exists() else 0
+    return dataclasses.replace(chosen, actions=_actions(area, period, str(db), stamp))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _actions(
+    area: pact.PactArea,
+    period: Period,
+    db: str,
+    stamp: int,  # noqa: ARG001 (the store's modification time: a new mark is read at once)
+) -> tuple[pact_actions.PublicAction, ...]:
+    return pact_actions.quarter_actions(
+        Path(db),
+        pact.area_wards(_cache.wards(), area),
+        months=[m.strftime("%Y-%m") for m in period.months],
+        rules=pact_actions.read_publish_rules(),
+    )
 
 
 def map_of(chosen: pact.PublicView, *, squares: bool) -> folium.Map:
@@ -67,3 +91,14 @@ def page_html(chosen: pact.PublicView, *, squares: bool) -> str:
 def table_csv(chosen: pact.PublicView, *, squares: bool) -> bytes:
     """Return the view's table as formula-safe CSV with its about text."""
     return pact_map.public_csv(chosen, squares=squares)
+
+
+def actions_markdown(chosen: pact.PublicView) -> list[str]:
+    """Return "you said, we did" as Markdown blocks, one per ward (every value escaped)."""
+    grouped = pact_map.actions_by_ward(chosen)
+    if not grouped:
+        return [markdown_text(pact_map.NO_ACTIONS)]
+    return [
+        f"**{markdown_text(ward)}**\n\n" + "\n".join(f"- {markdown_text(w)}" for w in sentences)
+        for ward, sentences in grouped
+    ]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _cache
 from app_pages._ui import month_bars, show_map
+from geo.periods import Period
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
@@ -39,7 +40,7 @@ with st.sidebar:
         help="Plans the week (hotspots, forecast, cameras): a few seconds.",
     )
 
-chosen = _cache.MapFilter(tuple(categories), _cache.Period(first, last), tuple(chosen_wards))
+chosen = _cache.MapFilter(tuple(categories), Period(first, last), tuple(chosen_wards))
 shown = _cache.filtered(incidents, chosen)
 shown_wards = wards[wards["ward_name"].isin(chosen_wards)] if chosen_wards else wards
 gaps = [m for m in _cache.month_range(first, last) if m not in set(held)]

@@ -1,8 +1,10 @@
 """PACT page: a public-safe map and table of one panel's area (rounded counts, never a point).
 
 Laid out for a 1024x768 projector: one row of controls, then the map titled with
-the area and quarter, its legend and credit; the numbers, chart and downloads
-follow below.
+the area and quarter, its legend and credit; the numbers, "you said, we did",
+chart and downloads follow below. Headings run h1 (page), h2 (area and quarter),
+h3 (sections); notes are body text, not `st.caption`, whose grey fails WCAG
+contrast (checked with axe-core in tests/test_pact_browser.py).
 """
 
 import re
@@ -13,8 +15,7 @@ from streamlit_folium import st_folium
 from app_pages import _cache, _public
 from app_pages._ui import month_bars
 from geo.export import safe_frame
-from geo.pact import ROUNDING_BASE
-from geo.pact_map import CREDIT
+from geo.pact_map import ACTIONS_HEADING, CREDIT
 from geo.safe_text import markdown_text
 
 PROJECTOR_MAP_HEIGHT = 400  # pixels: below the controls, the map ends above the fold at 1024x768
@@ -40,7 +41,7 @@ period = middle.selectbox(
 squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False)
 
 view = _public.view(area, period)
-st.subheader(markdown_text(f"{area.name}, {view.period.label}"))
+st.header(markdown_text(f"{area.name}, {view.period.label}"))  # h2 under the page's h1
 st_folium(
     _public.map_of(view, squares=squares),
     key="pact-map",
@@ -48,14 +49,14 @@ st_folium(
     use_container_width=True,
     returned_objects=[],
 )
-st.caption(
+st.markdown(  # not st.caption: its grey fails WCAG contrast (3.9:1, axe-core)
     f"Counts by ward (reds) and by {_cache.cell_m():.0f} m square (blues, outlined), rounded "
-    f"to the nearest {ROUNDING_BASE}; counts below {_cache.min_count()} read '{few}'. "
+    f"to the nearest {view.rules.rounding_base}; counts below {_cache.min_count()} read '{few}'. "
     f"No incident's location is shown. {CREDIT}"
 )
 
 if view.year_before_note:  # said once, and the year-before columns are left out
-    st.caption(markdown_text(view.year_before_note))
+    st.markdown(markdown_text(view.year_before_note))
     st.metric("Recorded crime and ASB", view.total_shown)
 else:
     total, change = st.columns(2)
@@ -67,12 +68,16 @@ if view.top_issues:
 st.subheader("By ward, with each ward's top issues")
 st.dataframe(safe_frame(view.table), hide_index=True, width="stretch")
 
+st.subheader(f"{ACTIONS_HEADING}, {view.period.label}")
+for block in _public.actions_markdown(view):
+    st.markdown(block)
+
 st.subheader("By month")
 monthly = view.monthly.assign(month_name=view.monthly["month"].dt.strftime("%b %Y"))
 month_bars(monthly, month="month_name", order="month", shown="shown")
 hidden = monthly[monthly["count"].isna()]
 if len(hidden):
-    st.caption(
+    st.markdown(
         "Not drawn: "
         + markdown_text(
             "; ".join(f"{r.month_name} ({r.series}): {r.shown}" for r in hidden.itertuples())

@@ -40,7 +40,7 @@ from geo.incidents import (
 from geo.labels import category_words, display_frame
 from geo.plan.context import all_units, resolve_units
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
-from geo.plan_notes import Mark, add_marks, add_notes
+from geo.plan_notes import Mark, add_marks, add_notes, add_publish
 from geo.resources import BOUNDS, WeekOverrides, read_resources
 from geo.safe_text import terminal_text
 from geo.schema import deployments_frame
@@ -51,7 +51,7 @@ from geo.taxonomy import check_categories
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.hotspots import TimeWindow
+    from geo.periods import Window
     from geo.pipeline import WeekRun
 
 EXIT_OK = 0
@@ -288,9 +288,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _hotspot_about(
-    args: argparse.Namespace, result: LoadResult, window: TimeWindow
-) -> dict[str, str]:
+def _hotspot_about(args: argparse.Namespace, result: LoadResult, window: Window) -> dict[str, str]:
     from geo.hotspots import months_held
 
     period = f"{window.label()} (trend against {window.label(prior=True)})"
@@ -308,7 +306,7 @@ def _hotspot_about(
     )
 
 
-def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: TimeWindow) -> None:
+def _print_hotspots(args: argparse.Namespace, spots: gpd.GeoDataFrame, window: Window) -> None:
     table = spots.drop(columns="geometry")
     words = category_words(args.category)
     if args.json:  # internal codes stay in the JSON
@@ -504,6 +502,13 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
         metavar="TARGET=AMOUNT",
         help='minutes given (a visit) or days in place (a stay), e.g. "Patrol 1 visit 3=8"',
     )
+    p.add_argument(
+        "--publish",
+        action="append",
+        default=[],
+        metavar="UNIT",
+        help='tell the public PACT page about this deployment ("you said, we did"), e.g. "EVA 1"',
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--approve", action="store_true", help="approve and save the plan")
     p.add_argument("--by", default=None, help="who approves (name or collar number)")
@@ -636,13 +641,19 @@ def notes_and_marks(args: argparse.Namespace) -> tuple[dict[str, str], list[Mark
 
 
 def with_notes_and_marks(
-    run: WeekRun, notes: dict[str, str], marks: list[Mark], *, by: str
+    run: WeekRun,
+    notes: dict[str, str],
+    marks: list[Mark],
+    *,
+    by: str,
+    publish: Sequence[str] = (),
 ) -> WeekRun:
-    """Return the run with notes and marks on its rows (before it is approved)."""
-    if not (notes or marks):
+    """Return the run with notes, marks and publish marks on its rows (before it is approved)."""
+    if not (notes or marks or publish):
         return run
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = add_marks(add_notes(run.plan.deployments, notes, by=by), marks, by=by, at=at)
+    rows = add_publish(rows, publish, by=by, at=at) if publish else rows
     plan = replace(run.plan, deployments=deployments_frame(rows))
     return replace(run, plan=plan)
 
@@ -717,9 +728,14 @@ def _run_plan(args: argparse.Namespace) -> int:
         raise GeoInputError(msg)
     shown = week_state(db, args.week)  # what this user is shown, before planning
     notes, marks = notes_and_marks(args)
-    if (notes or marks) and not (args.approve or args.replan):
+    if (notes or marks or args.publish) and not (args.approve or args.replan):
         saved = amend_week(
-            db, week=monday_of(args.week), notes=notes, marks=marks, by=args.by or getpass.getuser()
+            db,
+            week=monday_of(args.week),
+            notes=notes,
+            marks=marks,
+            by=args.by or getpass.getuser(),
+            publish=args.publish,
         )
         _emit_plan(args, sheet_of_stored(saved))
         return EXIT_OK
@@ -783,8 +799,18 @@ def _run_plan(args: argparse.Namespace) -> int:
     by = args.by or getpass.getuser()
     edits = site_moves(args.move, run.plan.deployments)
     if args.approve:
-        run = with_notes_and_marks(run, notes, marks, by=by)
+        run = with_notes_and_marks(run, notes, marks, by=by, publish=args.publish)
         saved = approve_week(run, edits, shown.version if shown else None, by=by, db=db)
+        if args.publish:
+            from geo.users import record
+
+            record(
+                db,
+                by,
+                "mark",
+                f"week {saved.week.isoformat()} version {saved.version}: "
+                + "; ".join(f"{u} published" for u in args.publish),
+            )
     else:
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         run = edited_run(run, edits, by=by, at=at)

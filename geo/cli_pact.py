@@ -27,11 +27,12 @@ import geopandas as gpd
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.datasets import get_path
+from geo.home import default_store
 from geo.incidents import load_incidents
 from geo.pact import (
     PactArea,
-    Period,
     PublicView,
+    area_wards,
     period_refusal,
     public_months,
     public_view,
@@ -39,7 +40,10 @@ from geo.pact import (
     refused_json,
     view_json,
 )
-from geo.settings import DEFAULT_SETTINGS, MapSettings
+from geo.pact_actions import quarter_actions, read_publish_rules
+from geo.periods import Period
+from geo.safe_text import terminal_text
+from geo.settings import DEFAULT_SETTINGS, MapSettings, TrendRules
 
 DEFAULT_MAP_SETTINGS = DEFAULT_SETTINGS.maps
 """The map settings `geo pact` uses unless told otherwise."""
@@ -78,6 +82,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="write the map (.html) or the table (.csv)")
     p.add_argument("--boundaries", type=Path, help="ward boundaries; default: the shipped wards")
     p.add_argument("--areas", type=Path, help="PACT areas TOML; default: the shipped one")
+    p.add_argument(
+        "--plans",
+        type=Path,
+        help="plan store for 'you said, we did' (deployments marked --publish); "
+        "default: GEO_HOME's, if there is one",
+    )
     p.add_argument(
         "--include-csu-logs",
         action="store_true",
@@ -136,8 +146,21 @@ def _run(args: argparse.Namespace) -> int:
             include_csu_logs=args.include_csu_logs or DEFAULT_MAP_SETTINGS.public.include_csu_logs,
         ),
     )
+    settings = dataclasses.replace(
+        settings,
+        public=dataclasses.replace(settings.public, actions=read_publish_rules(args.areas)),
+    )
     incidents = load_incidents(args.paths or [get_path("police_uk")], wards=wards).accepted
-    answers = pact_answers(incidents, wards, area=area, periods=periods, settings=settings)
+    answers = pact_answers(
+        incidents,
+        wards,
+        area=area,
+        periods=periods,
+        settings=settings,
+        trends=DEFAULT_SETTINGS.trends,
+    )
+    db = args.plans or default_store()
+    answers = [a if isinstance(a, dict) else with_actions(a, wards, db) for a in answers]
     if args.json:
         print(
             json.dumps(
@@ -191,6 +214,7 @@ def pact_answers(
     area: PactArea,
     periods: list[Period],
     settings: MapSettings = DEFAULT_MAP_SETTINGS,
+    trends: TrendRules = DEFAULT_SETTINGS.trends,
 ) -> list[PublicView | dict[str, object]]:
     """
     Answer each period: its public view, or a refusal (`geo.pact.refused_json`).
@@ -207,6 +231,8 @@ def pact_answers(
         The periods asked for.
     settings
         Map settings; their ``public`` rules apply.
+    trends
+        What counts as steady (`geo.settings.Settings.trends`).
 
     Returns
     -------
@@ -232,18 +258,25 @@ def pact_answers(
                 rules=settings.public,
                 covered=covered,
                 places=places,
+                trends=trends,
             )
         )
     return answers
 
 
-def _term(text: object) -> str:
-    """Make a value from data safe for a terminal: control characters are shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+def with_actions(view: PublicView, wards: gpd.GeoDataFrame, db: Path | None) -> PublicView:
+    """Return the view with "you said, we did" from the plan store (`geo.pact_actions`)."""
+    actions = quarter_actions(
+        db,
+        area_wards(wards, view.area),
+        months=[m.strftime("%Y-%m") for m in view.period.months],
+        rules=view.rules.actions,
+    )
+    return dataclasses.replace(view, actions=actions)
 
 
 def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
-    from geo.pact_map import map_title  # the map code (folium) only when it is used
+    from geo.pact_map import actions_by_ward, map_title  # the map code only when used
 
     if isinstance(answer, dict):
         period = answer["period"]
@@ -252,23 +285,30 @@ def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
             file=sys.stderr,
         )
         return
-    print(_term(map_title(answer)))
+    print(terminal_text(map_title(answer)))
     if answer.year_before_note:
-        print(_term(f"  {answer.year_before_note}"))
+        print(terminal_text(f"  {answer.year_before_note}"))
     trend = f" ({answer.change})" if answer.comparable else ""
-    print(_term(f"  Total: {answer.total.shown}{trend}"))
+    print(terminal_text(f"  Total: {answer.total.shown}{trend}"))
     for ward in answer.wards.itertuples():
         trend = f" ({ward.change})" if answer.comparable else ""
-        print(_term(f"  {ward.ward_name}: {ward.shown}{trend}"))
-        print(_term(f"    Top issues: {answer.ward_issue_words(ward.ward_name)}"))
+        print(terminal_text(f"  {ward.ward_name}: {ward.shown}{trend}"))
+        print(terminal_text(f"    Top issues: {answer.ward_issue_words(ward.ward_name)}"))
     if answer.top_issues:
-        print(_term("  Top issues in the area: " + "; ".join(answer.top_issues)))
+        print(terminal_text("  Top issues in the area: " + "; ".join(answer.top_issues)))
     if answer.csu is not None:
         csu = "; ".join(f"{name}: {count.shown}" for name, count, _ in answer.csu.wards)
-        print(_term(f"  CSU log reports (counted on their own): {answer.csu.total.shown}; {csu}"))
+        print(
+            terminal_text(
+                f"  CSU log reports (counted on their own): {answer.csu.total.shown}; {csu}"
+            )
+        )
     if squares:
         for cell in answer.cells.itertuples():
-            print(_term(f"  Square {cell.name}: {cell.shown}"))
+            print(terminal_text(f"  Square {cell.name}: {cell.shown}"))
+    for ward, sentences in actions_by_ward(answer):
+        for words in sentences:
+            print(terminal_text(f"  You said, we did: {ward}: {words}"))
 
 
 def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:

@@ -92,13 +92,13 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from geo import periods
 from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.boundaries import district_outline
 from geo.crs import BNG
 from geo.grid import cell_centres, count_in_cells, make_grid
 from geo.periods import Window, data_coverage, trend_class, trend_words
-from geo.periods import window as time_window
 from geo.settings import HotspotParams
 from geo.taxonomy import HARM_WEIGHTS
 
@@ -149,9 +149,6 @@ _CODES = {
 }
 
 DEFAULT_PARAMS = HotspotParams()
-
-TimeWindow = Window
-"""The window type hotspots are counted over (`geo.periods.Window`)."""
 
 
 def _as_tuple(categories: str | Sequence[str]) -> tuple[str, ...]:
@@ -636,7 +633,7 @@ def find_hotspots(
         msg = f"rank_by must be 'harm' or 'count', not {rank_by!r}"
         raise GeoInputError(msg)
     cats = _as_tuple(categories)
-    window = time_window(as_of, months=None if weeks else months, weeks=weeks)
+    window = periods.window(as_of, months=None if weeks else months, weeks=weeks)
     pool = incidents[incidents["category"].isin(cats)]
     now, prior = _in_window(pool, window), _in_window(pool, window, prior=True)
     labels = cluster_incidents(now, eps_m=params.eps_for(cats), min_incidents=params.min_for(cats))
@@ -673,7 +670,7 @@ def _describe_clusters(
     members: gpd.GeoDataFrame,
     prior: gpd.GeoDataFrame,
     cats: tuple[str, ...],
-    window: TimeWindow,
+    window: Window,
     covered: np.ndarray,
     params: HotspotParams,
 ) -> list[dict[str, object]]:
@@ -808,7 +805,7 @@ def points_inside(points: np.ndarray, shapes: np.ndarray) -> tuple[np.ndarray, n
 
 
 def group_slice_counts(
-    window: TimeWindow, occurred: pd.Series, group: np.ndarray, n_groups: int
+    window: Window, occurred: pd.Series, group: np.ndarray, n_groups: int
 ) -> np.ndarray:
     """
     Count dates per group and slice, as `Window.slice_counts` does for each group alone.
@@ -831,7 +828,7 @@ def group_slice_counts(
 
     Examples
     --------
-    >>> w = time_window("2025-09", months=2)  # 2025-08..09, after 2025-06..07
+    >>> w = periods.window("2025-09", months=2)  # 2025-08..09, after 2025-06..07
     >>> dates = pd.Series(pd.to_datetime(["2025-06-01", "2025-09-01", "2025-10-01"]))
     >>> group_slice_counts(w, dates, np.array([0, 1, 1]), 2).tolist()
     [[1, 0, 0, 0], [0, 0, 0, 1]]
@@ -956,7 +953,7 @@ def _identify(
 
 
 def _in_window(
-    incidents: gpd.GeoDataFrame, window: TimeWindow, *, prior: bool = False
+    incidents: gpd.GeoDataFrame, window: Window, *, prior: bool = False
 ) -> gpd.GeoDataFrame:
     """Return the incidents of the window (or of the previous one); week windows need days."""
     pool = (
@@ -992,7 +989,7 @@ def hotspot_incidents(
     """
     if hotspots.empty:
         return incidents.iloc[:0].assign(hotspot_id=pd.Series(dtype=object))
-    now = _in_window(incidents, time_window(as_of, months=months, weeks=weeks))
+    now = _in_window(incidents, periods.window(as_of, months=months, weeks=weeks))
     spot, row = points_inside(now.geometry.to_numpy(), hotspots.geometry.to_numpy())
     names = hotspots["category"].to_numpy(dtype=object)
     keep = np.zeros(len(spot), dtype=bool)
@@ -1035,7 +1032,7 @@ def ward_table(
         ``change_pct``, ``trend``, ``trend_class``, ``harm``.
     """
     check_gdf(wards, name="wards", columns=["ward_code", "ward_name"])
-    window = time_window(as_of, months=months, weeks=weeks)
+    window = periods.window(as_of, months=months, weeks=weeks)
     covered = data_coverage(incidents, window)
     names = [categories] if isinstance(categories, str) else list(categories)
     both = pd.concat([_in_window(incidents, window, prior=True), _in_window(incidents, window)])

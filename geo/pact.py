@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +64,9 @@ from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG
 from geo.datasets import get_path
-from geo.periods import DEFAULT_TREND_RULES
-from geo.settings import PublicMapRules
+from geo.pact_actions import PublicAction
+from geo.periods import DEFAULT_TREND_RULES, Period, change_words
+from geo.settings import PublicMapRules, TrendRules
 from geo.taxonomy import LABELS
 
 NO_COMPARISON = "no comparison data"
@@ -75,33 +75,17 @@ NO_COMPARISON = "no comparison data"
 TOO_FEW = "too few to compare"
 """What a trend says when either period has fewer than the threshold."""
 
-ROUNDING_BASE = 5
-"""Public counts are rounded to the nearest multiple of this."""
-
 QUARTER_MONTHS = 3
 """Public periods are whole calendar quarters of this many months."""
 
 CSU_SOURCES: frozenset[str] = frozenset({"csu_log"})
 """Values of the incidents' ``source`` column that are CSU logs (not public data)."""
 
-PUBLIC_WARD_COLUMNS: tuple[str, ...] = (
-    "ward_name",
-    "count",
-    "shown",
-    "last_year",
-    "change",
-    "geometry",
-)
-"""Columns of the public ward table (`public_view().wards`)."""
-
-PUBLIC_CELL_COLUMNS: tuple[str, ...] = ("cell_id", "name", "count", "shown", "geometry")
-
 PLACE_NEAR_M = 300.0
 """A square is named after a place (GeoNames) whose point is this close to its centre."""
 
 WARD_ISSUES = 3
 """How many top issues each ward lists."""
-"""Columns of the public cell table (`public_view().cells`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,60 +103,6 @@ class PactArea:
 
     name: str
     wards: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """
-    A run of whole calendar months, both ends included.
-
-    Attributes
-    ----------
-    first, last
-        Months as ``"YYYY-MM"``.
-
-    Examples
-    --------
-    >>> p = Period("2025-01", "2025-04")
-    >>> p.label, p.year_before().label
-    ('January to April 2025', 'January to April 2024')
-    """
-
-    first: str
-    last: str
-
-    def __post_init__(self) -> None:
-        if not all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)) for m in (self.first, self.last)):
-            msg = f"months must be written YYYY-MM, got {self.first!r} and {self.last!r}"
-            raise GeoInputError(msg)
-        if self.last < self.first:  # YYYY-MM strings sort as the months do
-            msg = f"the period ends ({self.last}) before it starts ({self.first})"
-            raise GeoInputError(msg)
-
-    @property
-    def months(self) -> pd.PeriodIndex:
-        """Every month in the period."""
-        return pd.period_range(self.first, self.last, freq="M")
-
-    @property
-    def label(self) -> str:
-        """The period in words, e.g. "January to April 2025"."""
-        start, end = pd.Period(self.first, "M"), pd.Period(self.last, "M")
-        if start == end:
-            return start.strftime("%B %Y")
-        if start.year == end.year:
-            return f"{start.strftime('%B')} to {end.strftime('%B %Y')}"
-        return f"{start.strftime('%B %Y')} to {end.strftime('%B %Y')}"
-
-    def year_before(self) -> Period:
-        """Return the same months a year earlier."""
-        shift = [(pd.Period(m, "M") - 12).strftime("%Y-%m") for m in (self.first, self.last)]
-        return Period(*shift)
-
-    def contains(self, occurred: pd.Series) -> np.ndarray:
-        """Return a mask of the dates in `occurred` that fall in the period."""
-        months = pd.to_datetime(occurred).dt.to_period("M")
-        return months.isin(self.months).to_numpy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +210,13 @@ class PublicView:
     area, period
         What the view is of (`period` is one of `public_periods`).
     wards
-        One row per ward of the area (`PUBLIC_WARD_COLUMNS`), ward polygons in
+        One row per ward of the area (``ward_name``, ``count``, ``shown``,
+        ``last_year``, ``change``), ward polygons in
         EPSG:27700. ``count`` is the rounded number shown (missing where
         ``shown`` says "fewer than N").
     cells
-        Squares with at least the threshold count (`PUBLIC_CELL_COLUMNS`),
+        Squares with at least the threshold count (``cell_id``, ``name``,
+        ``count``, ``shown``),
         clipped to the area, EPSG:27700; ``name`` says where the square is
         ("around Hextable Green"), ``count`` as for wards.
     monthly
@@ -308,6 +240,10 @@ class PublicView:
         CSU log reports as their own series, when ``rules.include_csu_logs``.
     rules
         The rules the view was made with.
+    actions
+        "You said, we did": what was done in each ward in the quarter, from
+        deployments the sergeant marked publishable (`geo.pact_actions`); empty
+        unless added with `dataclasses.replace`.
     """
 
     area: PactArea
@@ -323,6 +259,7 @@ class PublicView:
     sources: tuple[str, ...]
     csu: CsuSeries | None
     rules: PublicMapRules
+    actions: tuple[PublicAction, ...] = ()
 
     @property
     def comparable(self) -> bool:
@@ -413,7 +350,7 @@ def read_pact_areas(
 
 def _typed_areas(raw: dict[str, object], file: str) -> tuple[PactArea, ...]:
     """Check the file's types: ``[[area]]`` tables of a ``name`` and a list of ``wards`` names."""
-    check_keys(raw, ["area"], file=file, where="the file")
+    check_keys(raw, ["area", "you_said_we_did"], file=file, where="the file")
     tables = raw.get("area")
     if not isinstance(tables, list) or not tables:
         msg = f"{file}: expected [[area]] tables, each with a name and a list of wards"
@@ -577,7 +514,7 @@ def public_count(count: int, rules: PublicMapRules) -> PublicCount:
     Return a count as a public page shows it: rounded to base 5, or suppressed.
 
     A count below ``rules.min_count`` reads "fewer than N". Any other count is
-    rounded to the nearest multiple of `ROUNDING_BASE` (halves up), and never
+    rounded to the nearest multiple of ``rules.rounding_base`` (halves up), and never
     below the threshold.
 
     Examples
@@ -591,30 +528,21 @@ def public_count(count: int, rules: PublicMapRules) -> PublicCount:
     count = int(count)
     if count < rules.min_count:
         return PublicCount(f"fewer than {rules.min_count}", None)
-    floor = -(-rules.min_count // ROUNDING_BASE) * ROUNDING_BASE
-    shown = max(floor, (count + ROUNDING_BASE // 2) // ROUNDING_BASE * ROUNDING_BASE)
+    base = rules.rounding_base
+    floor = -(-rules.min_count // base) * base
+    shown = max(floor, (count + base // 2) // base * base)
     return PublicCount(f"{shown:,}", shown)
 
 
-def show_count(count: int, rules: PublicMapRules) -> str:
-    """
-    Return a count as public text (`public_count`'s ``shown``).
-
-    Examples
-    --------
-    >>> rules = PublicMapRules()
-    >>> show_count(12, rules), show_count(4, rules), show_count(0, rules)
-    ('10', 'fewer than 5', 'fewer than 5')
-    """
-    return public_count(count, rules).shown
-
-
-def change_words(now: int | None, before: int | None, rules: PublicMapRules) -> str:
+def public_change(
+    now: int | None, before: int | None, rules: PublicMapRules, trends: TrendRules
+) -> str:
     """
     Describe the change from `before` to `now`, given the numbers shown.
 
     Pass the rounded numbers a page shows (`PublicCount.value`), so the
-    percentage reveals nothing they do not.
+    percentage reveals nothing they do not. The words are `geo.periods.change_words`'s,
+    the same on every page, said for a public reader.
 
     Parameters
     ----------
@@ -623,32 +551,35 @@ def change_words(now: int | None, before: int | None, rules: PublicMapRules) -> 
         None when suppressed.
     rules
         The threshold: below it in either period there is no percentage.
+    trends
+        What counts as steady (`geo.settings.Settings.trends`).
 
     Returns
     -------
     str
-        "up 20% on a year earlier", "down 18% ...", "about the same as a year
-        earlier" (within `geo.periods.TrendRules.steady_pct`, as every page's
-        "steady"), or `TOO_FEW`.
+        "up 20 % on a year earlier", "down 18 % ...", "about the same as a year
+        earlier" (``steady``), or `TOO_FEW`.
 
     Examples
     --------
-    >>> rules = PublicMapRules()
-    >>> change_words(60, 50, rules), change_words(None, 50, rules)
-    ('up 20% on a year earlier', 'too few to compare')
+    >>> rules, trends = PublicMapRules(), TrendRules()
+    >>> public_change(60, 50, rules, trends), public_change(None, 50, rules, trends)
+    ('up 20 % on a year earlier', 'too few to compare')
+    >>> public_change(55, 50, rules, trends)
+    'about the same as a year earlier'
     """
     if now is None or before is None or now < rules.min_count or before < rules.min_count:
         return TOO_FEW
-    pct = round(100 * (now - before) / before)
-    if abs(pct) <= DEFAULT_TREND_RULES.steady_pct:  # the same "steady" as hotspots and plans
-        return "about the same as a year earlier"
-    return f"{'up' if pct > 0 else 'down'} {abs(pct)}% on a year earlier"
+    words = change_words(now, before, rules=trends)
+    return "about the same as a year earlier" if words == "steady" else f"{words} on a year earlier"
 
 
-def _trend(now: PublicCount, before: PublicCount | None, rules: PublicMapRules) -> str:
+def _trend(
+    now: PublicCount, before: PublicCount | None, rules: PublicMapRules, trends: TrendRules
+) -> str:
     if before is None:
         return NO_COMPARISON
-    return change_words(now.value, before.value, rules)
+    return public_change(now.value, before.value, rules, trends)
 
 
 # --- the public view ---------------------------------------------------------------------------
@@ -703,6 +634,7 @@ def public_view(
     rules: PublicMapRules,
     covered: Iterable[pd.Period] | None = None,
     places: gpd.GeoDataFrame | None = None,
+    trends: TrendRules = DEFAULT_TREND_RULES,
 ) -> PublicView:
     """
     Summarise the incidents of one PACT area and quarter for a public audience.
@@ -726,6 +658,8 @@ def public_view(
         Place names (``name``, points, EPSG:27700) to name squares by, e.g.
         `geo.map_context.place_names`; without them squares are named by
         their most common police.uk street.
+    trends
+        What counts as steady (`geo.settings.Settings.trends`; pass the tree's).
 
     Returns
     -------
@@ -750,7 +684,7 @@ def public_view(
     >>> view = public_view(incidents, wards, area=swanley, period=Period("2025-01", "2025-03"),
     ...                    rules=PublicMapRules())
     >>> view.total_shown, view.change
-    ('460', 'down 11% on a year earlier')
+    ('460', 'down 11 % on a year earlier')
     """
     check_gdf(incidents, name="incidents", columns=["category", "occurred", "ward_name"])
     covered = public_months(incidents) if covered is None else frozenset(covered)
@@ -774,15 +708,15 @@ def public_view(
     return PublicView(
         area=area,
         period=period,
-        wards=_ward_counts(shapes, now_rows, before_rows, rules),
+        wards=_ward_counts(shapes, now_rows, before_rows, rules, trends),
         cells=public_cells(
             now_rows, outline=shapes.union_all(), rules=rules, places=places, name=True
         ),
         monthly=_monthly(local, period, covered, rules),
         total=total,
         last_year=last_year,
-        change=_trend(total, last_year, rules),
-        issues=_top_issues(now_rows, before_rows, rules),
+        change=_trend(total, last_year, rules, trends),
+        issues=_top_issues(now_rows, before_rows, rules, trends=trends),
         ward_issues=_ward_issues(area.wards, now_rows, rules),
         sources=("police.uk",),
         csu=_csu_series(area.wards, csu_now, rules) if rules.include_csu_logs else None,
@@ -802,7 +736,7 @@ def _ward_issues(
     """Each ward's top issues, counted and rounded on their own (no trend)."""
     by_ward = dict(list(rows.groupby("ward_name", observed=True)))
     return {
-        name: _top_issues(by_ward.get(name, rows.iloc[0:0]), None, rules, WARD_ISSUES, trend=False)
+        name: _top_issues(by_ward.get(name, rows.iloc[0:0]), None, rules, WARD_ISSUES)
         for name in names
     }
 
@@ -817,7 +751,7 @@ def _csu_series(names: Sequence[str], rows: pd.DataFrame, rules: PublicMapRules)
     return CsuSeries(
         total=public_count(len(rows), rules),
         wards=wards,
-        issues=_top_issues(rows, None, rules, trend=False),
+        issues=_top_issues(rows, None, rules),
     )
 
 
@@ -826,6 +760,7 @@ def _ward_counts(
     now_rows: pd.DataFrame,
     before_rows: pd.DataFrame | None,
     rules: PublicMapRules,
+    trends: TrendRules,
 ) -> gpd.GeoDataFrame:
     names = shapes["ward_name"]
     now = [
@@ -843,7 +778,7 @@ def _ward_counts(
             "count": _int_array([c.value for c in now]),
             "shown": [c.shown for c in now],
             "last_year": [NO_COMPARISON if b is None else b.shown for b in before],
-            "change": [_trend(n, b, rules) for n, b in zip(now, before, strict=True)],
+            "change": [_trend(n, b, rules, trends) for n, b in zip(now, before, strict=True)],
         },
         geometry=shapes.geometry.to_numpy(),
         crs=shapes.crs,
@@ -886,9 +821,9 @@ def public_cells(
     Returns
     -------
     geopandas.GeoDataFrame
-        `PUBLIC_CELL_COLUMNS`; ``cell_id`` is ``"E<easting>N<northing>"`` of the
-        cell's lower-left corner in metres, ``name`` where it is; polygons in
-        EPSG:27700.
+        ``cell_id``, ``name``, ``count``, ``shown``; ``cell_id`` is
+        ``"E<easting>N<northing>"`` of the cell's lower-left corner in metres,
+        ``name`` where it is; polygons in EPSG:27700.
 
     Examples
     --------
@@ -1030,8 +965,9 @@ def _top_issues(
     rules: PublicMapRules,
     n: int = 3,
     *,
-    trend: bool = True,
+    trends: TrendRules | None = None,
 ) -> tuple[PublicIssue, ...]:
+    """Return the most common categories, each with its trend when `trends` are given."""
     now = now_rows["category"].value_counts()
     before = None if before_rows is None else before_rows["category"].value_counts()
     issues = []
@@ -1039,7 +975,8 @@ def _top_issues(
         shown = public_count(int(count), rules)
         earlier = None if before is None else public_count(int(before.get(category, 0)), rules)
         label = LABELS.get(str(category), str(category))
-        change = _trend(shown, earlier, rules) if trend and earlier is not None else ""
+        use = trends is not None and earlier is not None
+        change = _trend(shown, earlier, rules, trends) if use else ""  # type: ignore[arg-type]
         issues.append(PublicIssue(str(category), label, shown, change))
     # order by the number shown (then by name), so the order reveals nothing the numbers do not
     issues.sort(key=lambda issue: (-(issue.count.value or 0), issue.label))
@@ -1099,7 +1036,9 @@ def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
         ``area``, ``period`` (``from``, ``to``), ``sources`` (what the main
         numbers count: police.uk), ``total``, ``wards`` (each with its own
         ``top_issues``: ``category``, ``label``, ``shown``), ``squares`` (id
-        and ``name``), ``top_issues``, ``trend``, ``notes``, and ``csu_logs``
+        and ``name``), ``top_issues``, ``trend``, ``notes``, ``you_said_we_did``
+        (what was done, by ward, in words: ``ward``, ``kind``, ``words``,
+        ``places``; only deployments marked publishable), and ``csu_logs``
         (CSU log reports as their own series) when they are included. Every
         number is ``{"shown": text}``: nothing says which numbers are exact.
         The year-before keys (``a_year_earlier``, ``change``) are left out
@@ -1130,6 +1069,7 @@ def view_json(view: PublicView, *, squares: bool) -> dict[str, object]:
             "months": _months_json(view.monthly, comparable=view.comparable),
         },
         "notes": [view.year_before_note] if view.year_before_note else [],
+        "you_said_we_did": [a.as_json() for a in view.actions],
     }
     if view.csu is not None:
         out["csu_logs"] = view.csu.as_json()

@@ -34,9 +34,9 @@ from geo.maps import (
     base_map,
     standalone_html,
 )
-from geo.pact import ROUNDING_BASE, PublicView, check_public
+from geo.pact import PublicView, check_public
 from geo.safe_text import html_text, script_json
-from geo.settings import MapSettings
+from geo.settings import MapSettings, PublicMapRules
 
 SQUARE_BREAKS: tuple[tuple[int, str], ...] = (
     (200, "#08306b"),
@@ -169,10 +169,13 @@ def _public_cell_layer(cells: gpd.GeoDataFrame, cell_m: float) -> folium.GeoJson
 
 
 def count_legend(
-    min_count: int, breaks: Sequence[tuple[int, str]] = COUNT_BREAKS
+    min_count: int,
+    breaks: Sequence[tuple[int, str]] = COUNT_BREAKS,
+    *,
+    base: int = PublicMapRules().rounding_base,
 ) -> list[tuple[str, str]]:
     """
-    Return (colour, label) pairs for public counts (rounded to base 5), lowest first.
+    Return (colour, label) pairs for public counts (rounded to `base`), lowest first.
 
     Examples
     --------
@@ -185,12 +188,14 @@ def count_legend(
         if i + 1 == len(ordered):
             pairs.append((colour, f"{low} or more"))
             continue
-        high = ordered[i + 1][0] - ROUNDING_BASE
+        high = ordered[i + 1][0] - base
         pairs.append((colour, str(low) if high <= low else f"{low} to {high}"))
     return pairs
 
 
-def square_legend(min_count: int) -> list[tuple[str, str]]:
+def square_legend(
+    min_count: int, *, base: int = PublicMapRules().rounding_base
+) -> list[tuple[str, str]]:
     """
     Return (colour, label) pairs for the squares' counts, lowest first.
 
@@ -202,7 +207,7 @@ def square_legend(min_count: int) -> list[tuple[str, str]]:
     >>> square_legend(5)[0]
     ('#9ecae1', '5')
     """
-    return count_legend(min_count, SQUARE_BREAKS)[1:]
+    return count_legend(min_count, SQUARE_BREAKS, base=base)[1:]
 
 
 _PACT_CSS = """
@@ -305,12 +310,14 @@ def view_map(
     if legend:
         rules = view.rules
         map_context.legend_control(
-            "Incidents in the ward", count_legend(rules.min_count), position="bottomright"
+            "Incidents in the ward",
+            count_legend(rules.min_count, base=rules.rounding_base),
+            position="bottomright",
         ).add_to(m)
         if squares:
             map_context.legend_control(
                 f"Incidents in the {rules.cell_m:.0f} m square",
-                square_legend(rules.min_count),
+                square_legend(rules.min_count, base=rules.rounding_base),
                 position="bottomright",
             ).add_to(m)
     _PactMapScript(map_title(view)).add_to(m)
@@ -323,7 +330,8 @@ def map_title(view: PublicView) -> str:
 
     Examples
     --------
-    >>> from geo.pact import PactArea, Period
+    >>> from geo.pact import PactArea
+    >>> from geo.periods import Period
     >>> class V:  # a stand-in with the two attributes used
     ...     area, period = PactArea("Swanley", ("Hextable",)), Period("2025-07", "2025-09")
     >>> map_title(V())
@@ -361,9 +369,13 @@ def offline_page(
     m.get_root().header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="page_css")
     m.get_root().html.add_child(folium.Element(_page_top(view)), name="pact_top")
     page = standalone_html(m, title=map_title(view))
+    page = page.replace(_NO_ZOOM, "initial-scale=1.0")  # let a phone zoom the text (axe)
     head, tail = page.replace("<html>", '<html lang="en">', 1).rsplit("</body>", 1)
     return head + _page_bottom(view, squares=squares) + "</body>" + tail
 
+
+_NO_ZOOM = "initial-scale=1.0, maximum-scale=1.0, user-scalable=no"
+"""What folium's page header says to stop a phone zooming (WCAG 1.4.4; axe meta-viewport)."""
 
 _PAGE_CSS = """
 html,body{height:auto!important;margin:0;font:15px/1.4 system-ui,sans-serif;color:#111}
@@ -372,6 +384,7 @@ html,body{height:auto!important;margin:0;font:15px/1.4 system-ui,sans-serif;colo
 .pact-text{padding:6px 12px;max-width:1100px}
 .pact-text h1{font-size:20px;margin:6px 0 2px}
 .pact-text h2{font-size:17px;margin:14px 0 4px}
+.pact-text h3{font-size:15px;margin:8px 0 2px}
 .pact-text p{margin:4px 0}
 .pact-table{border-collapse:collapse;width:100%;table-layout:auto}
 .pact-table th,.pact-table td{border:1px solid #999;padding:4px 6px;text-align:left;
@@ -420,6 +433,7 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
     parts.append("<h2>Top issues in the whole area</h2>")
     items = "".join(f"<li>{html_text(words)}</li>" for words in view.top_issues)
     parts.append(f"<ul>{items}</ul>" if items else "<p>None with 5 or more.</p>")
+    parts.append(_actions_html(view))
     if squares:
         parts.append(f"<h2>{rules.cell_m:.0f} m squares with {rules.min_count} or more</h2>")
         frame = pd.DataFrame(
@@ -427,7 +441,7 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
         )
         parts.append(_html_table(frame, "Squares with fewer are not shown"))
     note = (
-        f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {rules.min_count} "
+        f"Counts are rounded to the nearest {rules.rounding_base}; counts below {rules.min_count} "
         f"read 'fewer than {rules.min_count}'. Periods are whole calendar quarters. "
         "No incident's location is shown."
     )
@@ -438,6 +452,37 @@ def _page_bottom(view: PublicView, *, squares: bool) -> str:
         )
     parts.append(f'<p class="pact-note">{html_text(note)}</p>')
     parts.append(f'<p class="pact-note" id="pact-credit">{html_text(CREDIT)}</p></main>')
+    return "".join(parts)
+
+
+ACTIONS_HEADING = "You said, we did"
+"""The heading of what the partnership did in the quarter."""
+
+NO_ACTIONS = "Nothing has been marked for publication for this quarter yet."
+"""What the page says when no deployment of the quarter is marked publishable."""
+
+
+def actions_by_ward(view: PublicView) -> list[tuple[str, list[str]]]:
+    """
+    Return "you said, we did" grouped by ward, in the area's order: (ward, sentences).
+
+    Each sentence is raw text with its roads or places after a colon (escape at the sink).
+    """
+    grouped: dict[str, list[str]] = {}
+    for action in view.actions:
+        where = f" ({'; '.join(action.places)})" if action.places else ""
+        grouped.setdefault(action.ward, []).append(f"{action.words}{where}.")
+    return list(grouped.items())
+
+
+def _actions_html(view: PublicView) -> str:
+    parts = [f"<h2>{html_text(ACTIONS_HEADING)}, {html_text(view.period.label)}</h2>"]
+    grouped = actions_by_ward(view)
+    if not grouped:
+        return parts[0] + f"<p>{html_text(NO_ACTIONS)}</p>"
+    for ward, sentences in grouped:
+        items = "".join(f"<li>{html_text(words)}</li>" for words in sentences)
+        parts.append(f"<h3>{html_text(ward)}</h3><ul>{items}</ul>")
     return "".join(parts)
 
 
@@ -458,7 +503,9 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
         ``Place``, ``Kind``, the period's count, ``Top issues`` and, only when
         the year before is loaded, the same quarter a year earlier and the
         change; ``CSU log reports`` (their own rounded series) when included;
-        all text as shown.
+        then one row per "you said, we did" sentence (``Kind`` "You said, we
+        did", the ward as ``Place``, the sentence under ``Top issues``); all text
+        as shown.
     """
     label = f"Incidents, {view.period.label}"
     earlier = "Same quarter a year earlier"
@@ -491,6 +538,11 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
             {"Place": c.name, "Kind": f"{view.rules.cell_m:.0f} m square", label: c.shown}
             for c in view.cells.itertuples()
         ]
+    rows += [
+        {"Place": ward, "Kind": ACTIONS_HEADING, "Top issues": words}
+        for ward, sentences in actions_by_ward(view)
+        for words in sentences
+    ]
     return pd.DataFrame(rows).fillna("")
 
 
@@ -523,7 +575,8 @@ def public_csv(view: PublicView, *, squares: bool, now: dt.datetime | None = Non
             "; CSU logs, as their own column, never added to police.uk counts." if view.csu else "."
         ),
         *([view.year_before_note] if view.year_before_note else []),
-        f"Counts are rounded to the nearest {ROUNDING_BASE}; counts below {few} read 'fewer "
+        f"Counts are rounded to the nearest {view.rules.rounding_base}; counts below {few} "
+        f"read 'fewer "
         f"than {few}'; squares with fewer are not listed. Public periods are whole calendar "
         "quarters that never overlap, so no two tables can be subtracted.",
         CREDIT,

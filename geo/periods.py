@@ -1,8 +1,10 @@
 """Periods of time, one way everywhere: a window, the window before it, and the trend between.
 
-Hotspots, the weekly plan and the PACT view all compare "now" with "before". They
-do it through one `Window` (whole months or whole weeks, cut into slices, with the
-previous window of the same length) and one set of `TrendRules` (what counts as
+Hotspots, the weekly plan and the PACT view all compare "now" with "before". A
+`Period` is a run of whole months (a public quarter: "July to September 2025", the
+same months a year before); a `Window` is such a run, or whole weeks, with the run
+before it, cut into slices (`Period.window`). They compare through one `Window`
+and one set of `TrendRules` (`geo.settings.Settings.trends`: what counts as
 steady, emerging or diminishing), so that "steady" means the same on every page
 and in every export.
 
@@ -16,36 +18,18 @@ and in every export.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrendRules:
-    """
-    The words for a change between two windows, and their thresholds.
-
-    Attributes
-    ----------
-    steady_pct
-        A change within plus or minus this many per cent is ``steady``.
-    emerging_ratio
-        A place whose rate is at least this multiple of its earlier rate is
-        ``emerging``.
-    diminishing_ratio
-        A place whose rate is at most this multiple of its earlier rate is
-        ``diminishing``.
-    """
-
-    steady_pct: float = 10.0
-    emerging_ratio: float = 1.5
-    diminishing_ratio: float = 2 / 3
-
+from geo._errors import GeoInputError
+from geo.settings import TrendRules
 
 DEFAULT_TREND_RULES = TrendRules()
+"""The thresholds used when none are given (`geo.settings.Settings.trends` is the tree's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +160,74 @@ class Window:
         dates = pd.DatetimeIndex(pd.to_datetime(occurred)).as_unit("ns")
         idx = edges.searchsorted(dates, side="right") - 1
         return np.where((idx >= 0) & (idx < 2 * self.n), idx, -1)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """
+    A run of whole calendar months, both ends included: a public quarter, a report's quarter.
+
+    `Window` is the same months with the run of equal length before them, cut into
+    slices (`window`); `Period.window` gives it.
+
+    Attributes
+    ----------
+    first, last
+        Months as ``"YYYY-MM"``.
+
+    Examples
+    --------
+    >>> p = Period("2025-01", "2025-04")
+    >>> p.label, p.year_before().label
+    ('January to April 2025', 'January to April 2024')
+    """
+
+    first: str
+    last: str
+
+    def __post_init__(self) -> None:
+        if not all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)) for m in (self.first, self.last)):
+            msg = f"months must be written YYYY-MM, got {self.first!r} and {self.last!r}"
+            raise GeoInputError(msg)
+        if self.last < self.first:  # YYYY-MM strings sort as the months do
+            msg = f"the period ends ({self.last}) before it starts ({self.first})"
+            raise GeoInputError(msg)
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """Every month in the period."""
+        return pd.period_range(self.first, self.last, freq="M")
+
+    @property
+    def label(self) -> str:
+        """The period in words, e.g. "January to April 2025"."""
+        start, end = pd.Period(self.first, "M"), pd.Period(self.last, "M")
+        if start == end:
+            return start.strftime("%B %Y")
+        if start.year == end.year:
+            return f"{start.strftime('%B')} to {end.strftime('%B %Y')}"
+        return f"{start.strftime('%B %Y')} to {end.strftime('%B %Y')}"
+
+    def year_before(self) -> Period:
+        """Return the same months a year earlier."""
+        shift = [(pd.Period(m, "M") - 12).strftime("%Y-%m") for m in (self.first, self.last)]
+        return Period(*shift)
+
+    def window(self) -> Window:
+        """
+        Return the month `Window` of these months (its previous window: the months before).
+
+        Examples
+        --------
+        >>> Period("2025-07", "2025-09").window().words(prior=True)
+        'Apr-Jun 2025'
+        """
+        return window(self.last, months=len(self.months))
+
+    def contains(self, occurred: pd.Series) -> np.ndarray:
+        """Return a mask of the dates in `occurred` that fall in the period."""
+        months = pd.to_datetime(occurred).dt.to_period("M")
+        return months.isin(self.months).to_numpy()
 
 
 def window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> Window:

@@ -8,6 +8,11 @@ in place (stays). Marks live in a deployment's ``outcome`` column as a JSON obje
 ``{"visit 3": {"status": "cut short", "minutes": 8, "by": ..., "at": ...},
 "stay": {...}}``.
 
+A **publish mark** says the sergeant chose to tell the public about a deployment
+("you said, we did", `geo.pact_actions`): ``{"publish": {"status": "published", "by":
+..., "at": ...}}`` in the same ``outcome`` object (`add_publish`). Nothing is
+published unless marked.
+
 `amend_week` saves notes and marks as a new version of the week's saved plan (the
 old version is kept) and records who did it in the audit trail. `dose_given` turns
 the marks into the dose actually given, for the outcome evaluation.
@@ -32,6 +37,9 @@ if TYPE_CHECKING:
 
 MARK_STATUSES = ("done", "not done", "cut short")
 """What a visit or stay can be marked."""
+
+PUBLISH = "publish"
+"""The key of a publish mark in a deployment's ``outcome`` (`add_publish`)."""
 
 _TARGET = re.compile(r"(?P<unit>.+?)\s+visit\s+(?P<visit>\d+)", re.IGNORECASE)
 
@@ -199,6 +207,56 @@ def add_marks(rows: pd.DataFrame, marks: Sequence[Mark], *, by: str, at: str) ->
     return out
 
 
+def add_publish(rows: pd.DataFrame, units: Sequence[str], *, by: str, at: str) -> pd.DataFrame:
+    """
+    Mark deployments as publishable on the public PACT page (`geo.pact_actions`).
+
+    Parameters
+    ----------
+    rows
+        The plan's rows (`geo.schema.DEPLOYMENT_COLUMNS`).
+    units
+        The units to publish ("EVA 1", "Board 2", "Patrol 1").
+    by, at
+        Who marks and when (kept with the mark).
+
+    Raises
+    ------
+    GeoInputError
+        For an unknown unit.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"unit": ["EVA 1", "Camera 1"], "outcome": ["", ""]})
+    >>> out = add_publish(rows, ["eva 1"], by="Sgt A Khan", at="2025-08-04T09:00:00+00:00")
+    >>> [is_published(r) for r in out.to_dict("records")]
+    [True, False]
+    """
+    out = rows.copy().reset_index(drop=True)
+    if "outcome" not in out:
+        out["outcome"] = ""
+    for unit in units:
+        pos = _row_of(out, " ".join(str(unit).split()))
+        current = marks_of(out.loc[pos])
+        current[PUBLISH] = {"status": "published", "by": by, "at": at}
+        out.at[pos, "outcome"] = json.dumps(current, sort_keys=True)
+    return out
+
+
+def is_published(row: Mapping[str, object]) -> bool:
+    """
+    Tell whether a deployment row carries a publish mark (`add_publish`).
+
+    Examples
+    --------
+    >>> is_published({"outcome": '{"publish": {"status": "published"}}'})
+    True
+    >>> is_published({"outcome": '{"stay": {"status": "done"}}'}), is_published({})
+    (False, False)
+    """
+    return marks_of(row).get(PUBLISH, {}).get("status") == "published"
+
+
 def _planned(row: pd.Series, part: str, target: str) -> tuple[float, str]:
     """Return what was planned for a part (minutes of a visit, days of a stay) and its unit."""
     numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
@@ -292,6 +350,7 @@ def amend_week(
     marks: Sequence[Mark],
     by: str,
     now: dt.datetime | None = None,
+    publish: Sequence[str] = (),
 ) -> StoredPlan:
     """
     Save notes and marks as a new version of the week's latest saved plan, and audit it.
@@ -304,6 +363,8 @@ def amend_week(
         The Monday of the week.
     notes, marks
         Unit -> note, and marks (see `add_notes`, `add_marks`).
+    publish
+        Units to mark publishable on the public PACT page (`add_publish`).
     by
         Who writes (recorded with each note and mark, and in the audit trail).
     now
@@ -333,6 +394,7 @@ def amend_week(
     rows = add_marks(
         add_notes(latest.deployments, notes, by=by.strip()), marks, by=by.strip(), at=at
     )
+    rows = add_publish(rows, publish, by=by.strip(), at=at) if publish else rows
     saved = save_plan(
         db,
         week=week,
@@ -344,6 +406,7 @@ def amend_week(
         now=now,
     )
     said = [f"note on {u}" for u in notes] + [f"{m.target} {m.status}" for m in marks]
+    said += [f"{u} published" for u in publish]
     record(
         db,
         by.strip(),

@@ -28,8 +28,8 @@ import pandas as pd
 from geo._errors import GeoInputError
 from geo.export import about_block, about_text
 from geo.labels import category_words, hotspot_title, resource_words
-from geo.pact import Period, period_refusal, public_months, public_view, read_pact_areas
-from geo.periods import change_words
+from geo.pact import period_refusal, public_months, public_view, read_pact_areas
+from geo.periods import Period, change_words
 from geo.pipeline import SPEED_SOURCES, Loaded, hotspots, monday_of
 from geo.report_figures import hotspot_map, month_chart
 from geo.safe_text import docx_text, html_text

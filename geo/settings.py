@@ -47,6 +47,56 @@ DATE_ORDERS = ("auto", "day", "month")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrendRules:
+    """
+    The words for a change between two windows, and their thresholds.
+
+    Attributes
+    ----------
+    steady_pct
+        A change within plus or minus this many per cent is ``steady``.
+    emerging_ratio
+        A place whose rate is at least this multiple of its earlier rate is
+        ``emerging``.
+    diminishing_ratio
+        A place whose rate is at most this multiple of its earlier rate is
+        ``diminishing``.
+    """
+
+    steady_pct: float = 10.0
+    emerging_ratio: float = 1.5
+    diminishing_ratio: float = 2 / 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishRules:
+    """
+    What the public PACT page may say the partnership did ("you said, we did").
+
+    Only deployments the sergeant marked publishable are ever listed
+    (`geo.plan_notes.add_publish`); these rules narrow that further. Read from the
+    ``[you_said_we_did]`` table of ``pact_areas.toml`` (`geo.pact_actions.read_publish_rules`).
+
+    Attributes
+    ----------
+    cameras
+        Whether mobile CCTV camera stays may be listed at all (the unit's choice).
+        Default False: a camera is listed only if the unit turns this on.
+    hours_base
+        Patrol hours are shown rounded to the nearest multiple of this (1 to 10
+        hours), never to the minute. Default 5.
+    """
+
+    cameras: bool = False
+    hours_base: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.hours_base <= 10:
+            msg = f"hours_base must be from 1 to 10 hours, got {self.hours_base!r}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PublicMapRules:
     """
     What a public (PACT) map or table may show.
@@ -59,19 +109,30 @@ class PublicMapRules:
     min_count
         Counts below this are shown as "fewer than N", never as a number. At least
         5 (the team's disclosure rule), default 5. Counts at or above it are
-        rounded to the nearest 5 (`geo.pact.public_count`).
+        rounded to the nearest `rounding_base` (`geo.pact.public_count`).
+    rounding_base
+        Public counts are rounded to the nearest multiple of this: 5 to 50, default 5.
+        At least 5, so every exact public number is a multiple of 5 and no sum or
+        difference of them is a count of 1 to 4.
     include_csu_logs
         Whether public views count CSU log rows (council ASB reports,
         fly-tipping) as well as police.uk records. Off by default: CSU logs are
         not public data, and reach a public page only through the same rounding,
         suppression and fixed quarters as police.uk counts.
+    actions
+        What "you said, we did" may list; see `PublishRules`.
     """
 
     cell_m: float = 500.0
     min_count: int = 5
+    rounding_base: int = 5
     include_csu_logs: bool = False
+    actions: PublishRules = PublishRules()
 
     def __post_init__(self) -> None:
+        if not 5 <= self.rounding_base <= 50:
+            msg = f"rounding_base must be from 5 to 50 for public maps, got {self.rounding_base!r}"
+            raise ValueError(msg)
         if not self.cell_m >= 250:
             msg = f"cell_m must be at least 250 metres for public maps, got {self.cell_m!r}"
             raise ValueError(msg)
@@ -294,6 +355,9 @@ class Settings:
         How risk is forecast; see `ForecastParams`.
     plan
         The spans the weekly plan reads; see `PlanSettings`.
+    trends
+        What "steady", "emerging" and "diminishing" mean on every page and in every
+        export (hotspots, plans, the PACT page's "about the same"); see `TrendRules`.
     """
 
     load: LoadSettings = LoadSettings()
@@ -301,6 +365,7 @@ class Settings:
     hotspots: HotspotParams = HotspotParams()
     forecast: ForecastParams = ForecastParams()
     plan: PlanSettings = PlanSettings()
+    trends: TrendRules = TrendRules()
 
 
 DEFAULT_SETTINGS = Settings()

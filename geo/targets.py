@@ -35,7 +35,7 @@ from scipy import stats
 from geo._config import read_toml
 from geo._errors import GeoInputError
 from geo.datasets import unit_file
-from geo.pact import Period
+from geo.periods import Period
 from geo.taxonomy import CATEGORIES, LABELS, POLICE_UK_CATEGORY
 
 ALL_CRIME = "all_crime"

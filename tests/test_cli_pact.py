@@ -13,13 +13,13 @@ from geo.cli_pact import add_parser, pact_answers, parse_period
 from geo.datasets import get_path
 from geo.incidents import load_incidents
 from geo.pact import (
-    Period,
     public_count,
     public_months,
     quarter_of,
     read_pact_areas,
     view_json,
 )
+from geo.periods import Period
 from geo.settings import DEFAULT_SETTINGS, PublicMapRules
 
 RULES = PublicMapRules()

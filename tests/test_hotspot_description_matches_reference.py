@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 import geo.hotspots
+from geo import periods
 from geo.boundaries import study_area
 from geo.crs import BNG
 from geo.datasets import get_path
@@ -26,7 +27,6 @@ from geo.hotspots import (
     incident_harm,
     points_inside,
     ranked_counts,
-    time_window,
     trend_class,
     trend_words,
 )
@@ -81,7 +81,7 @@ def reference_describe_clusters(members, prior, cats, window, covered, params):
 
 
 def reference_hotspot_incidents(incidents, hotspots, *, as_of, months=3, weeks=None):
-    now = geo.hotspots._in_window(incidents, time_window(as_of, months=months, weeks=weeks))
+    now = geo.hotspots._in_window(incidents, periods.window(as_of, months=months, weeks=weeks))
     frames = []
     for spot in hotspots.itertuples():
         rows = now[now["category"].isin(spot.category.split("+"))]
@@ -345,7 +345,7 @@ def test_ranked_counts_match_value_counts_per_group():
 
 def test_group_slice_counts_match_slice_counts_per_group():
     rng = np.random.default_rng(8)
-    w = time_window("2025-09-28", months=None, weeks=3)
+    w = periods.window("2025-09-28", months=None, weeks=3)
     dates = pd.Series(pd.Timestamp("2025-08-01") + pd.to_timedelta(rng.integers(0, 70, 500), "D"))
     group = rng.integers(0, 12, size=500)
     counts = group_slice_counts(w, dates, group, 12)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo import periods
 from geo.grid import make_grid
 from geo.hotspots import (
     HOTSPOT_COLUMNS,
@@ -13,7 +14,6 @@ from geo.hotspots import (
     gi_star_bins,
     hotspot_incidents,
     permutation_p,
-    time_window,
     ward_table,
 )
 from geo.settings import HotspotParams
@@ -318,11 +318,11 @@ def test_incidents_of_hotspots_and_ward_table():
 
 
 def test_windows():
-    w = time_window("2025-09", months=3)
+    w = periods.window("2025-09", months=3)
     starts = [t.strftime("%Y-%m") for t in w.edges]
     assert starts == ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
     assert (w.label(), w.label(prior=True)) == ("2025-07 to 2025-09", "2025-04 to 2025-06")
-    weeks = time_window("2025-09-28", months=None, weeks=2)
+    weeks = periods.window("2025-09-28", months=None, weeks=2)
     assert (weeks.label(), weeks.label(prior=True)) == (
         "2025-09-15 to 2025-09-28",
         "2025-09-01 to 2025-09-14",
@@ -342,7 +342,7 @@ def shipped_counts(wards):
 
     incidents = load_incidents([get_path("police_uk")], wards=wards).accepted
     cells = make_grid(district_outline(wards), cell_m=HotspotParams().cell_m)
-    window = time_window("2025-09", months=3)
+    window = periods.window("2025-09", months=3)
     counts = {}
     for cat in ("asb", "burglary", "criminal_damage"):
         now = _in_window(incidents[incidents["category"] == cat], window)

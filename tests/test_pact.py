@@ -18,7 +18,6 @@ from geo.maps import DEFAULT_MAP_SETTINGS
 from geo.pact import (
     NO_COMPARISON,
     PactArea,
-    Period,
     check_public,
     period_refusal,
     public_cells,
@@ -30,6 +29,7 @@ from geo.pact import (
     read_pact_areas,
 )
 from geo.pact_map import count_legend, offline_page, public_csv, public_map, square_legend
+from geo.periods import Period
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_ward_grid
 
@@ -104,7 +104,7 @@ def test_swanley_jan_to_apr_2025_matches_an_independent_count(jan_apr, wards):
     assert view.total_shown == public_count(now, RULES).shown
     rounded_now, rounded_before = (public_count(c, RULES).value for c in (now, before))
     pct = round(100 * (rounded_now - rounded_before) / rounded_before)
-    assert view.change == f"{'up' if pct > 0 else 'down'} {abs(pct)}% on a year earlier"
+    assert view.change == f"{'up' if pct > 0 else 'down'} {abs(pct)} % on a year earlier"
     by_ward = local[local["Month"].str.startswith("2025")]["WD20NM"].value_counts()
     shown = dict(zip(view.wards["ward_name"], view.wards["shown"], strict=True))
     assert shown == {w: public_count(int(by_ward[w]), RULES).shown for w in swanley.wards}
@@ -421,3 +421,19 @@ def test_offline_page_and_csv_escape_hostile_names():
     assert "\n=HYPERLINK" not in table
     assert "'=HYPERLINK" in table
     assert square_legend(5)[0] == ("#9ecae1", "5")
+
+
+def test_rounding_base_and_trend_rules_come_from_the_settings_tree():
+    from geo.pact import public_change
+    from geo.settings import DEFAULT_SETTINGS, TrendRules
+
+    assert DEFAULT_SETTINGS.trends == TrendRules()
+    assert DEFAULT_SETTINGS.maps.public.rounding_base == 5
+    assert public_count(12, PublicMapRules(rounding_base=10)).shown == "10"
+    assert public_count(7, PublicMapRules(rounding_base=10)).shown == "10"  # never below 5
+    with pytest.raises(ValueError, match="rounding_base must be from 5 to 50"):
+        PublicMapRules(rounding_base=3)
+    assert public_change(60, 50, RULES, TrendRules()) == "up 20 % on a year earlier"
+    assert public_change(60, 50, RULES, TrendRules(steady_pct=25.0)) == (
+        "about the same as a year earlier"
+    )

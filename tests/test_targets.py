@@ -5,7 +5,8 @@ import math
 import pytest
 
 from geo._errors import GeoInputError
-from geo.pact import Period, public_months
+from geo.pact import public_months
+from geo.periods import Period
 from geo.pipeline import load
 from geo.targets import Measure, default_targets_path, evaluate_measures, judge, read_targets
 

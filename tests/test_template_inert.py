@@ -22,8 +22,9 @@ from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.internal_map import internal_map
 from geo.maps import standalone_html
-from geo.pact import PactArea, Period, public_view, view_json
+from geo.pact import PactArea, public_view, view_json
 from geo.pact_map import offline_page, public_csv, view_map
+from geo.periods import Period
 from geo.safe_text import html_text, script_json
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_ward_grid
