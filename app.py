@@ -17,7 +17,6 @@ clear the sign-in cookie (`app_pages._session_routes`; none in public mode).
 """
 
 import sys
-from pathlib import Path
 
 import streamlit as st
 
@@ -29,7 +28,7 @@ def main() -> None:
     """Draw the page frame, sign in, and run the page chosen."""
     st.set_page_config(
         page_title="Sevenoaks CSU planner",
-        page_icon=str(Path(__file__).parent / "static" / "leaflet" / "images" / "marker-icon.png"),
+        page_icon=":material/local_police:",  # not a file: nothing served from /media/
         layout="wide",
     )
 

@@ -296,7 +296,7 @@ def require_sign_in(pages: Sequence[StreamlitPage] = ()) -> User | None:
             st.caption("Signed in for this tab only: the plan store cannot be written.")
         else:
             st.session_state[_SESSION] = session.session_id
-            st.caption(f"Until {local_time(session.expires)} (Europe/London)")
+            st.caption(f"Until {local_time(session.expires, with_date=True)} (Europe/London)")
             _hand_over_cookie()
         if st.button("Sign out", key="sign-out"):
             sign_out(user)
