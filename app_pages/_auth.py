@@ -12,8 +12,16 @@ connection from any other address, or through a proxy, is refused too. Public mo
 
 A failed sign-in is audited and counted before any delay (`geo.users.sign_in_failed`);
 five in a row lock the account for 15 minutes, doubling with each further failure, and
-a locked account is refused even with the right password. Signing out clears the
-session (uploads included).
+a locked account is refused even with the right password.
+
+A sign-in lasts a working day (`geo.sessions.SESSION_LENGTH`) across reloads and new
+tabs: it starts a session in the plan store, and the page posts a one-time code to
+the server's route (`app_pages._session_routes`), which sets a signed HttpOnly,
+SameSite=Strict cookie. Each run reads that cookie (or this tab's own session) and
+checks it against the store. Signing out ends every session of the user, so every
+tab and device is signed out at its next run, and clears the cookie; the tab's
+state goes too (uploads included). If the store cannot be written, a sign-in lasts
+this tab only, and the sidebar says so.
 
 Pages ask `current_user` who is signed in and `may` whether they may approve,
 upload or export.
@@ -33,21 +41,33 @@ from streamlit.navigation.page import StreamlitPage
 from app_pages._cache import plan_db
 from geo._errors import GeoInputError
 from geo.safe_text import markdown_text
+from geo.sessions import (
+    COOKIE_NAME,
+    Session,
+    check_session,
+    end_sessions,
+    session_key,
+    session_of_cookie,
+    start_session,
+)
 from geo.users import (
     LOCK_AFTER_FAILURES,
     Lock,
     User,
     can,
     list_users,
+    local_time,
     lock_of,
     record,
     sign_in_failed,
-    sign_in_succeeded,
     sign_in_while_locked,
     verify,
 )
 
-_NAME = "geo-signed-in-name"
+_TAB_ONLY = "geo-signed-in-this-tab-only"
+_SESSION = "geo-session-id"
+_HANDOVER = "geo-session-handover"
+_CLEAR_COOKIE = "geo-session-clear-cookie"
 _USER = "geo-signed-in-user"
 _OPEN = "geo-open-to-this-computer"
 _FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host")
@@ -257,26 +277,90 @@ def require_sign_in(pages: Sequence[StreamlitPage] = ()) -> User | None:
         st.sidebar.info(NO_USERS_NOTE)
         return None
     st.session_state[_OPEN] = False
-    user = users.get(st.session_state.get(_NAME, ""))
-    if user is None:  # never signed in, signed out, or removed since
-        for key in (_USER, "uploads", "reused", "mapped"):  # nothing of a session outlives its user
-            st.session_state.pop(key, None)
+    session = _live_session()
+    name = session.name if session else st.session_state.get(_TAB_ONLY, "")
+    user = users.get(name)
+    if user is None:  # never signed in, signed out (anywhere), expired, or removed since
+        for key in (_USER, _SESSION, _TAB_ONLY, "uploads", "reused", "mapped"):
+            st.session_state.pop(key, None)  # nothing of a session outlives its user
         _refuse(pages)
+        _clear_cookie_once()
         _sign_in_form()
         st.stop()
+    if session is not None and st.session_state.get(_USER, user) != user:
+        st.session_state.clear()  # a cookie of someone else (signed in in another tab)
     st.session_state[_USER] = user
     with st.sidebar:
         st.text(f"Signed in as {user.name} ({user.role})")
+        if session is None:
+            st.caption("Signed in for this tab only: the plan store cannot be written.")
+        else:
+            st.session_state[_SESSION] = session.session_id
+            st.caption(f"Until {local_time(session.expires, with_date=True)} (Europe/London)")
+            _hand_over_cookie()
         if st.button("Sign out", key="sign-out"):
             sign_out(user)
             st.rerun()
     return user
 
 
+def _live_session() -> Session | None:
+    """Return this tab's live session, or the one the browser's cookie carries, or None."""
+    db = plan_db()
+    own = st.session_state.get(_SESSION)
+    if isinstance(own, int):
+        session = _try(lambda: check_session(db, own))
+        if session is not None:
+            return session
+    value = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(value, str) or not value:  # AppTest has no real request
+        return None
+    return _try(lambda: session_of_cookie(db, value, session_key()))
+
+
+def _script(path: str, body: str = "") -> None:
+    """Post `body` to one of this server's session routes from the page (no data in it)."""
+    from streamlit import config
+
+    from app_pages._session_routes import route_path
+
+    url = route_path(config.get_option("server.baseUrlPath"), path)
+    st.html(
+        f"<script>fetch({url!r}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'text/plain'}}, body: {body!r}}});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _hand_over_cookie() -> None:
+    """Once after a sign-in: have the page exchange the one-time code for the cookie."""
+    from app_pages._session_routes import START_PATH
+
+    code = st.session_state.pop(_HANDOVER, None)
+    if isinstance(code, str) and code.replace("-", "").replace("_", "").isalnum():
+        _script(START_PATH, code)
+
+
+def _clear_cookie_once() -> None:
+    """Once after a sign-out: have the page clear the (now useless) cookie."""
+    from app_pages._session_routes import END_PATH
+
+    if st.session_state.pop(_CLEAR_COOKIE, False):
+        _script(END_PATH)
+
+
 def sign_out(user: User) -> None:
-    """End the signed-in session: everything in it goes, uploads and their mapped copies too."""
-    _try(lambda: record(plan_db(), user, "sign out"))
+    """
+    Sign out everywhere: end every session of the user, clear the cookie and the tab's state.
+
+    Every tab and device of the user shows the sign-in form at its next run; this
+    tab's state goes (uploads and their mapped copies too).
+    """
+    db = plan_db()
+    ended = _try(lambda: end_sessions(db, user.name, "signed out"))
+    _try(lambda: record(db, user, "sign out", f"{ended or 0} session(s) ended"))
     st.session_state.clear()
+    st.session_state[_CLEAR_COOKIE] = True
 
 
 def _sign_in_form() -> None:
@@ -304,8 +388,14 @@ def _sign_in_form() -> None:
         time.sleep(_FAILED_SIGN_IN_DELAY_S)  # slows guessing; argon2 already costs ~0.1 s
         st.error(markdown_text(_failure_words(failed)))
         return
-    _try(lambda: sign_in_succeeded(db, user))
-    st.session_state[_NAME] = user.name
+    started = _try(lambda: start_session(db, user.name))  # audits the sign-in
+    for key in (_USER, "uploads", "reused", "mapped"):  # nothing of another user's session
+        st.session_state.pop(key, None)
+    if started is None:  # the store cannot be written: this tab only
+        st.session_state[_TAB_ONLY] = user.name
+    else:
+        st.session_state[_SESSION] = started.session.session_id
+        st.session_state[_HANDOVER] = started.handover
     st.rerun()
 
 

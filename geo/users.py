@@ -3,13 +3,13 @@
 Passwords are stored only as argon2id hashes (``argon2-cffi``), never as text.
 Three roles decide what a signed-in user may do:
 
-========  ===================================================
+========  ===============================================================
 role      may
-========  ===================================================
-sergeant  view, upload, export, mark, approve the week's plan
+========  ===============================================================
+sergeant  view, upload, export, mark, approve the week's plan, read the audit trail
 analyst   view, upload, export, mark (notes and done marks on a saved plan)
 viewer    view
-========  ===================================================
+========  ===============================================================
 
 The audit table records who did what and when (sign-ins, approvals, exports,
 user changes); `geo audit` prints it.
@@ -42,6 +42,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "export": frozenset({"sergeant", "analyst"}),
     "mark": frozenset({"sergeant", "analyst"}),
     "view": frozenset(ROLES),
+    "audit": frozenset({"sergeant"}),
 }
 """Which roles may do each action."""
 
@@ -147,7 +148,7 @@ def add_user(path: Path, name: str, role: str, password: str) -> User:
 
 def remove_user(path: Path, name: str) -> None:
     """
-    Remove a user; their entries in the audit table stay.
+    Remove a user and end their sign-in sessions; their entries in the audit table stay.
 
     Parameters
     ----------
@@ -166,6 +167,15 @@ def remove_user(path: Path, name: str) -> None:
         if not gone:
             msg = f"no user named {name.strip()!r}"
             raise GeoInputError(msg)
+        has_sessions = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+        ).fetchone()
+        if has_sessions:  # signed out everywhere, in the same transaction (`geo.sessions`)
+            conn.execute(
+                "UPDATE sessions SET ended = ?, token_hash = NULL, handover_hash = NULL "
+                "WHERE name = ? AND ended = ''",
+                (f"user removed {_now()}", name.strip()),
+            )
 
 
 def _has_users_table(reader: object) -> bool:

@@ -6,6 +6,7 @@ The AppTest checks at the end need no browser.
 """
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -126,6 +127,71 @@ def test_internal_pages_need_a_sign_in(app_with_users, home_with_users):
         ["J Smith", "sign in"],
         ["J Smith", "sign out"],
     ]
+
+
+@needs_chromium
+def test_a_sign_in_survives_reloads_and_new_tabs_and_sign_out_ends_it_everywhere(
+    app_with_users, home_with_users
+):
+    """Issue 20's Done when: reload and a second tab stay signed in; Sign out ends both."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(app_with_users + "/pact", wait_until="domcontentloaded")
+        sign_in(page, "J Smith", PASSWORD)
+        page.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
+        deadline = 60
+        while not [c for c in page.context.cookies() if c["name"] == "geo_session"] and deadline:
+            page.wait_for_timeout(500)  # the page posts its one-time code to the server
+            deadline -= 1
+        (cookie,) = [c for c in page.context.cookies() if c["name"] == "geo_session"]
+        assert cookie["httpOnly"]
+        assert cookie["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie").find("geo_session") == -1  # no script sees it
+
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
+        second = page.context.new_page()  # a new tab: same browser, same cookie
+        second.goto(app_with_users + "/pact", wait_until="domcontentloaded")
+        second.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
+        assert second.get_by_role("link", name="Audit").count() == 1  # the sergeant's page
+
+        page.get_by_role("button", name="Sign out").click()
+        sign_in_form_only(page)
+        page.reload(wait_until="domcontentloaded")
+        sign_in_form_only(page)
+        second.reload(wait_until="domcontentloaded")  # signed out there too
+        sign_in_form_only(second)
+        browser.close()
+    actions = audit_log(home_with_users / "plans.sqlite")["action"].tolist()
+    assert actions[-2:] == ["sign in", "sign out"]
+
+
+@needs_chromium
+def test_a_viewers_pages_carry_no_download_and_no_media_url(app_with_users):
+    """Issue 18 item 4: no button that carries a file, so no /media/ address to fetch."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(app_with_users + "/hotspots", wait_until="domcontentloaded")
+        sign_in(page, "PCSO Viewer", PASSWORD)
+        page.get_by_text("Signed in as PCSO Viewer (viewer)").wait_for(timeout=60_000)
+        for path, shown in (
+            ("/hotspots", "Your role may view hotspots but not export them."),
+            ("/results", "Only a sergeant or an analyst may download the report."),
+            ("/week", "Signed in as PCSO Viewer (viewer)"),
+            ("/data", "Signed in as PCSO Viewer (viewer)"),
+        ):
+            page.goto(app_with_users + path, wait_until="domcontentloaded")
+            page.get_by_text(shown).first.wait_for(timeout=120_000)
+            page.wait_for_timeout(3000)  # let the rest of the page draw
+            assert page.locator("[data-testid=stDownloadButton]").count() == 0, path
+            media = re.findall(r"(?<!/static)/media/[^\"' ]*", page.content())
+            assert media == [], path  # Streamlit's own fonts are under /static/media/
+        assert page.get_by_role("link", name="Audit").count() == 0
+        browser.close()
 
 
 @needs_chromium

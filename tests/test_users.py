@@ -62,7 +62,7 @@ def test_roles_decide_who_may_approve_upload_export_and_view(tmp_path):
     viewer = add_user(db, "PCSO 9", "viewer", PASSWORD)
     allowed = {u.role: sorted(a for a in ACTIONS if can(u, a)) for u in (sergeant, analyst, viewer)}
     assert allowed == {
-        "sergeant": ["approve", "export", "mark", "upload", "view"],
+        "sergeant": ["approve", "audit", "export", "mark", "upload", "view"],
         "analyst": ["export", "mark", "upload", "view"],
         "viewer": ["view"],
     }
