@@ -217,3 +217,62 @@ def test_quiet_ring_is_too_few_to_tell_not_no_displacement():
     assert "no sign of displacement" not in words
     words = _words(*args, target, busy, 400.0, DEFAULT_OUTCOME_SETTINGS)
     assert words.endswith("no sign of displacement into the 400 m around it")
+
+
+def test_dose_not_done_left_out_cut_short_said(incidents, tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from geo.outcomes import approved_deployments
+    from geo.plan_notes import Mark, add_marks
+    from geo.schema import DEPLOYMENT_COLUMNS
+    from geo.store import save_plan
+
+    sites = busy_sites(incidents, ["2025-05", "2025-06"], n=12)
+    db = tmp_path / "plans.sqlite"
+    monday = dt.date(2025, 6, 30)
+    for week in range(9):
+        start = monday + dt.timedelta(weeks=week)
+        rows = pd.DataFrame(
+            [
+                {
+                    "resource": "cctv",
+                    "unit": f"Camera {i + 1}",
+                    "site_id": f"{x:.0f}:{y:.0f}",
+                    "site_name": f"Site {i + 1}",
+                    "x": x,
+                    "y": y,
+                    "hotspot_ids": "",
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(days=6)).isoformat(),
+                    "weeks_on_site": 1,
+                    "reason": "test",
+                    "status": "approved",
+                    "changed_by": "",
+                    "changed_at": "",
+                    "change": "",
+                    "numbers": {},
+                    "note": "",
+                    "outcome": "",
+                }
+                for i, (x, y) in enumerate(sites)
+            ],
+            columns=list(DEPLOYMENT_COLUMNS),
+        )
+        marks = [Mark("Camera 1", "not done"), Mark("Camera 3", "done")]
+        if week == 4:
+            marks.append(Mark("Camera 2", "cut short", 2))
+        rows = add_marks(rows, marks, by="sgt", at="2025-09-01")
+        save_plan(db, week=start, deployments=rows, status="approved", saved_by="t", base_version=0)
+    deps = approved_deployments(db)
+    assert "Camera 1" not in set(deps["unit"])  # marked not done every week: nothing to judge
+    assert len(deps) == 11
+    cut = deps.set_index("unit").loc["Camera 2", "dose"]
+    assert cut == "Camera 2 cut short: 2 of 7 days given"
+    assert deps.set_index("unit").loc["Camera 3", "dose"] == ""
+    result = evaluate_outcomes(incidents, deps)
+    words = {r["unit"]: r["words"] for r in result["deployments"]}
+    assert set(words) == {f"Camera {i}" for i in range(2, 13)}
+    assert words["Camera 2"].endswith("(Camera 2 cut short: 2 of 7 days given)")
+    assert "cut short" not in words["Camera 3"]

@@ -526,6 +526,11 @@ def _words(
     return head + tail
 
 
+def _dose_note(rec: dict[str, object]) -> str:
+    dose = rec.get("dose")
+    return f" ({dose})" if isinstance(dose, str) and dose else ""
+
+
 def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSettings) -> dict:
     rec = j.rec
     out: dict[str, object] = {
@@ -536,7 +541,8 @@ def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSetting
         "to": rec["end"].isoformat(),
     }
     if j.problem:
-        return {**out, "target": None, "net": None, "wdq": None, "words": j.problem}
+        words = j.problem + _dose_note(rec)
+        return {**out, "target": None, "net": None, "wdq": None, "words": words}
     target = _range(j.expected["target"], j.draws["target"], j.counts["target"][1])
     net = _range(j.expected["net"], j.draws["net"], j.counts["net"][1])
     buffer = _range(j.expected["buffer"], j.draws["buffer"], j.counts["buffer"][1])
@@ -558,7 +564,7 @@ def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSetting
         },
         "net": net,
         "wdq": wdq(j.counts["target"], j.counts["buffer"], j.control_sums["target"]),
-        "words": f"{when}: {words}",
+        "words": f"{when}: {words}{_dose_note(rec)}",
     }
 
 
