@@ -23,12 +23,14 @@ def incidents():
     return load().accepted
 
 
-# Several windows of the shipped months, ten busy camera sites chosen on the window before.
+# Several windows of the shipped months (2, 3 and 5 months; 2022 and 2024), ten busy camera
+# sites chosen on the window before.
 CASES = [
-    (["2025-04", "2025-05", "2025-06"], "2025-07", "2025-09", 0),
     (["2022-02", "2022-03"], "2022-04", "2022-05", 0),
     (["2024-01", "2024-02"], "2024-03", "2024-04", 0),
-    (["2025-01", "2025-02", "2025-03"], "2025-04", "2025-06", 5),
+    (["2022-02", "2022-03", "2022-04"], "2022-05", "2022-07", 0),
+    (["2022-05", "2022-06", "2022-07"], "2022-08", "2022-10", 0),
+    (["2022-01", "2022-02", "2022-03", "2022-04", "2022-05"], "2022-06", "2022-10", 0),
 ]
 
 
@@ -52,6 +54,24 @@ def test_planted_reduction_found_and_untouched_holds_zero(incidents, before, fir
     u = untouched["target"]
     assert u["low"] <= 0 <= u["high"], u
     assert untouched["words"].startswith(("no clear change", "too few"))
+
+
+@pytest.mark.parametrize(
+    ("before", "first", "last", "skip"),
+    [
+        (["2025-04", "2025-05", "2025-06"], "2025-07", "2025-09", 0),
+        (["2025-01", "2025-02", "2025-03"], "2025-04", "2025-06", 5),
+    ],
+)
+def test_volatile_months_hold_the_truth_without_claiming(incidents, before, first, last, skip):
+    # 2025's busy places swung together (summer ASB rose by half): the range is wide enough
+    # to hold the planted number and zero, so the words claim nothing rather than too much.
+    sites = busy_sites(incidents, before, skip=skip)
+    p = plant_reduction(incidents, sites, first=first, last=last, share=0.8, seed=7)
+    planted = evaluate_outcomes(p.planted, p.deployments)["by_kind"][0]
+    t = planted["target"]
+    assert t["low"] <= 0 < p.removed <= t["high"], (p.removed, t)
+    assert planted["words"].startswith("no clear change")
 
 
 def test_same_data_same_ranges(incidents):
@@ -183,3 +203,76 @@ def test_cli_clear_words(tmp_path):
     done = run_geo("--deployments", str(old), home=tmp_path)
     assert done.returncode == 2
     assert "no data for" in done.stderr
+
+
+def test_quiet_ring_is_too_few_to_tell_not_no_displacement():
+    from geo.outcomes import DEFAULT_OUTCOME_SETTINGS, _words
+
+    target = ((20, 5), 15.0, {"fewer": 10.0, "low": 2.0, "high": 18.0})
+    quiet = ((1, 0), 1.5, {"fewer": 1.5, "low": -2.0, "high": 3.0})
+    busy = ((30, 29), 28.0, {"fewer": -1.0, "low": -12.0, "high": 10.0})
+    args = ("the camera site", "ASB incidents")
+    words = _words(*args, target, quiet, 400.0, DEFAULT_OUTCOME_SETTINGS)
+    assert "too few incidents in the 400 m around it to tell" in words
+    assert "no sign of displacement" not in words
+    words = _words(*args, target, busy, 400.0, DEFAULT_OUTCOME_SETTINGS)
+    assert words.endswith("no sign of displacement into the 400 m around it")
+
+
+def test_dose_not_done_left_out_cut_short_said(incidents, tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from geo.outcomes import approved_deployments
+    from geo.plan_notes import Mark, add_marks
+    from geo.schema import DEPLOYMENT_COLUMNS
+    from geo.store import save_plan
+
+    sites = busy_sites(incidents, ["2025-05", "2025-06"], n=12)
+    db = tmp_path / "plans.sqlite"
+    monday = dt.date(2025, 6, 30)
+    for week in range(9):
+        start = monday + dt.timedelta(weeks=week)
+        rows = pd.DataFrame(
+            [
+                {
+                    "resource": "cctv",
+                    "unit": f"Camera {i + 1}",
+                    "site_id": f"{x:.0f}:{y:.0f}",
+                    "site_name": f"Site {i + 1}",
+                    "x": x,
+                    "y": y,
+                    "hotspot_ids": "",
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(days=6)).isoformat(),
+                    "weeks_on_site": 1,
+                    "reason": "test",
+                    "status": "approved",
+                    "changed_by": "",
+                    "changed_at": "",
+                    "change": "",
+                    "numbers": {},
+                    "note": "",
+                    "outcome": "",
+                }
+                for i, (x, y) in enumerate(sites)
+            ],
+            columns=list(DEPLOYMENT_COLUMNS),
+        )
+        marks = [Mark("Camera 1", "not done"), Mark("Camera 3", "done")]
+        if week == 4:
+            marks.append(Mark("Camera 2", "cut short", 2))
+        rows = add_marks(rows, marks, by="sgt", at="2025-09-01")
+        save_plan(db, week=start, deployments=rows, status="approved", saved_by="t", base_version=0)
+    deps = approved_deployments(db)
+    assert "Camera 1" not in set(deps["unit"])  # marked not done every week: nothing to judge
+    assert len(deps) == 11
+    cut = deps.set_index("unit").loc["Camera 2", "dose"]
+    assert cut == "Camera 2 cut short: 2 of 7 days given"
+    assert deps.set_index("unit").loc["Camera 3", "dose"] == ""
+    result = evaluate_outcomes(incidents, deps)
+    words = {r["unit"]: r["words"] for r in result["deployments"]}
+    assert set(words) == {f"Camera {i}" for i in range(2, 13)}
+    assert words["Camera 2"].endswith("(Camera 2 cut short: 2 of 7 days given)")
+    assert "cut short" not in words["Camera 3"]

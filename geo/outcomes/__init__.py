@@ -16,14 +16,17 @@ store, or `read_deployments_file` of past ones) against incidents:
   *before* window is the same number of months just before. A deployment shorter
   than half a month cannot be seen in monthly data and says so. CSU log rows are
   counted by their month too.
-- **Comparison places** matched on the before months and a bootstrap over them
-  (`geo.outcomes.method`). ``target``: at the site; ``net``: site and buffer ring
-  together (target plus displacement, the Weighted Displacement Difference's
-  quantity, Wheeler and Ratcliffe 2018); ``wdq``: the Weighted Displacement
-  Quotient (Bowers and Johnson 2003) of the buffer ring. The kind's words also
-  give the WDD with its Poisson standard error, which leaves out how places vary.
+- **Comparison places** matched on the before months give the expected count;
+  **placebo deployments** at undeployed places ranked as the sites were, in every
+  window of the same length, give the 95 % range (`geo.outcomes.method`). ``target``:
+  at the site; ``net``: site and buffer ring together (target plus displacement, the
+  Weighted Displacement Difference's quantity, Wheeler and Ratcliffe 2018); ``wdq``:
+  the Weighted Displacement Quotient (Bowers and Johnson 2003) of the buffer ring. The
+  kind's words also give the WDD with its Poisson standard error, which leaves out how
+  places vary.
 - **Pooled** over a kind's deployments (sum of expected minus sum of observed,
-  the bootstrap draws summed), as the per-site numbers are tiny.
+  the draws summed; one window per replicate for all of them, so a shared swing
+  moves them together), as the per-site numbers are tiny.
 - **Words** never claim an effect whose 95 % range holds zero.
 
 The result is a plain dict (the ``--json`` of ``geo outcomes``)::
@@ -60,7 +63,16 @@ from geo.outcomes.deployments import (
     parse_date,
     read_deployments_file,
 )
-from geo.outcomes.method import counts_by_month, expected_count, nearest_in_count, thin_peaks, wdq
+from geo.outcomes.method import (
+    Window,
+    counts_by_month,
+    expected_from,
+    nearest_in_count,
+    null_draws,
+    placebo_residuals,
+    thin_peaks,
+    wdq,
+)
 from geo.resources import read_resources
 
 __all__ = [
@@ -158,6 +170,8 @@ class OutcomeSettings:
     min_incidents
         Below this many incidents at the target(s), before and expected together:
         too few incidents to tell.
+    placebos
+        Undeployed places per deployment per window whose errors make the range.
     view_radius_m
         The camera view radius; None to read it from ``resources.toml``.
     rules
@@ -172,6 +186,7 @@ class OutcomeSettings:
     min_share: float = 0.5
     before_months: int | None = None
     min_incidents: int = 6
+    placebos: int = 3
     view_radius_m: float | None = None
     rules: MappingProxyType = field(default_factory=lambda: KIND_RULES)
 
@@ -226,6 +241,7 @@ class _Judged:
     controls: dict[str, np.ndarray] = field(default_factory=dict)
     control_before: dict[str, np.ndarray] = field(default_factory=dict)
     control_sums: dict[str, tuple[int, int]] = field(default_factory=dict)
+    windows: int = 0
 
 
 def _windows(rec: dict[str, object], loaded: set[pd.Period], settings: OutcomeSettings) -> _Judged:
@@ -245,10 +261,6 @@ def _windows(rec: dict[str, object], loaded: set[pd.Period], settings: OutcomeSe
     return _Judged(rec, before, during)
 
 
-def _rng_draws(rng: np.random.Generator, b: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    return rng.integers(m, size=(b, m)), rng.integers(m, size=b)
-
-
 def _range(expected: float, draws: np.ndarray, observed: int) -> dict[str, float]:
     low, high = np.quantile(draws, [0.025, 0.975])
     return {
@@ -258,25 +270,38 @@ def _range(expected: float, draws: np.ndarray, observed: int) -> dict[str, float
     }
 
 
+def _placebo_windows(loaded: list[pd.Period], n_before: int, n_during: int) -> list[tuple]:
+    """Every (before, during) pair of consecutive windows whose months are all loaded."""
+    have = set(loaded)
+    out = []
+    for m in loaded:
+        months = [m + i for i in range(n_before + n_during)]
+        if all(x in have for x in months):
+            out.append((months[:n_before], months[n_before:]))
+    return out
+
+
 def _evaluate_kind(
     kind: str,
     items: list[_Judged],
     incidents: pd.DataFrame,
-    all_sites: np.ndarray,
+    deployed: list[tuple[float, float, frozenset]],
+    loaded: set[pd.Period],
     settings: OutcomeSettings,
     radius: float,
     rng: np.random.Generator,
 ) -> None:
-    """Fill in counts, comparison places and bootstrap draws of one kind's deployments."""
+    """Fill in counts, comparison places, expected counts and null draws of a kind."""
     rule = settings.rules[kind]
     rows = incidents[incidents["category"].isin(rule.categories)]
     outer = radius + settings.buffer_m
-    months = sorted({m for j in items for m in j.before + j.during})
+    months = sorted(set(loaded) | {m for j in items for m in j.before + j.during})
     col = {m: i for i, m in enumerate(months)}
     rows = rows[rows["_month"].isin(col)]
     xy = np.column_stack([rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()])
     month_idx = rows["_month"].map(col).to_numpy(dtype=np.int64)
     candidates = np.unique(xy, axis=0) if len(xy) else np.empty((0, 2))
+    all_sites = np.array([(x, y) for x, y, _ in deployed], dtype=float).reshape(-1, 2)
     near = (
         cdist_min(candidates, all_sites)
         if len(all_sites) and len(candidates)
@@ -299,16 +324,16 @@ def _evaluate_kind(
         judged.counts = t
         picks = {
             # the target's places: discs of the target's size, apart from each other and the sites
-            "target": (inner_c, 2 * radius, 2 * radius, t["target"][0]),
+            "target": (inner_c, 2 * radius, t["target"][0]),
             # the net's places: whole discs (target and ring) apart and away from every site
-            "net": (outer_c, 2 * outer, 2 * outer, t["net"][0]),
+            "net": (outer_c, 2 * outer, t["net"][0]),
         }
-        for part, (matrix, away, spacing, before) in picks.items():
+        for part, (matrix, spacing, before) in picks.items():
             c_before = matrix[:, b].sum(axis=1)
             key = (part, tuple(b))
             if key not in peaks:
                 peaks[key] = thin_peaks(
-                    candidates, c_before, eligible=near >= away, spacing=spacing
+                    candidates, c_before, eligible=near >= spacing, spacing=spacing
                 )
             chosen = nearest_in_count(peaks[key], c_before, before, settings.controls)
             if len(chosen) < settings.min_controls:
@@ -331,11 +356,97 @@ def _evaluate_kind(
             sums["net"][1] - inner_c[chosen][:, d].sum(axis=1),
         )
         for part, (c0, c1) in sums.items():
-            resample, pick = _rng_draws(rng, settings.bootstrap, len(c0))
-            e = expected_count(c0, c1, t[part][0], resample=resample, pick=pick)
-            judged.expected[part] = e.expected
-            judged.draws[part] = e.draws
+            judged.expected[part] = expected_from(c0, c1, t[part][0])
             judged.control_sums[part] = (int(c0.sum()), int(c1.sum()))
+    _draw_nulls(items, months, candidates, (inner_c, outer_c), deployed, settings, radius, rng)
+
+
+def _ranks(
+    group: list[_Judged],
+    part: str,
+    matrix: np.ndarray,
+    candidates: np.ndarray,
+    windows: list[tuple],
+    col: dict[pd.Period, int],
+    spacing: float,
+) -> list[int]:
+    """Each deployment's rank among the undeployed peaks of its own window (0: busier than all)."""
+    out = []
+    for j in group:
+        b = tuple(col[m] for m in j.before)
+        d = tuple(col[m] for m in j.during)
+        dist = next(w[2] for w in windows if w[0] == b and w[1] == d)
+        cb = matrix[:, list(b)].sum(axis=1)
+        peaks = thin_peaks(candidates, cb, eligible=dist >= spacing, spacing=spacing)
+        out.append(int((cb[peaks] > j.counts[part][0]).sum()))
+    return out
+
+
+def _draw_nulls(
+    items: list[_Judged],
+    months: list[pd.Period],
+    candidates: np.ndarray,
+    matrices: tuple[np.ndarray, np.ndarray],
+    deployed: list[tuple[float, float, frozenset]],
+    settings: OutcomeSettings,
+    radius: float,
+    rng: np.random.Generator,
+) -> None:
+    """Fill in each judged deployment's null draws from placebo places over all windows."""
+    inner_c, outer_c = matrices
+    outer = radius + settings.buffer_m
+    col = {m: i for i, m in enumerate(months)}
+    groups: dict[tuple, list[_Judged]] = {}
+    for j in items:
+        if not j.problem:
+            groups.setdefault((len(j.before), len(j.during)), []).append(j)
+    for (n_before, n_during), group in groups.items():
+        windows = []
+        for before, during in _placebo_windows(months, n_before, n_during):
+            touched = set(before) | set(during)
+            active = np.array(
+                [(x, y) for x, y, span in deployed if span & touched], dtype=float
+            ).reshape(-1, 2)
+            dist = (
+                cdist_min(candidates, active) if len(active) else np.full(len(candidates), np.inf)
+            )
+            windows.append((tuple(col[m] for m in before), tuple(col[m] for m in during), dist))
+        common = {"controls": settings.controls, "pool": settings.placebos}
+        common["min_controls"] = settings.min_controls
+        target = placebo_residuals(
+            inner_c,
+            candidates,
+            [Window(b, d, dist >= 2 * radius) for b, d, dist in windows],
+            _ranks(group, "target", inner_c, candidates, windows, col, 2 * radius),
+            spacing=2 * radius,
+            **common,
+        )
+        net = placebo_residuals(
+            outer_c,
+            candidates,
+            [Window(b, d, dist >= 2 * outer) for b, d, dist in windows],
+            _ranks(group, "net", outer_c, candidates, windows, col, 2 * outer),
+            spacing=2 * outer,
+            ring=outer_c - inner_c,
+            **common,
+        )
+        if len(target.residuals) == 0 or len(net.residuals) == 0:
+            for j in group:
+                j.problem = (
+                    "no period has enough undeployed places to show how much such places "
+                    "vary, so it cannot be judged"
+                )
+            continue
+        for part, residuals in (
+            ("target", target.residuals),
+            ("net", net.residuals),
+            ("buffer", net.ring),
+        ):
+            expected = [j.expected[part] for j in group]
+            draws = null_draws(expected, residuals, rng, settings.bootstrap)
+            for j, row in zip(group, draws, strict=True):
+                j.draws[part] = row
+                j.windows = len(residuals)
 
 
 def cdist_min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -405,9 +516,19 @@ def _words(
         )
     elif b_verdict == "more":
         tail = f"; about {-b_rng['fewer']:.0f} more than expected in {ring} (possible displacement)"
+    elif b_verdict == "too few":
+        tail = (
+            f"; too few incidents in {ring} to tell whether crime moved there "
+            f"({b_counts[0]} before, {b_counts[1]} during)"
+        )
     else:
         tail = f"; no sign of displacement into {ring}"
     return head + tail
+
+
+def _dose_note(rec: dict[str, object]) -> str:
+    dose = rec.get("dose")
+    return f" ({dose})" if isinstance(dose, str) and dose else ""
 
 
 def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSettings) -> dict:
@@ -420,7 +541,8 @@ def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSetting
         "to": rec["end"].isoformat(),
     }
     if j.problem:
-        return {**out, "target": None, "net": None, "wdq": None, "words": j.problem}
+        words = j.problem + _dose_note(rec)
+        return {**out, "target": None, "net": None, "wdq": None, "words": words}
     target = _range(j.expected["target"], j.draws["target"], j.counts["target"][1])
     net = _range(j.expected["net"], j.draws["net"], j.counts["net"][1])
     buffer = _range(j.expected["buffer"], j.draws["buffer"], j.counts["buffer"][1])
@@ -442,7 +564,7 @@ def _deployment_json(j: _Judged, rule: KindRule, outer: float, s: OutcomeSetting
         },
         "net": net,
         "wdq": wdq(j.counts["target"], j.counts["buffer"], j.control_sums["target"]),
-        "words": f"{when}: {words}",
+        "words": f"{when}: {words}{_dose_note(rec)}",
     }
 
 
@@ -548,7 +670,14 @@ def evaluate_outcomes(
     frame = incidents.assign(_month=incidents["occurred"].dt.to_period("M"))
     radius_cctv = settings.view_radius_m or read_resources().cctv.view_radius_m
     recs = deployments.sort_values(["start", "kind", "unit"], kind="stable").to_dict("records")
-    sites = np.array([[r["x"], r["y"]] for r in recs], dtype=float)
+    deployed = [
+        (
+            float(r["x"]),
+            float(r["y"]),
+            frozenset(pd.period_range(r["start"], r["end"], freq="M")),
+        )
+        for r in recs
+    ]
     rng = np.random.default_rng(settings.seed)
     per_kind: dict[str, list[_Judged]] = {}
     for rec in recs:
@@ -584,7 +713,8 @@ def evaluate_outcomes(
         radius = rule.radius_m if rule.radius_m is not None else radius_cctv
         outer_of[kind] = radius + settings.buffer_m
         if any(not j.problem for j in items):
-            _evaluate_kind(kind, items, frame, sites, settings, radius, rng)
+            kind_loaded = loaded_speeding if "speeding" in rule.categories else loaded
+            _evaluate_kind(kind, items, frame, deployed, kind_loaded, settings, radius, rng)
     order = [k for k in settings.rules if k in per_kind] + sorted(
         k for k in per_kind if k not in settings.rules
     )

@@ -34,6 +34,7 @@ from geo._tables import read_table
 from geo.crs import lonlat_to_bng
 from geo.gazetteer import load_gazetteer
 from geo.plan.registry import resource_kinds
+from geo.plan_notes import dose_given
 from geo.store import deployments_since
 
 DEPLOYMENT_FIELDS: tuple[str, ...] = ("kind", "unit", "site", "x", "y", "start", "end")
@@ -275,6 +276,11 @@ def approved_deployments(path: Path) -> pd.DataFrame:
     """
     Return every approved week's deployments in the plan store, runs of weeks merged.
 
+    Where done marks exist (`geo.plan_notes.dose_given`), a deployment marked not
+    done in every part is left out (nothing was deployed to judge), and one cut
+    short says so in ``dose`` ("Camera 1 cut short: 3 of 7 days given"), which the
+    evaluation puts into its words. Unmarked weeks are judged as planned.
+
     Parameters
     ----------
     path
@@ -283,7 +289,7 @@ def approved_deployments(path: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        `DEPLOYMENT_FIELDS`, one row per unit's unbroken stay at one site.
+        `DEPLOYMENT_FIELDS` and ``dose``, one row per unit's unbroken stay at one site.
 
     Raises
     ------
@@ -295,8 +301,14 @@ def approved_deployments(path: Path) -> pd.DataFrame:
     rows = deployments_since(path, since=dt.date(1900, 1, 1), before=dt.date(9999, 12, 31))
     if rows.empty:
         return pd.DataFrame(columns=list(DEPLOYMENT_FIELDS))
+    doses = dose_given(rows)
+    kept = ~((doses["marked"] > 0) & (doses["given"] == 0) & (doses["unmarked"] == 0)).to_numpy()
+    rows, doses = rows[kept].reset_index(drop=True), doses[kept].reset_index(drop=True)
+    if rows.empty:
+        return pd.DataFrame(columns=[*DEPLOYMENT_FIELDS, "dose"])
     frame = pd.DataFrame(
         {
+            "dose": [_dose_words(d) for d in doses.to_dict("records")],
             "kind": rows["resource"].astype(str),
             "unit": rows["unit"].astype(str),
             "site": rows["site_name"].astype(str),
@@ -309,6 +321,27 @@ def approved_deployments(path: Path) -> pd.DataFrame:
     )
     frame = frame.dropna(subset=["x", "y", "start", "end"])
     return merge_runs(frame)
+
+
+def _dose_words(dose: dict[str, object]) -> str:
+    """
+    Say a deployment's dose when it was cut short ('' when done in full or unmarked).
+
+    Examples
+    --------
+    >>> _dose_words({"unit": "Camera 1", "planned": 7.0, "given": 3.0, "marked": 1,
+    ...              "unmarked": 0, "unit_of_dose": "days"})
+    'Camera 1 cut short: 3 of 7 days given'
+    >>> _dose_words({"unit": "Camera 1", "planned": 7.0, "given": 7.0, "marked": 1,
+    ...              "unmarked": 0, "unit_of_dose": "days"})
+    ''
+    """
+    if not dose["marked"] or dose["given"] >= dose["planned"]:
+        return ""
+    return (
+        f"{dose['unit']} cut short: {dose['given']:g} of {dose['planned']:g} "
+        f"{dose['unit_of_dose']} given"
+    )
 
 
 def merge_runs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -326,7 +359,7 @@ def merge_runs(frame: pd.DataFrame) -> pd.DataFrame:
     [['2025-07-07', '2025-07-20'], ['2025-08-04', '2025-08-10']]
     """
     if frame.empty:
-        return pd.DataFrame(columns=list(DEPLOYMENT_FIELDS))
+        return pd.DataFrame(columns=[*DEPLOYMENT_FIELDS, "dose"])
     key = frame["site_id"] if "site_id" in frame else frame["site"]
     frame = frame.assign(_key=key).sort_values(["kind", "unit", "_key", "start"])
     out: list[dict[str, object]] = []
@@ -335,10 +368,12 @@ def merge_runs(frame: pd.DataFrame) -> pd.DataFrame:
         for rec in group.to_dict("records"):
             if current is not None and rec["start"] <= current["end"] + dt.timedelta(days=1):
                 current["end"] = max(current["end"], rec["end"])
+                current["dose"] = "; ".join(x for x in (current["dose"], rec.get("dose")) if x)
                 continue
             if current is not None:
                 out.append(current)
             current = {f: rec[f] for f in DEPLOYMENT_FIELDS}
+            current["dose"] = str(rec.get("dose") or "")
         out.append(current)
-    merged = pd.DataFrame(out, columns=list(DEPLOYMENT_FIELDS))
+    merged = pd.DataFrame(out, columns=[*DEPLOYMENT_FIELDS, "dose"])
     return merged.sort_values(["start", "kind", "unit"], kind="stable").reset_index(drop=True)

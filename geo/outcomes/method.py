@@ -15,10 +15,16 @@ with **comparison places** that were about as busy in the months before it:
 The expected count is the target's before-count times the comparison places'
 during/before ratio; ``fewer`` = expected - observed: a difference-in-differences
 count in which the comparison's change is the (proportional) change of places as
-busy as the target. The 95 % range is a bootstrap over comparison places with a
-fixed seed: each replicate resamples the places, recomputes the ratio and
-multiplies by one place's own during/expected ratio, so the range holds how much
-such places vary among themselves, not Poisson noise alone.
+busy as the target.
+
+The 95 % range comes from **placebo deployments**: in every window of the same
+length in the loaded months (the deployment's own and all others), the undeployed
+places ranked where the deployed sites ranked are judged exactly as a deployment
+is (`placebo_residuals`), and their Pearson residuals kept. Each replicate of
+`null_draws` picks one window for all the deployments together, then one placebo
+place per deployment, so the range holds both how much single places vary and
+how much busy places as a group swing in one period (a swing that a bootstrap
+over places alone treats as independent noise, giving ranges that are too narrow).
 """
 
 from __future__ import annotations
@@ -161,77 +167,212 @@ def _ratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.divide(sy, sx, out=np.ones_like(sy, dtype=float), where=sx > 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Expected:
+def expected_from(
+    control_before: np.ndarray, control_during: np.ndarray, target_before: float
+) -> float:
     """
-    What a place with the target's before-count would have had during the deployment.
+    Return what a place with `target_before` incidents would have had, judged by comparison places.
+
+    The target's before-count times the places' during/before ratio; a target with
+    none before has what the (equally quiet) places had on average.
+
+    Examples
+    --------
+    >>> expected_from(np.array([4, 6]), np.array([2, 3]), 10)
+    5.0
+    >>> expected_from(np.array([0, 0]), np.array([1, 2]), 0)
+    1.5
+    """
+    if target_before == 0:
+        return float(np.asarray(control_during, dtype=float).mean())
+    return float(target_before) * float(_ratio(control_before.astype(float), control_during))
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """
+    A before/during pair of month windows, as column indices of a count matrix.
 
     Attributes
     ----------
-    expected
-        The point prediction.
-    draws
-        Bootstrap draws of the count the target would have had (the null
-        distribution of its during count).
+    before, during
+        Column indices.
+    eligible
+        ``(n,)`` False for candidates near a site deployed in these months.
     """
 
-    expected: float
-    draws: np.ndarray
+    before: tuple[int, ...]
+    during: tuple[int, ...]
+    eligible: np.ndarray
 
 
-def expected_count(
-    control_before: np.ndarray,
-    control_during: np.ndarray,
-    target_before: float,
+@dataclass(frozen=True, slots=True)
+class Placebos:
+    """
+    How far places that were not deployed to fell from their expected count.
+
+    Attributes
+    ----------
+    residuals
+        ``(W, n, k)``: in each of W windows, for each of n deployments, the k
+        undeployed places whose before-count is nearest the deployment's, each's
+        during count minus what its own comparison places expected.
+    ring
+        The same for the ring of the same places (None if not asked for).
+    """
+
+    residuals: np.ndarray
+    ring: np.ndarray | None
+
+
+FLOOR = 0.5
+"""The smallest expected count a residual is scaled by (a place expecting none still varies)."""
+
+
+def pearson(observed: float, expected: float) -> float:
+    """
+    Return the Pearson residual (observed - expected) / sqrt(expected), expected floored at `FLOOR`.
+
+    Examples
+    --------
+    >>> pearson(13, 9.0)
+    1.3333333333333333
+    """
+    return (observed - expected) / float(np.sqrt(max(expected, FLOOR)))
+
+
+def placebo_residuals(
+    matrix: np.ndarray,
+    candidate_xy: np.ndarray,
+    windows: list[Window],
+    ranks: list[int],
     *,
-    resample: np.ndarray,
-    pick: np.ndarray,
-) -> Expected:
+    spacing: float,
+    controls: int,
+    pool: int,
+    min_controls: int,
+    ring: np.ndarray | None = None,
+) -> Placebos:
     """
-    Predict the target's during count from comparison places, with bootstrap draws.
+    Judge undeployed places as if deployed, in every window: the errors of the method itself.
 
-    The expected count is the target's before-count times the comparison places'
-    during/before ratio. Each bootstrap replicate resamples the places (the ratio's
-    uncertainty) and multiplies by one place's own during/expected ratio (how much
-    a single place varies about the expectation), so the draws carry both.
+    For each window and each deployment, the `pool` peaks (places thinned as sites
+    are chosen) ranked by before-count where the deployment's site ranked among the
+    places of its own window are placebo sites (sites are picked because they were
+    among the busiest, and the busiest fall back most, so a placebo is picked the
+    same way, by rank, not merely by count);
+    each is compared with its own `controls` nearest peaks exactly as a deployment
+    is, and its Pearson residual (during minus expected, over the root of expected)
+    kept. Over windows these residuals
+    carry what a bootstrap over places alone leaves out: a swing shared by busy
+    places in one period.
 
     Parameters
     ----------
-    control_before, control_during
-        ``(m,)`` the comparison places' counts.
-    target_before
-        The target's before count.
-    resample
-        ``(B, m)`` indices of the places drawn in each replicate.
-    pick
-        ``(B,)`` the place whose own variation each replicate adds.
+    matrix
+        ``(n_candidates, n_months)`` counts within the target's radius.
+    candidate_xy
+        ``(n_candidates, 2)`` centres.
+    windows
+        The windows to use (each with its eligibility).
+    ranks
+        Each deployment's rank among the peaks of its own window (0: busiest).
+    spacing, controls, pool, min_controls
+        Peaks' spacing, comparison places per placebo, placebos per deployment per
+        window, and the fewest peaks a window must have to be used.
+    ring
+        Optionally a second matrix (the buffer ring) judged at the same placebos
+        with the same comparison places.
 
     Returns
     -------
-    Expected
-        The prediction and ``B`` draws (never below zero).
+    Placebos
+        Residuals of the windows that had enough peaks (W may be 0).
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> b = np.array([4, 5, 6, 5, 4, 6]); d = np.array([2, 3, 4, 3, 3, 3])
-    >>> e = expected_count(b, d, 5, resample=rng.integers(6, size=(200, 6)),
-    ...                    pick=rng.integers(6, size=200))
-    >>> round(e.expected, 2), e.draws.shape
-    (3.0, (200,))
+    >>> xy = np.column_stack([np.arange(40) * 1000.0, np.zeros(40)])
+    >>> m = rng.poisson(3, size=(40, 4))
+    >>> w = [Window((0, 1), (2, 3), np.ones(40, bool))]
+    >>> p = placebo_residuals(m, xy, w, [0, 5], spacing=200.0, controls=10, pool=3,
+    ...                       min_controls=10)
+    >>> p.residuals.shape
+    (1, 2, 3)
     """
-    x = control_before.astype(float)
-    y = control_during.astype(float)
-    ratio = float(_ratio(x, y))
-    expected = target_before * ratio
-    own = y / np.maximum(x * ratio, 0.5)  # each place's during over what the ratio expects
-    centre = target_before * _ratio(x[resample], y[resample])
-    if target_before == 0:  # nothing to scale: a quiet target varies as quiet places do
-        return Expected(
-            expected=float(y.mean()), draws=y[resample].mean(axis=1) + y[pick] - y.mean()
-        )
-    draws = np.maximum(centre * own[pick], 0.0)
-    return Expected(expected=expected, draws=draws)
+    out, out_ring = [], []
+    n = len(ranks)
+    for window in windows:
+        b, d = list(window.before), list(window.during)
+        cb, cd = matrix[:, b].sum(axis=1), matrix[:, d].sum(axis=1)
+        peaks = thin_peaks(candidate_xy, cb, eligible=window.eligible, spacing=spacing)
+        if len(peaks) <= min_controls:
+            continue
+        if ring is not None:
+            rb, rd = ring[:, b].sum(axis=1), ring[:, d].sum(axis=1)
+        res = np.zeros((n, pool))
+        res_ring = np.zeros((n, pool))
+        by_rank = peaks[np.lexsort((peaks, -cb[peaks]))]
+        for j, rank in enumerate(ranks):
+            # the places ranked as the deployment's site was: chosen as it was chosen
+            first = min(rank, len(by_rank) - pool)
+            chosen = by_rank[max(first, 0) : max(first, 0) + pool]
+            chosen = np.resize(chosen, pool)  # fewer peaks than the pool: repeat them
+            for k, place in enumerate(chosen):
+                ctrl = nearest_in_count(peaks[peaks != place], cb, cb[place], controls)
+                res[j, k] = pearson(cd[place], expected_from(cb[ctrl], cd[ctrl], cb[place]))
+                if ring is not None:
+                    res_ring[j, k] = pearson(
+                        rd[place], expected_from(rb[ctrl], rd[ctrl], rb[place])
+                    )
+        out.append(res)
+        out_ring.append(res_ring)
+    shape = (len(out), n, pool)
+    residuals = np.array(out).reshape(shape)
+    return Placebos(residuals, np.array(out_ring).reshape(shape) if ring is not None else None)
+
+
+def null_draws(
+    expected: list[float], residuals: np.ndarray, rng: np.random.Generator, replicates: int
+) -> np.ndarray:
+    """
+    Draw what each deployment would have had if nothing had been done.
+
+    Each replicate picks one window for all the deployments together (so a swing
+    shared by busy places in one period moves them all at once, as it would) and,
+    for each deployment, one of its placebo places in that window; the draw is
+    the deployment's expected count plus that place's Pearson residual scaled to
+    the deployment's expected count (times its square root), never below 0.
+
+    Parameters
+    ----------
+    expected
+        The n deployments' expected counts.
+    residuals
+        ``(W, n, k)`` from `placebo_residuals`.
+    rng
+        Seeded generator.
+    replicates
+        B.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, B)`` draws; summing over deployments gives the pooled draws.
+
+    Examples
+    --------
+    >>> r = np.array([[[0.5, -0.5]], [[1.0, 0.0]]])
+    >>> d = null_draws([4.0], r, np.random.default_rng(0), 1000)
+    >>> d.shape, sorted(set(d[0].tolist()))
+    ((1, 1000), [3.0, 4.0, 5.0, 6.0])
+    """
+    w_count, n, k = residuals.shape
+    window = rng.integers(w_count, size=replicates)
+    place = rng.integers(k, size=(n, replicates))
+    picked = residuals[window[None, :], np.arange(n)[:, None], place]
+    mean = np.asarray(expected, dtype=float)[:, None]
+    return np.maximum(mean + picked * np.sqrt(np.maximum(mean, FLOOR)), 0.0)
 
 
 def wdq(target: tuple[int, int], buffer: tuple[int, int], control: tuple[int, int]) -> float | None:
