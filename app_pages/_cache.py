@@ -37,6 +37,7 @@ from geo.home import check_home, default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
+from geo.outcomes import period_outcomes
 from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
@@ -762,14 +763,30 @@ def report_quarters(incidents: pd.DataFrame) -> list[str]:
     return loaded_quarters(pact.public_months(incidents))[::-1]
 
 
-def outcomes(quarter: str) -> dict | None:  # noqa: ARG001 - the quarter the lead wires in
-    """
-    Return the outcomes of the quarter's deployments, or None when they are not evaluated.
+def outcomes(quarter: str) -> dict:
+    """Return the outcomes of the quarter's approved deployments (cached on files and store)."""
+    paths = running_on()
+    return _outcomes(
+        tuple(paths),
+        _stamps(paths),
+        _stamp(get_path("wards")),
+        quarter,
+        _stamp(plan_db()),
+        SETTINGS,
+    )
 
-    `geo.outcomes.evaluate_outcomes` is built apart (issue 19, part 1); until it is
-    wired here the Results page and the report say "outcomes not evaluated".
-    """
-    return None
+
+@st.cache_resource(max_entries=8, show_spinner="Judging the quarter's deployments...")
+def _outcomes(
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    quarter: str,
+    db_key: tuple[str, int],
+    settings: Settings,
+) -> dict:
+    loaded = _loaded(paths, stamps, wards_key, settings)
+    return period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Drafting the quarterly report...")
@@ -787,7 +804,7 @@ def _report(
         loaded,
         parse_quarter(quarter),
         db=Path(db_key[0]),
-        outcomes=outcomes(quarter),
+        outcomes=period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter)),
         measures=read_targets(Path(targets_key[0])),
         settings=settings,
     )
@@ -813,9 +830,10 @@ def measures_frame(made: QuarterReport) -> pd.DataFrame:
 
 
 def outcome_tables(result: dict | None) -> tuple[str, list[pd.DataFrame]]:
-    """Return the outcomes' first sentence and their tables (by kind, by deployment)."""
+    """Return the outcomes' sentences and their tables (by kind, by deployment)."""
     blocks = outcome_blocks(result)
-    return blocks[0].text, [table_frame(b) for b in blocks[1:] if hasattr(b, "header")]
+    words = " ".join(b.text for b in blocks if hasattr(b, "text"))
+    return words, [table_frame(b) for b in blocks if hasattr(b, "header")]
 
 
 # --- the weeks ahead ---------------------------------------------------------------------------

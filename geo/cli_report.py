@@ -7,8 +7,8 @@
 
 With no PATH it reads the shipped police.uk files. The quarter's three months must be
 loaded; a quarter written otherwise, or without data, gets one line and exit status 2.
-``--outcomes`` reads what ``geo outcomes --json`` printed; without it the report says
-the outcomes were not evaluated.
+``--outcomes`` reads what ``geo outcomes --json`` printed; without it the report judges
+the quarter's approved deployments itself (`geo.outcomes.period_outcomes`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.home import default_store
+from geo.outcomes import period_outcomes
 from geo.pipeline import load
 from geo.report import build_report, parse_quarter, write_report
 from geo.safe_text import terminal_text
@@ -103,12 +104,15 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--out {args.out}: write the report as .docx (Word) or .html (a printable page)"
         raise GeoInputError(msg)
     measures = read_targets(args.targets)
-    outcomes = read_outcomes(args.outcomes) if args.outcomes else None
     wards = read_wards(args.boundaries) if args.boundaries else None
     loaded = load(args.paths, wards=wards)
-    report = build_report(
-        loaded, quarter, db=args.db or default_store(), outcomes=outcomes, measures=measures
+    db = args.db or default_store()
+    outcomes = (
+        read_outcomes(args.outcomes)
+        if args.outcomes
+        else period_outcomes(loaded.accepted, db, quarter)
     )
+    report = build_report(loaded, quarter, db=db, outcomes=outcomes, measures=measures)
     write_report(report, args.out)
     verdicts = "; ".join(f"{r.measure.label}: {r.verdict}" for r in report.measures)
     print(terminal_text(f"{args.out}: {report.title}. Success measures: {verdicts}."))

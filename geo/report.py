@@ -585,7 +585,8 @@ def outcome_blocks(outcomes: Mapping[str, object] | None) -> list[Block]:
             )
         )
     else:
-        blocks.append(Para("No outcomes by kind: no deployments were judged."))
+        why = _text(outcomes.get("note")) or "no deployments were judged"
+        blocks.append(Para(f"No outcomes by kind: {why}."))
     if each:
         blocks.append(
             Table(

@@ -10,7 +10,7 @@ import pytest
 
 from geo.cli import main
 from geo.pipeline import load
-from geo.report import NO_OUTCOMES, build_report, parse_quarter, report_docx, report_html
+from geo.report import build_report, parse_quarter, report_docx, report_html
 from geo.schema import DEPLOYMENT_COLUMNS
 from geo.store import save_plan
 
@@ -86,7 +86,8 @@ def test_geo_report_writes_a_docx_word_reopens_with_map_measures_and_verdicts(tm
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Anti-social behaviour" in text
     assert "Burglary" in text
-    assert NO_OUTCOMES in text  # said honestly when no outcomes were given
+    # the report judged the store itself: it holds no approved week, and says so
+    assert "No outcomes by kind: no approved deployment ran between 01 January 2025" in text
     assert "Data period: 2025-01 to 2025-03, compared with 2024-01 to 2024-03." in text
     assert "2025-01-sevenoaks-street.csv" in text
     assert "Made on " in text
@@ -176,3 +177,51 @@ def test_deployments_and_outcomes_are_shown_and_hostile_text_stays_text(hostile_
     [each] = [t for t in tables if t[0][-1] == "Outcome" and t[0][1] == "Unit"]
     assert each[1][1] == "Camera 1"
     assert each[1][5].startswith("too few incidents to tell")
+
+
+def test_geo_report_judges_the_quarters_approved_deployments_itself(tmp_path):
+    from geo.outcomes.planting import busy_sites
+
+    incidents = load().accepted
+    db = tmp_path / "plans.sqlite"
+    sites = busy_sites(incidents, ["2024-12", "2025-01"], n=5)
+    for week in range(4):  # four approved weeks of five cameras, 3 February to 2 March 2025
+        start = dt.date(2025, 2, 3) + dt.timedelta(weeks=week)
+        rows = pd.DataFrame(
+            [
+                {
+                    "resource": "cctv",
+                    "unit": f"Camera {i + 1}",
+                    "site_id": f"{x:.0f}:{y:.0f}",
+                    "site_name": f"Site {i + 1}",
+                    "x": x,
+                    "y": y,
+                    "hotspot_ids": "",
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(days=6)).isoformat(),
+                    "weeks_on_site": week + 1,
+                    "reason": "test",
+                    "status": "approved",
+                    "changed_by": "",
+                    "changed_at": "",
+                    "change": "",
+                    "numbers": {},
+                    "note": "",
+                    "outcome": "",
+                }
+                for i, (x, y) in enumerate(sites)
+            ],
+            columns=list(DEPLOYMENT_COLUMNS),
+        )
+        save_plan(db, week=start, deployments=rows, status="approved", saved_by="t", base_version=0)
+    out = tmp_path / "r.docx"
+
+    assert main(["report", "--quarter", "2025-Q1", "--out", str(out), "--db", str(db)]) == 0
+
+    doc = docx.Document(str(out))
+    tables = [_table_text(t) for t in doc.tables]
+    [by_kind] = [t for t in tables if t[0] == ["Resource", "Deployments", "Outcome"]]
+    assert by_kind[1][:2] == ["Mobile CCTV", "5"]
+    assert "camera sites" in by_kind[1][2] or "too few" in by_kind[1][2]
+    [each] = [t for t in tables if t[0][:3] == ["Resource", "Unit", "Site"] and "Outcome" in t[0]]
+    assert sorted(r[1] for r in each[1:]) == [f"Camera {i}" for i in range(1, 6)]

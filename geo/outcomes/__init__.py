@@ -48,6 +48,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -73,6 +74,7 @@ from geo.outcomes.method import (
     thin_peaks,
     wdq,
 )
+from geo.periods import Period
 from geo.resources import read_resources
 
 __all__ = [
@@ -87,6 +89,7 @@ __all__ = [
     "kind_for",
     "merge_runs",
     "parse_date",
+    "period_outcomes",
     "read_deployments_file",
 ]
 
@@ -736,3 +739,45 @@ def evaluate_outcomes(
         "deployments": rows,
         "by_kind": by_kind,
     }
+
+
+def period_outcomes(
+    incidents: pd.DataFrame,
+    db: Path,
+    period: Period,
+    *,
+    settings: OutcomeSettings = DEFAULT_OUTCOME_SETTINGS,
+) -> dict:
+    """
+    Judge the approved deployments that ran in `period` (the quarterly report's outcomes).
+
+    Parameters
+    ----------
+    incidents
+        Accepted incidents, e.g. `geo.pipeline.load(...).accepted`.
+    db
+        The plan store; its approved weeks are the deployments.
+    period
+        The months (a quarter): a deployment counts when any of its days falls in them.
+    settings
+        How to judge.
+
+    Returns
+    -------
+    dict
+        What `evaluate_outcomes` returns, with the same keys. With no approved deployment
+        in the period, or none that can be judged yet (their months are not loaded),
+        ``deployments`` and ``by_kind`` are empty and ``note`` says why in words.
+    """
+    first = pd.Period(period.first, "M").start_time.date()
+    last = pd.Period(period.last, "M").end_time.date()
+    span = {"from": first.isoformat(), "to": last.isoformat()}
+    every = approved_deployments(db)
+    ran = every[(every["start"] <= last) & (every["end"] >= first)] if len(every) else every
+    if ran.empty:
+        note = f"no approved deployment ran between {first:%d %B %Y} and {last:%d %B %Y}"
+        return {"period": span, "deployments": [], "by_kind": [], "note": note}
+    try:
+        return evaluate_outcomes(incidents, ran.reset_index(drop=True), settings=settings)
+    except GeoInputError as err:
+        return {"period": span, "deployments": [], "by_kind": [], "note": str(err)}
