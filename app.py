@@ -28,7 +28,9 @@ def main() -> None:
     """Draw the page frame, sign in, and run the page chosen."""
     st.set_page_config(
         page_title="Sevenoaks CSU planner",
-        page_icon=":material/local_police:",  # not a file: nothing served from /media/
+        # an emoji becomes an inline SVG: a file icon would be served from /media/, and a
+        # material icon (or none: the page's own) is fetched from fonts.gstatic.com
+        page_icon="🛡️",
         layout="wide",
     )
     stop, home_note = home_problem()  # GEO_HOME a file or unmakeable: one line, not a trace
