@@ -35,7 +35,7 @@ from geo._errors import GeoInputError
 from geo.home import cache_dir, home_writable
 from geo.settings import LoadSettings
 
-LOADER_VERSION = 3
+LOADER_VERSION = 4
 """Bump when parsing or validation changes, so old cache entries are not used."""
 
 

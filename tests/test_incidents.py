@@ -31,7 +31,9 @@ def test_real_sample_accounts_for_every_row(police_sample, wards):
     assert result.rows_in == 40
     assert len(result.accepted) == 32
     assert result.reasons == {"outside the district": 4, "no coordinates": 4}
-    assert list(result.accepted.columns) == list(INCIDENT_COLUMNS)
+    # police.uk rows also keep the force that published them (geo.duplicates reads it)
+    assert list(result.accepted.columns) == [*INCIDENT_COLUMNS[:-1], "reported_by", "geometry"]
+    assert set(result.accepted["reported_by"]) == {"Kent Police"}
     assert list(result.rejected.columns) == list(REJECTED_COLUMNS)
     assert result.accepted.crs == "EPSG:27700"
     assert set(result.accepted["ward_name"]) <= set(wards["ward_name"])

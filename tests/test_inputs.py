@@ -5,7 +5,9 @@ Each case of the issue's table, from files in ``tests/fixtures/hostile/`` made b
 out-of-memory kill or a silent wrong count.
 """
 
+import csv
 import datetime as dt
+import hashlib
 import json
 import resource
 import subprocess
@@ -379,6 +381,80 @@ def test_a_crime_id_in_two_months_files_is_counted_once(tmp_path, wards):
     b = write_text(tmp_path / "b.csv", police_uk_csv([row | {"Month": "2025-09"}]))
     result = load_incidents([a, b], wards=wards, now=NOW)
     assert result.reasons == {"duplicate of a.csv": 1}
+
+
+SHIPPED_MONTH = Path(get_path("police_uk")) / "2025-09-sevenoaks-street.csv"
+
+
+def _force_file(path: Path, reported_by: str, falls_within: str, new_ids: bool = False) -> Path:
+    """Write the shipped month's first 60 rows with these force columns.
+
+    With `new_ids` the rows get other Crime IDs (a hash of the shipped id and the path's
+    name; blank ids of ASB rows stay blank), as another force's crimes would: a Crime ID
+    is unique across forces.
+    """
+    with SHIPPED_MONTH.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[:60]
+    for row in rows:
+        row["Reported by"], row["Falls within"] = reported_by, falls_within
+        if row["Crime ID"] and new_ids:
+            row["Crime ID"] = hashlib.sha256(f"{path.name}:{row['Crime ID']}".encode()).hexdigest()
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+BTP = "British Transport Police"
+
+
+def test_a_kent_month_and_the_same_kent_month_again_count_once(tmp_path, wards):
+    kent = _force_file(tmp_path / "2025-09-kent-street.csv", "Kent Police", "Kent Police")
+    again = _force_file(tmp_path / "2025-09-kent-again.csv", "Kent Police", "Kent Police")
+    result = load_incidents([kent, again], wards=wards, now=NOW, cache=False)
+    first, second = result.files
+    assert first.accepted > 50
+    assert second.accepted == 0
+    assert second.reasons == {"duplicate of 2025-09-kent-street.csv": first.accepted}
+    assert len(result.accepted) == first.accepted
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_kent_month_and_a_btp_file_of_that_month_both_count(tmp_path, wards, cache):
+    kent = _force_file(tmp_path / "2025-09-kent-street.csv", "Kent Police", "Kent Police")
+    btp = _force_file(tmp_path / "2025-09-btp-street.csv", BTP, BTP, new_ids=True)
+    if cache:  # the parse cache keeps each row's force
+        load_incidents([kent, btp], wards=wards, now=NOW)
+    result = load_incidents([kent, btp], wards=wards, now=NOW, cache=cache)
+    first, second = result.files
+    assert first.accepted > 50
+    assert second.accepted == first.accepted
+    assert not any(r.startswith("duplicate") for r in result.reasons)
+    assert len(result.accepted) == 2 * first.accepted
+    assert result.rows_in == len(result.accepted) + len(result.rejected)
+
+
+def test_the_same_btp_file_twice_counts_once(tmp_path, wards):
+    kent = _force_file(tmp_path / "2025-09-kent-street.csv", "Kent Police", "Kent Police")
+    btp = _force_file(tmp_path / "2025-09-btp-street.csv", BTP, BTP, new_ids=True)
+    copy = tmp_path / "2025-09-btp-copy.csv"
+    copy.write_bytes(btp.read_bytes())
+    result = load_incidents([kent, btp, copy], wards=wards, now=NOW, cache=False)
+    assert [f.accepted for f in result.files] == [result.files[0].accepted] * 2 + [0]
+    assert result.files[2].reasons == {
+        "duplicate of 2025-09-btp-street.csv": result.files[1].accepted
+    }
+
+
+def test_a_blank_reported_by_falls_back_to_falls_within(tmp_path, wards):
+    kent = _force_file(tmp_path / "2025-09-kent-street.csv", "Kent Police", "Kent Police")
+    blank = _force_file(tmp_path / "2025-09-blank.csv", "", "Kent Police", new_ids=True)
+    btp = _force_file(tmp_path / "2025-09-btp-street.csv", "", BTP, new_ids=True)
+    result = load_incidents([kent, blank, btp], wards=wards, now=NOW, cache=False)
+    first, second, third = result.files
+    assert second.reasons == {"duplicate of 2025-09-kent-street.csv": first.accepted}
+    assert third.accepted == first.accepted
 
 
 def test_csu_rows_with_the_same_id_and_content_count_once(wards):

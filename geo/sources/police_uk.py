@@ -2,7 +2,10 @@
 
 Months only (``date_precision = "month"``, ``occurred`` = the first of the month);
 points are anonymised "map points" shared by many incidents; ASB rows have no
-Crime ID and identical ASB rows are separate incidents, never merged.
+Crime ID and identical ASB rows are separate incidents, never merged. police.uk
+publishes one file per force per month, so each row keeps the force that published it
+(``reported_by``: the ``Reported by`` column, else ``Falls within``) for
+`geo.duplicates`, which counts a force's month once.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ NAME = "police.uk"
 REQUIRED: tuple[str, ...] = ("Month", "Longitude", "Latitude", "Crime type")
 """Columns a police.uk street-level file must have."""
 
-USED: tuple[str, ...] = (*REQUIRED, "Crime ID", "Location")
+USED: tuple[str, ...] = (*REQUIRED, "Crime ID", "Location", "Reported by", "Falls within")
 """Columns the loader reads (the others are dropped)."""
 
 
@@ -101,8 +104,9 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        One row per data row: the incident fields, ``x``/``y`` (BNG) and ``reason``
-        ("" if the row is fine) with ``detail``.
+        One row per data row: the incident fields, ``reported_by`` (the publishing
+        force, "" if the file names none), ``x``/``y`` (BNG) and ``reason`` ("" if the
+        row is fine) with ``detail``.
     """
     rows = table.rows
     label = rows["Crime type"].str.strip()
@@ -147,6 +151,7 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
             "occurred": month.where(ok),
             "date_precision": "month",
             "location": rows.get("Location", pd.Series("", index=rows.index)).str.strip(),
+            "reported_by": _forces(rows),
             "x": x,
             "y": y,
             "reason": reason,
@@ -159,6 +164,14 @@ def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFr
 def _category_of(labels: pd.Series) -> np.ndarray:
     """Return our category of each distinct police.uk crime type (NaN where unknown)."""
     return labels.map(POLICE_UK_CATEGORY).to_numpy(dtype=object)
+
+
+def _forces(rows: pd.DataFrame) -> pd.Series:
+    """Return each row's publishing force: ``Reported by``, else ``Falls within``, else ""."""
+    blank = pd.Series("", index=rows.index)
+    reported = rows.get("Reported by", blank).str.strip()
+    within = rows.get("Falls within", blank).str.strip()
+    return reported.where(reported != "", within)
 
 
 def _month_of(texts: pd.Series) -> np.ndarray:
