@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo import cli_map
 from geo.boundaries import read_wards
+from geo.cli import map as cli_map
 from geo.datasets import get_path
 from geo.internal_map import internal_map
 from geo.maps import standalone_html

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.cli_pact import add_parser, pact_answers, parse_period
+from geo.cli.pact import add_parser, pact_answers, parse_period
 from geo.datasets import get_path
 from geo.incidents import load_incidents
 from geo.pact import (

@@ -12,7 +12,7 @@ import pytest
 
 from app_pages import _public
 from geo._errors import GeoInputError
-from geo.cli_pact import _print
+from geo.cli.pact import _print
 from geo.pact import PactArea, public_view, view_json
 from geo.pact_actions import public_actions, quarter_actions, read_publish_rules
 from geo.pact_map import offline_page, public_csv

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.cli_pact import add_parser
+from geo.cli.pact import add_parser
 from geo.testing import CHROMIUM, CHROMIUM_ARGS
 
 DATA = Path(__file__).parents[1] / "data"

@@ -6,8 +6,8 @@ from contextlib import closing
 
 import pytest
 
-from geo import cli_users
 from geo._errors import GeoInputError
+from geo.cli import users as cli_users
 from geo.home import default_store
 from geo.store import StoreError, load_plan
 from geo.users import (

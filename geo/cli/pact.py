@@ -26,6 +26,7 @@ import geopandas as gpd
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
+from geo.cli._common import EXIT_BAD_INPUT, EXIT_OK, fail
 from geo.datasets import get_path
 from geo.home import default_store
 from geo.incidents import load_incidents
@@ -47,9 +48,6 @@ from geo.settings import DEFAULT_SETTINGS, MapSettings, TrendRules
 
 DEFAULT_MAP_SETTINGS = DEFAULT_SETTINGS.maps
 """The map settings `geo pact` uses unless told otherwise."""
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -123,8 +121,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except GeoInputError as err:
-        print(f"geo pact: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("pact", err)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -174,8 +171,7 @@ def _run(args: argparse.Namespace) -> int:
             _print(answer, squares=args.squares)
     views = [a for a in answers if isinstance(a, PublicView)]
     if args.out is not None and not views:
-        print(f"geo pact: {args.out}: not written, the period is refused", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("pact", f"{args.out}: not written, the period is refused")
     if args.out is not None:
         _write(args.out, views[0], squares=args.squares, settings=settings)
     refused = [a for a in answers if isinstance(a, dict)]

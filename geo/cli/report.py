@@ -19,14 +19,13 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
+from geo.cli._common import EXIT_OK
 from geo.home import default_store
 from geo.outcomes import period_outcomes
 from geo.pipeline import load
 from geo.report import build_report, parse_quarter, write_report
 from geo.safe_text import terminal_text
 from geo.targets import read_targets
-
-EXIT_OK = 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

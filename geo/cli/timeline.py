@@ -19,13 +19,12 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
+from geo.cli._common import EXIT_OK
 from geo.pipeline import load
 from geo.plan.registry import kind, resource_kinds
 from geo.resources import Resources, WeekOverrides, read_resources
 from geo.safe_text import terminal_text
 from geo.timeline import MAX_WEEKS, Timeline, plan_ahead
-
-EXIT_OK = 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -14,11 +14,9 @@ import sys
 from pathlib import Path
 
 from geo._errors import GeoInputError
+from geo.cli._common import EXIT_OK, fail
 from geo.safe_text import terminal_text
 from geo.users import ROLES, add_user, audit_log, list_users, record, remove_user
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -70,11 +68,6 @@ def _db(args: argparse.Namespace) -> Path:
     return args.db or default_store()
 
 
-def _fail(command: str, err: Exception) -> int:
-    print(f"geo {command}: {terminal_text(str(err))}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def _operator() -> str:
     try:
         return f"{getpass.getuser()} (command line)"
@@ -115,7 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
         user = add_user(db, args.name, args.role, _read_password(args.password_stdin))
         record(db, _operator(), "add user", f"{user.name} as {user.role}")
     except GeoInputError as err:
-        return _fail("users add", err)
+        return fail("users add", err)
     print(f"Added {terminal_text(user.name)} as {user.role}.")
     return EXIT_OK
 
@@ -139,7 +132,7 @@ def run_remove(args: argparse.Namespace) -> int:
         remove_user(db, args.name)
         record(db, _operator(), "remove user", args.name.strip())
     except GeoInputError as err:
-        return _fail("users remove", err)
+        return fail("users remove", err)
     print(f"Removed {terminal_text(args.name.strip())}.")
     return EXIT_OK
 
@@ -161,7 +154,7 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         users = list_users(_db(args))
     except GeoInputError as err:
-        return _fail("users list", err)
+        return fail("users list", err)
     if args.json:
         rows = [{"name": u.name, "role": u.role, "created_at": u.created_at} for u in users]
         print(json.dumps(rows, indent=2))
@@ -191,7 +184,7 @@ def run_audit(args: argparse.Namespace) -> int:
     try:
         table = audit_log(_db(args))
     except GeoInputError as err:
-        return _fail("audit", err)
+        return fail("audit", err)
     if args.json:
         print(json.dumps(table.to_dict("records"), indent=2))
     elif table.empty:

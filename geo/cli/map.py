@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 
 from geo._errors import GeoInputError
+from geo.cli._common import EXIT_OK, fail
 from geo.safe_text import terminal_text
 from geo.taxonomy import LABELS, check_categories
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 HOTSPOT_CATEGORIES = ("asb", "criminal_damage")
 """The categories whose hotspots the map shows when no ``--category`` is given."""
 
@@ -87,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         message = write_map(args)
     except (GeoInputError, OSError, ValueError) as err:
-        print(terminal_text(f"geo map: {err}"), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("map", err)
     print(terminal_text(message))
     return EXIT_OK
 

@@ -23,12 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from geo._errors import GeoInputError
+from geo.cli._common import EXIT_OK
 from geo.home import default_store
 from geo.outcomes import approved_deployments, evaluate_outcomes, read_deployments_file
 from geo.pipeline import load
 from geo.safe_text import terminal_text
-
-EXIT_OK = 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
