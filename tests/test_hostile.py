@@ -49,6 +49,18 @@ EXPECTED: dict[str, tuple[int, int, dict[str, int]] | str] = {
     "utf8_bom.csv": (1, 1, {}),
     "windows_1252.csv": (1, 1, {}),
     "wrong_columns.csv": "wrong columns",
+    # made by make_inputs.py (#22): read as written; the misplaced ones also carry a note
+    # saying which reading would fit (tests/test_inputs.py checks the notes)
+    "csu_ambiguous_in_span.csv": (12, 12, {}),
+    "csu_ambiguous_month_first.csv": (12, 12, {}),
+    "csu_bng_in_lonlat.csv": (10, 0, {"coordinates out of range": 10}),
+    "csu_degrees_in_en.csv": (10, 0, {"outside the district": 10}),
+    "csu_irish_grid.csv": (10, 0, {"coordinates out of range": 10}),
+    "csu_swapped_en.csv": (10, 0, {"outside the district": 10}),
+    "csu_web_mercator.csv": (10, 0, {"coordinates out of range": 10}),
+    "police_elsewhere.csv": (10, 0, {"outside the district": 10}),
+    "police_mostly_swapped.csv": (10, 1, {"outside the district": 9}),
+    "police_swapped_axes.csv": (10, 0, {"outside the district": 10}),
 }
 CORPUS = sorted(p.name for p in HOSTILE.glob("*.csv"))
 
