@@ -197,7 +197,7 @@ with st.sidebar:
         key="out-of-service",
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )
-    bound = BOUNDS["patrols"]["hours_per_week"]  # the same range as resources.toml
+    bound = BOUNDS["patrol"]["hours_per_week"]  # the same range as resources.toml
     hours = st.number_input(
         "PCSO patrol hours",
         float(bound.low),
