@@ -2,7 +2,8 @@
 
 Pages import from here and never from `geo`; they describe the UI. Cached functions
 take small hashable arguments (path strings, file stamps, frozen settings) and call
-the pipeline: `geo.pipeline.load` once per set of files, `run_week` on that load,
+the pipeline: `geo.pipeline.load` once per set of files, `run_week` on that load (its
+evidence once per week, `prepare_week`; each set of overrides `plan_evidence`),
 `approve_week` to save a decision. Every input that changes a result is in the key:
 the files' modification times, the wards, ``resources.toml`` (the unit's own under
 ``GEO_HOME`` or the shipped one), the plan store, the settings.
@@ -482,7 +483,31 @@ def _resources(path: str, stamp: int) -> Resources:  # noqa: ARG001
     return read_resources(Path(path))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+@st.cache_resource(max_entries=4, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+def _evidence(
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    resources_key: tuple[str, int],
+    week: dt.date,
+    db_key: tuple[str, int],
+    replan: int | None,
+    settings: Settings,
+) -> pipeline.WeekEvidence:
+    data = _loaded(paths, stamps, wards_key, settings)
+    db = Path(db_key[0])
+    start = pipeline.week_state(db, week) if replan is not None else None
+    return pipeline.prepare_week(
+        data,
+        week=week,
+        resources=_resources(*resources_key),
+        db=db,
+        settings=settings,
+        replan=start,
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner="Planning the week...")
 def _week(
     paths: tuple[str, ...],
     stamps: tuple[int, ...],
@@ -494,18 +519,10 @@ def _week(
     replan: int | None,
     settings: Settings,
 ) -> WeekRun:
-    data = _loaded(paths, stamps, wards_key, settings)
-    db = Path(db_key[0])
-    start = pipeline.week_state(db, week) if replan is not None else None
-    return pipeline.run_week(
-        data,
-        week=week,
-        resources=_resources(*resources_key),
-        overrides=overrides,
-        db=db,
-        settings=settings,
-        replan=start,
-    )
+    # the evidence is found once per week and inputs; a sidebar change only re-runs the planners
+    # (`geo.pipeline.plan_evidence`: the same plan as `run_week` with these overrides)
+    found = _evidence(paths, stamps, wards_key, resources_key, week, db_key, replan, settings)
+    return pipeline.plan_evidence(found, overrides)
 
 
 def week_run(
