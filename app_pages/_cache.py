@@ -2,7 +2,8 @@
 
 Pages import from here and never from `geo`; they describe the UI. Cached functions
 take small hashable arguments (path strings, file stamps, frozen settings) and call
-the pipeline: `geo.pipeline.load` once per set of files, `run_week` on that load,
+the pipeline: `geo.pipeline.load` once per set of files, `run_week` on that load (its
+evidence once per week, `prepare_week`; each set of overrides `plan_evidence`),
 `approve_week` to save a decision. Every input that changes a result is in the key:
 the files' modification times, the wards, ``resources.toml`` (the unit's own under
 ``GEO_HOME`` or the shipped one), the plan store, the settings.
@@ -22,6 +23,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -37,29 +39,20 @@ from geo.home import check_home, default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
-from geo.outcomes import period_outcomes
 from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
-from geo.report import (
-    QuarterReport,
-    build_report,
-    loaded_quarters,
-    measure_table,
-    outcome_blocks,
-    parse_quarter,
-    report_docx,
-    table_frame,
-)
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
 from geo.safe_text import markdown_text as markdown_text  # pages escape data with it
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
-from geo.targets import default_targets_path, read_targets
 from geo.taxonomy import CATEGORIES
 from geo.timeline import Timeline, plan_ahead, stays
+
+if TYPE_CHECKING:  # the Results page's modules (scipy.stats, matplotlib, docx) load when used
+    from geo.report import QuarterReport
 
 SETTINGS: Settings = DEFAULT_SETTINGS
 """The settings the app runs with (no basemap: fully offline)."""
@@ -482,7 +475,31 @@ def _resources(path: str, stamp: int) -> Resources:  # noqa: ARG001
     return read_resources(Path(path))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+@st.cache_resource(max_entries=4, show_spinner="Planning the week (hotspots, forecast, cameras)...")
+def _evidence(
+    paths: tuple[str, ...],
+    stamps: tuple[int, ...],
+    wards_key: tuple[str, int],
+    resources_key: tuple[str, int],
+    week: dt.date,
+    db_key: tuple[str, int],
+    replan: int | None,
+    settings: Settings,
+) -> pipeline.WeekEvidence:
+    data = _loaded(paths, stamps, wards_key, settings)
+    db = Path(db_key[0])
+    start = pipeline.week_state(db, week) if replan is not None else None
+    return pipeline.prepare_week(
+        data,
+        week=week,
+        resources=_resources(*resources_key),
+        db=db,
+        settings=settings,
+        replan=start,
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner="Planning the week...")
 def _week(
     paths: tuple[str, ...],
     stamps: tuple[int, ...],
@@ -494,18 +511,10 @@ def _week(
     replan: int | None,
     settings: Settings,
 ) -> WeekRun:
-    data = _loaded(paths, stamps, wards_key, settings)
-    db = Path(db_key[0])
-    start = pipeline.week_state(db, week) if replan is not None else None
-    return pipeline.run_week(
-        data,
-        week=week,
-        resources=_resources(*resources_key),
-        overrides=overrides,
-        db=db,
-        settings=settings,
-        replan=start,
-    )
+    # the evidence is found once per week and inputs; a sidebar change only re-runs the planners
+    # (`geo.pipeline.plan_evidence`: the same plan as `run_week` with these overrides)
+    found = _evidence(paths, stamps, wards_key, resources_key, week, db_key, replan, settings)
+    return pipeline.plan_evidence(found, overrides)
 
 
 def week_run(
@@ -760,6 +769,8 @@ def last_week(run: WeekRun) -> StoredPlan | None:
 
 def report_quarters(incidents: pd.DataFrame) -> list[str]:
     """Return the quarters (``YYYY-Qn``) whose three police.uk months are loaded, newest first."""
+    from geo.report import loaded_quarters
+
     return loaded_quarters(pact.public_months(incidents))[::-1]
 
 
@@ -785,6 +796,9 @@ def _outcomes(
     db_key: tuple[str, int],
     settings: Settings,
 ) -> dict:
+    from geo.outcomes import period_outcomes
+    from geo.report import parse_quarter
+
     loaded = _loaded(paths, stamps, wards_key, settings)
     return period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter))
 
@@ -799,6 +813,10 @@ def _report(
     targets_key: tuple[str, int],
     settings: Settings,
 ) -> tuple[QuarterReport, bytes]:
+    from geo.outcomes import period_outcomes
+    from geo.report import build_report, parse_quarter, report_docx
+    from geo.targets import read_targets
+
     loaded = _loaded(paths, stamps, wards_key, settings)
     made = build_report(
         loaded,
@@ -813,6 +831,8 @@ def _report(
 
 def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, bytes]:
     """Return the quarter's report and its Word file (cached on files, store and targets)."""
+    from geo.targets import default_targets_path
+
     return _report(
         tuple(paths),
         _stamps(paths),
@@ -826,11 +846,15 @@ def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, b
 
 def measures_frame(made: QuarterReport) -> pd.DataFrame:
     """Return the success measures table (header names the quarter and the year before)."""
+    from geo.report import measure_table, table_frame
+
     return table_frame(measure_table(made.measures, made.quarter))
 
 
 def outcome_tables(result: dict | None) -> tuple[str, list[pd.DataFrame]]:
     """Return the outcomes' sentences and their tables (by kind, by deployment)."""
+    from geo.report import outcome_blocks, table_frame
+
     blocks = outcome_blocks(result)
     words = " ".join(b.text for b in blocks if hasattr(b, "text"))
     return words, [table_frame(b) for b in blocks if hasattr(b, "header")]

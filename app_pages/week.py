@@ -19,9 +19,8 @@ with st.sidebar:
     )
     demo_speed = st.toggle("Include the SYNTHETIC speed sample (demo only)", value=False)
 paths = _cache.running_on() + (_cache.synthetic_files() if demo_speed else [])
-try:  # a damaged or foreign store, or no data before the week: one line, never a traceback
+try:  # a damaged or foreign store, or a week past 2100: one line, never a traceback
     stored = _cache.week_state(week)
-    base = _cache.week_run(paths, week, _cache.WeekOverrides())
 except _cache.GeoInputError as err:
     st.error(_cache.markdown_text(err))
     st.stop()
@@ -189,6 +188,13 @@ if stored is not None and stored.status == "approved" and replan_key not in st.s
     st.stop()
 
 # --- a suggestion: adjust, then approve ------------------------------------------------------
+# the week as usual, planned only here: an approved week shows its decision without re-planning
+# (a save changes the store, so the run shown before it would be planned again for nothing)
+try:  # no data before the week: one line, never a traceback
+    base = _cache.week_run(paths, week, _cache.WeekOverrides())
+except _cache.GeoInputError as err:
+    st.error(_cache.markdown_text(err))
+    st.stop()
 with st.sidebar:
     st.subheader("This week's changes")
     out = st.multiselect(
@@ -197,7 +203,7 @@ with st.sidebar:
         key="out-of-service",
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )
-    bound = BOUNDS["patrols"]["hours_per_week"]  # the same range as resources.toml
+    bound = BOUNDS["patrol"]["hours_per_week"]  # the same range as resources.toml
     hours = st.number_input(
         "PCSO patrol hours",
         float(bound.low),

@@ -57,7 +57,7 @@ def one_round(tmp: Path) -> dict[str, float]:
         leaflet_frame(page, min_shapes=26, timeout_s=120)
         out["cold: map drawn"] = time.perf_counter() - start
 
-        hours = page.get_by_label("PCSO patrol hours")
+        hours = page.get_by_label("PCSO patrol hours", exact=True)  # not its help button
         usual = hours.input_value()
         steps = (("warm: option changed", "12.00", "of 12"), ("warm: option back", usual, None))
         for label, value, shown in steps:

@@ -3,7 +3,9 @@
 - `load` reads the input files once (the shipped Sevenoaks data when none are given).
 - `hotspots` finds one category's hotspots in a window, with their incidents.
 - `run_week` plans a week from loaded data: hotspots, forecast, the plan it starts
-  from, the plan history, and every registered resource kind's planner.
+  from, the plan history, and every registered resource kind's planner. It is
+  `prepare_week` (all of that but the planners, which alone read the sergeant's
+  changes) then `plan_evidence`, so the app re-plans a change without the rest.
 - `approve_week` is the one path by which a plan becomes a decision: the sergeant's
   edits applied and recorded, saved over the version the user was shown or refused.
 - `week_state` tells what the store holds for a week (the approved plan to show).
@@ -455,6 +457,148 @@ def candidate_sites(context: PlanContext) -> pd.DataFrame:
     return out.assign(site_label=site_labels(out, spots))
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class WeekEvidence:
+    """
+    What a week's plan is made from before the sergeant's changes (`prepare_week`).
+
+    Everything here is found without the week's overrides (out of service, patrol
+    hours, off-limits and pinned sites): the planners read those, nothing else in
+    `run_week` does. So one `WeekEvidence` serves every change the sergeant tries
+    (`plan_evidence`), and the plan is the same as `run_week` with those changes.
+
+    Attributes
+    ----------
+    loaded
+        The load of every input file.
+    context
+        What the planners are given, with no overrides (``WeekOverrides()``).
+    as_of, risk, started_from, synthetic_sources
+        As in `WeekRun`.
+    candidates
+        Every site a unit could go to this week (`candidate_sites`; no override
+        changes them: an off-limits site is left out by the planners, not here).
+    """
+
+    loaded: LoadResult
+    context: PlanContext
+    as_of: str
+    risk: gpd.GeoDataFrame
+    candidates: pd.DataFrame
+    started_from: StoredPlan | None
+    synthetic_sources: tuple[str, ...]
+
+
+def prepare_week(
+    loaded: Loaded,
+    *,
+    week: dt.date,
+    resources: Resources | None = None,
+    db: Path | None = None,
+    history: bool = True,
+    settings: Settings = DEFAULT_SETTINGS,
+    replan: StoredPlan | None = None,
+    ahead: pd.DataFrame | None = None,
+) -> WeekEvidence:
+    """
+    Find what a week's plan is made from: hotspots, forecast, the plan it starts from, history.
+
+    The arguments are `run_week`'s less `overrides`; `plan_evidence` makes the plan.
+
+    Raises
+    ------
+    GeoInputError
+        As `run_week`.
+    """
+    check_week(week, loaded.accepted["occurred"].max() if len(loaded.accepted) else None)
+    week = monday_of(week)
+    db = db or default_store()
+    before = loaded.accepted[loaded.accepted["occurred"] < pd.Timestamp(week)]
+    is_speed = before["source"].isin(SPEED_SOURCES)
+    incidents, speed = before[~is_speed], before[is_speed]
+    as_of = last_month_before(incidents, week)
+    span = window(as_of, months=settings.plan.evidence_months)
+    spots = find_hotspots(
+        incidents,
+        categories=CCTV_CATEGORIES,
+        as_of=as_of,
+        months=span.n,
+        wards=loaded.wards,
+        params=settings.hotspots,
+    )
+    grid = make_grid(district_outline(loaded.wards), cell_m=settings.forecast.cell_m)
+    risk = forecast_risk(
+        incidents, grid, target=pd.Timestamp(week).strftime("%Y-%m"), settings=settings
+    )
+    since = span.end - pd.DateOffset(months=settings.plan.demand_months)
+    start = (
+        replan if replan is not None else (last_approved_before(db, week=week) if history else None)
+    )
+    past = (
+        deployments_since(
+            db, since=week - dt.timedelta(weeks=settings.plan.history_weeks), before=week
+        )
+        if history
+        else None
+    )
+    if ahead is not None and len(ahead):
+        past = ahead if past is None or past.empty else pd.concat([past, ahead], ignore_index=True)
+    context = PlanContext(
+        week=week,
+        incidents=incidents,
+        hotspots=spots,
+        demand=demand_points(incidents, risk, since=since),
+        window=span,
+        resources=resources or read_resources(),
+        overrides=WeekOverrides(),
+        speed_evidence=speed,
+        previous=_starting_rows(start, week),
+        history=past,
+    )
+    context = replace(context, speed_site_table=board_sites(context))  # found once
+    synthetic = tuple(
+        f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
+    )
+    return WeekEvidence(
+        loaded=loaded.result,
+        context=context,
+        as_of=as_of,
+        risk=risk,
+        candidates=candidate_sites(context),
+        started_from=start,
+        synthetic_sources=synthetic,
+    )
+
+
+def plan_evidence(
+    evidence: WeekEvidence,
+    overrides: WeekOverrides = WeekOverrides(),  # noqa: B008 (frozen, safe to share)
+) -> WeekRun:
+    """
+    Plan a week from its evidence with the sergeant's changes (`prepare_week`, `run_week`).
+
+    The evidence is not changed, so one `WeekEvidence` serves any number of changes.
+    """
+    context = replace(evidence.context, overrides=overrides)
+    plan = plan_week(context)  # old data are said in every plan's headline (`PlanSheet`)
+    return WeekRun(
+        week=context.week,
+        loaded=evidence.loaded,
+        incidents=context.incidents,
+        speed_evidence=context.speed_evidence,
+        as_of=evidence.as_of,
+        window=context.window,
+        hotspots=context.hotspots,
+        risk=evidence.risk,
+        plan=plan,
+        candidates=evidence.candidates,
+        started_from=evidence.started_from,
+        synthetic_sources=evidence.synthetic_sources,
+        overrides=overrides,
+        context=context,
+    )
+
+
 def run_week(
     loaded: Loaded,
     *,
@@ -505,72 +649,17 @@ def run_week(
         If there is no data before the week, or the week is past 2100 or more than a
         year after the data (`check_week`).
     """
-    check_week(week, loaded.accepted["occurred"].max() if len(loaded.accepted) else None)
-    week = monday_of(week)
-    db = db or default_store()
-    before = loaded.accepted[loaded.accepted["occurred"] < pd.Timestamp(week)]
-    is_speed = before["source"].isin(SPEED_SOURCES)
-    incidents, speed = before[~is_speed], before[is_speed]
-    as_of = last_month_before(incidents, week)
-    span = window(as_of, months=settings.plan.evidence_months)
-    spots = find_hotspots(
-        incidents,
-        categories=CCTV_CATEGORIES,
-        as_of=as_of,
-        months=span.n,
-        wards=loaded.wards,
-        params=settings.hotspots,
-    )
-    grid = make_grid(district_outline(loaded.wards), cell_m=settings.forecast.cell_m)
-    risk = forecast_risk(
-        incidents, grid, target=pd.Timestamp(week).strftime("%Y-%m"), settings=settings
-    )
-    since = span.end - pd.DateOffset(months=settings.plan.demand_months)
-    start = (
-        replan if replan is not None else (last_approved_before(db, week=week) if history else None)
-    )
-    past = (
-        deployments_since(
-            db, since=week - dt.timedelta(weeks=settings.plan.history_weeks), before=week
-        )
-        if history
-        else None
-    )
-    if ahead is not None and len(ahead):
-        past = ahead if past is None or past.empty else pd.concat([past, ahead], ignore_index=True)
-    context = PlanContext(
+    evidence = prepare_week(
+        loaded,
         week=week,
-        incidents=incidents,
-        hotspots=spots,
-        demand=demand_points(incidents, risk, since=since),
-        window=span,
-        resources=resources or read_resources(),
-        overrides=overrides,
-        speed_evidence=speed,
-        previous=_starting_rows(start, week),
-        history=past,
+        resources=resources,
+        db=db,
+        history=history,
+        settings=settings,
+        replan=replan,
+        ahead=ahead,
     )
-    context = replace(context, speed_site_table=board_sites(context))  # found once
-    synthetic = tuple(
-        f.source_file for f in loaded.result.files if "SYNTHETIC" in f.source_file.upper()
-    )
-    plan = plan_week(context)  # old data are said in every plan's headline (`PlanSheet`)
-    return WeekRun(
-        week=week,
-        loaded=loaded.result,
-        incidents=incidents,
-        speed_evidence=speed,
-        as_of=as_of,
-        window=span,
-        hotspots=spots,
-        risk=risk,
-        plan=plan,
-        candidates=candidate_sites(context),
-        started_from=start,
-        synthetic_sources=synthetic,
-        overrides=overrides,
-        context=context,
-    )
+    return plan_evidence(evidence, overrides)
 
 
 def carried_overrides(approved: StoredPlan, given: WeekOverrides) -> WeekOverrides:

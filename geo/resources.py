@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from geo._config import Bound, check_keys, read_toml
-from geo._errors import GeoInputError
+from geo._errors import GeoDataWarning, GeoInputError
 from geo.datasets import unit_file
 
 
@@ -104,7 +105,7 @@ class SpeedBoardResources:
 
     def __post_init__(self) -> None:
         if self.boards < 0 or not 1 <= self.min_weeks <= self.max_weeks or self.rest_weeks < 0:
-            msg = f"speed_boards: need boards >= 0, 1 <= min_weeks <= max_weeks, got {self}"
+            msg = f"speed_board: need boards >= 0, 1 <= min_weeks <= max_weeks, got {self}"
             raise GeoInputError(msg)
 
 
@@ -217,12 +218,12 @@ class Officer:
 
 def read_officers(raw: object, where: str) -> tuple[Officer, ...]:
     """
-    Read the ``[[patrols.officers]]`` tables of a resources file.
+    Read the ``[[patrol.officers]]`` tables of a resources file.
 
     Parameters
     ----------
     raw
-        The value of ``patrols.officers`` as TOML read it.
+        The value of ``patrol.officers`` as TOML read it.
     where
         The file's name, for messages.
 
@@ -246,14 +247,14 @@ def read_officers(raw: object, where: str) -> tuple[Officer, ...]:
     ...     read_officers([{"name": "B", "shifts": ["Mon 08:00-12:00", "Mon 11:00-13"]}], "r")
     ... except GeoInputError as err:
     ...     print(err)
-    r: [[patrols.officers]] 1 ('B') shifts: 'Mon 11:00-13' is not a shift like 'Mon 08:00-16:00'
+    r: [[patrol.officers]] 1 ('B') shifts: 'Mon 11:00-13' is not a shift like 'Mon 08:00-16:00'
     """
     if not isinstance(raw, list):
-        msg = f"{where}: patrols.officers must be a list of [[patrols.officers]] tables"
+        msg = f"{where}: patrol.officers must be a list of [[patrol.officers]] tables"
         raise GeoInputError(msg)
     out: list[Officer] = []
     for i, item in enumerate(raw, start=1):
-        at = f"{where}: [[patrols.officers]] {i}"
+        at = f"{where}: [[patrol.officers]] {i}"
         if not isinstance(item, dict):
             msg = f"{at} is not a table with name and shifts"
             raise GeoInputError(msg)
@@ -320,7 +321,7 @@ class PatrolResources:
 
     def __post_init__(self) -> None:
         if self.hours_per_week < 0 or not 1 <= self.visit_minutes <= 120 or self.max_hotspots < 1:
-            msg = f"patrols: need hours >= 0, 1 <= visit_minutes <= 120, max_hotspots >= 1: {self}"
+            msg = f"patrol: need hours >= 0, 1 <= visit_minutes <= 120, max_hotspots >= 1: {self}"
             raise GeoInputError(msg)
 
 
@@ -373,7 +374,7 @@ BOUNDS: Mapping[str, Mapping[str, Bound]] = {
         "target_deployed_share": Bound(False, 0, 1),
         "move_gain": Bound(False, 0, 10),
     },
-    "speed_boards": {
+    "speed_board": {
         "boards": Bound(True, 0, 200),
         "min_weeks": Bound(True, 1, 104, "weeks"),
         "max_weeks": Bound(True, 1, 104, "weeks"),
@@ -386,21 +387,25 @@ BOUNDS: Mapping[str, Mapping[str, Bound]] = {
         "per_month": Bound(True, 0, 31),
         "lookback_months": Bound(True, 0, 120, "months"),
     },
-    "patrols": {
+    "patrol": {
         "hours_per_week": Bound(False, 0, 2000, "hours"),
         "visit_minutes": Bound(True, 1, 120, "minutes"),
         "max_hotspots": Bound(True, 1, 200),
     },
 }
-"""Every setting of ``resources.toml``: its type and allowed range (the app's controls use
-the same bounds)."""
+"""Every setting of ``resources.toml``, by section (the kind's key): its type and allowed
+range (the app's controls use the same bounds)."""
 
 _SECTIONS = {
-    "cctv": CctvResources,
-    "speed_boards": SpeedBoardResources,
-    "eva": EvaResources,
-    "patrols": PatrolResources,
+    "cctv": ("cctv", CctvResources),
+    "speed_board": ("speed_boards", SpeedBoardResources),
+    "eva": ("eva", EvaResources),
+    "patrol": ("patrols", PatrolResources),
 }
+"""Section of ``resources.toml`` (the resource kind's key) -> (`Resources` field, class)."""
+
+OLD_SECTION_NAMES: Mapping[str, str] = {"speed_boards": "speed_board", "patrols": "patrol"}
+"""Section names before they were the kinds' keys -> the name now; still read, with a note."""
 
 
 _CLAIMED: set[str] = set()
@@ -419,7 +424,12 @@ def release_section(name: str) -> None:
 
 def read_resources(path: Path | None = None) -> Resources:
     """
-    Read a resources TOML file (sections ``cctv``, ``speed_boards``, ``eva``, ``patrols``).
+    Read a resources TOML file: one section per resource kind, named by its key.
+
+    The sections are ``[cctv]``, ``[speed_board]``, ``[eva]`` and ``[patrol]`` (with
+    ``[[patrol.officers]]``), plus any registered kind's own. The names used before,
+    ``[speed_boards]`` and ``[patrols]``, are still read, with a `GeoDataWarning` saying
+    what to rename (the ``geo`` command prints it as one line).
 
     Parameters
     ----------
@@ -434,7 +444,8 @@ def read_resources(path: Path | None = None) -> Resources:
     Raises
     ------
     GeoInputError
-        If the file is not TOML, or has unknown sections or keys, or bad values.
+        If the file is not TOML, or has unknown sections or keys, or bad values, or a
+        section under both its old and its new name.
 
     Examples
     --------
@@ -443,29 +454,49 @@ def read_resources(path: Path | None = None) -> Resources:
     (5, 6)
     """
     path = path or default_resources_path()
-    data = read_toml(Path(path), "resources")
+    name_of_file = Path(path).name
+    data = _renamed_sections(read_toml(Path(path), "resources"), name_of_file)
     unknown = sorted(set(data) - set(_SECTIONS) - _CLAIMED)
     if unknown:
-        msg = f"{Path(path).name}: unknown sections {unknown}; expected {sorted(_SECTIONS)}"
+        msg = f"{name_of_file}: unknown sections {unknown}; expected {sorted(_SECTIONS)}"
         raise GeoInputError(msg)
     parts = {}
-    for name, cls in _SECTIONS.items():
+    for name, (attribute, cls) in _SECTIONS.items():
         values = check_keys(
             data.get(name, {}),
             [f.name for f in fields(cls)],
-            file=Path(path).name,
+            file=name_of_file,
             where=f"[{name}]",
         )
         for key, value in values.items():
-            if name == "patrols" and key == "officers":
+            if name == "patrol" and key == "officers":
                 continue  # a list of officers, checked by read_officers
-            BOUNDS[name][key].check(value, file=Path(path).name, key=f"{name}.{key}")
-        if name == "patrols" and "officers" in values:
-            values = {**values, "officers": read_officers(values["officers"], Path(path).name)}
+            BOUNDS[name][key].check(value, file=name_of_file, key=f"{name}.{key}")
+        if name == "patrol" and "officers" in values:
+            values = {**values, "officers": read_officers(values["officers"], name_of_file)}
         try:
-            parts[name] = cls(**values)
+            parts[attribute] = cls(**values)
         except TypeError as err:
-            msg = f"{Path(path).name}: [{name}] {err}"
+            msg = f"{name_of_file}: [{name}] {err}"
             raise GeoInputError(msg) from err
     extra = {k: dict(v) for k, v in data.items() if k not in _SECTIONS}
     return Resources(**parts, extra=extra)
+
+
+def _renamed_sections(data: Mapping[str, object], file: str) -> dict[str, object]:
+    """Move sections under their old names to the kinds' keys, saying so once."""
+    out = dict(data)
+    for old, new in OLD_SECTION_NAMES.items():
+        if old not in out:
+            continue
+        if new in out:
+            msg = f"{file}: [{old}] and [{new}] are the same section; keep [{new}] only"
+            raise GeoInputError(msg)
+        out[new] = out.pop(old)
+        warnings.warn(
+            f"{file}: the section [{old}] is now called [{new}] (the kind's key); "
+            f"rename it (it is still read)",
+            GeoDataWarning,
+            stacklevel=3,
+        )
+    return out

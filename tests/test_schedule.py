@@ -23,11 +23,11 @@ from geo.store import load_plan
 from geo.users import audit_log
 
 OFFICERS = """
-[[patrols.officers]]
+[[patrol.officers]]
 name = "PCSO 4567 Jones"
 shifts = ["Mon 08:00-16:00", "Tue 08:00-16:00", "Wed 14:00-22:00"]
 
-[[patrols.officers]]
+[[patrol.officers]]
 name = "PCSO 8910 Patel"
 shifts = ["Thu 16:00-24:00", "Fri 16:00-24:00", "Sat 10:00-18:00"]
 """
@@ -63,15 +63,15 @@ def test_officers_are_read_with_their_shifts(tmp_path):
     ],
 )
 def test_bad_shifts_are_refused_in_one_line(tmp_path, shifts, problem):
-    path = resources_file(tmp_path, f'[[patrols.officers]]\nname = "PCSO 1 A"\nshifts = {shifts}\n')
+    path = resources_file(tmp_path, f'[[patrol.officers]]\nname = "PCSO 1 A"\nshifts = {shifts}\n')
     with pytest.raises(GeoInputError, match=problem) as err:
         read_resources(path)
     assert "\n" not in str(err.value)
-    assert str(err.value).startswith("resources.toml: [[patrols.officers]] 1 ('PCSO 1 A') shifts:")
+    assert str(err.value).startswith("resources.toml: [[patrol.officers]] 1 ('PCSO 1 A') shifts:")
 
 
 def test_a_bad_shift_in_geo_home_is_exit_2_naming_file_and_key(geo_home):
-    resources_file(geo_home, '[[patrols.officers]]\nname = "A"\nshifts = ["Fri 9:00-8:00"]\n')
+    resources_file(geo_home, '[[patrol.officers]]\nname = "A"\nshifts = ["Fri 9:00-8:00"]\n')
     done = subprocess.run(
         [sys.executable, "-m", "geo", "plan", "--week", "2025-10-06"],
         capture_output=True,
@@ -82,7 +82,7 @@ def test_a_bad_shift_in_geo_home_is_exit_2_naming_file_and_key(geo_home):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "resources.toml" in lines[0]
-    assert "patrols.officers" in lines[0]
+    assert "patrol.officers" in lines[0]
     assert "ends before it starts" in lines[0]
 
 
@@ -339,3 +339,36 @@ def test_a_replan_keeps_the_approved_out_of_service_units():
     units = {d["unit"] for d in plan["deployments"]}
     assert "Camera 4" not in units
     assert {"Camera 1", "Camera 2"} <= units
+
+
+def test_sections_are_named_by_the_kinds_keys_and_old_names_still_read(tmp_path):
+    import warnings as w
+
+    from geo._errors import GeoDataWarning, GeoInputError
+    from geo.plan.registry import resource_kinds
+
+    sections = {line.strip("[]\n") for line in read_text_of_shipped() if line.startswith("[")}
+    assert sections <= {k.key for k in resource_kinds()}
+    old = tmp_path / "resources.toml"
+    old.write_text("[speed_boards]\nboards = 4\n[patrols]\nhours_per_week = 9\n", encoding="utf-8")
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always")
+        r = read_resources(old)
+    assert (r.speed_boards.boards, r.patrols.hours_per_week) == (4, 9.0)
+    said = [str(c.message) for c in caught if issubclass(c.category, GeoDataWarning)]
+    assert said == [
+        "resources.toml: the section [speed_boards] is now called [speed_board] (the kind's "
+        "key); rename it (it is still read)",
+        "resources.toml: the section [patrols] is now called [patrol] (the kind's key); "
+        "rename it (it is still read)",
+    ]
+    both = tmp_path / "resources.toml"
+    both.write_text("[patrols]\nhours_per_week = 9\n[patrol]\nmax_hotspots = 3\n", encoding="utf-8")
+    with pytest.raises(GeoInputError, match=r"\[patrols\] and \[patrol\] are the same section"):
+        read_resources(both)
+
+
+def read_text_of_shipped() -> list[str]:
+    from geo.resources import default_resources_path
+
+    return default_resources_path().read_text(encoding="utf-8").splitlines()

@@ -334,8 +334,8 @@ def run(args: argparse.Namespace) -> int:
     resources = read_resources(args.resources)  # settings and names before the data
     for flag, value, bound in (
         ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
-        ("--boards", args.boards, BOUNDS["speed_boards"]["boards"]),
-        ("--patrol-hours", args.patrol_hours, BOUNDS["patrols"]["hours_per_week"]),
+        ("--boards", args.boards, BOUNDS["speed_board"]["boards"]),
+        ("--patrol-hours", args.patrol_hours, BOUNDS["patrol"]["hours_per_week"]),
     ):
         if value is not None:
             bound.check(value, file="", key=flag)
