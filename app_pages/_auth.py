@@ -366,9 +366,9 @@ def sign_out(user: User) -> None:
 def _sign_in_form() -> None:
     st.title("Sevenoaks CSU planner")
     with st.form("sign-in"):
-        name = st.text_input("Username", max_chars=64)
-        password = st.text_input("Password", type="password", max_chars=256)
-        submitted = st.form_submit_button("Sign in", type="primary")
+        name = st.text_input("Username", max_chars=64, key="sign-in-name")
+        password = st.text_input("Password", type="password", max_chars=256, key="sign-in-password")
+        submitted = st.form_submit_button("Sign in", type="primary", key="sign-in-submit")
     if not submitted:
         return
     db = plan_db()

@@ -23,21 +23,28 @@ with st.sidebar:
         _cache.categories_of(incidents),
         default=["asb"] if "asb" in set(incidents["category"]) else None,
         format_func=_cache.label,
+        key="map-categories",
     )
     first, last = st.select_slider(
         "Months",
         options=months,
         value=(_cache.month_range(held[0], latest)[-3:][0], latest),
         format_func=_cache.month_words,
+        key="map-months",
     )
-    chosen_wards = st.multiselect("Wards (none chosen = all)", sorted(wards["ward_name"]))
-    heat = st.toggle("Heat", value=True)
-    points = st.toggle("Incident points", value=True)
-    show_hotspots = st.toggle("ASB and criminal damage hotspots (last 3 months)", value=True)
+    chosen_wards = st.multiselect(
+        "Wards (none chosen = all)", sorted(wards["ward_name"]), key="map-wards"
+    )
+    heat = st.toggle("Heat", value=True, key="map-heat")
+    points = st.toggle("Incident points", value=True, key="map-points")
+    show_hotspots = st.toggle(
+        "ASB and criminal damage hotspots (last 3 months)", value=True, key="map-hotspots"
+    )
     show_plan = st.toggle(
         "This week's suggested plan",
         value=False,
         help="Plans the week (hotspots, forecast, cameras): a few seconds.",
+        key="map-plan",
     )
 
 chosen = _cache.MapFilter(tuple(categories), Period(first, last), tuple(chosen_wards))

@@ -30,15 +30,16 @@ if not offered:
     st.stop()
 
 left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-area = areas[left.selectbox("PACT area", list(areas))]
+area = areas[left.selectbox("PACT area", list(areas), key="pact-area")]
 period = middle.selectbox(
     "Quarter",
     offered,
     format_func=lambda p: p.label,
     help="Public figures are for whole calendar quarters only, so that no two can be "
     "subtracted to reveal a small number.",
+    key="pact-quarter",
 )
-squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False)
+squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False, key="pact-squares")
 
 view = _public.view(area, period)
 st.header(markdown_text(f"{area.name}, {view.period.label}"))  # h2 under the page's h1

@@ -15,7 +15,9 @@ if not quarters:
 
 with st.sidebar:
     st.header("Results")
-    quarter = st.selectbox("Quarter", quarters, help="Quarters whose three months are loaded")
+    quarter = st.selectbox(
+        "Quarter", quarters, help="Quarters whose three months are loaded", key="results-quarter"
+    )
 
 try:
     made, docx_bytes = _cache.quarter_report(_cache.running_on(), quarter)

@@ -18,7 +18,7 @@ with st.sidebar:
             "From the week of", value=_cache.next_week(loaded.accepted), format="DD/MM/YYYY"
         )
     )
-    weeks = st.slider("Weeks", min_value=4, max_value=12, value=8)
+    weeks = st.slider("Weeks", min_value=4, max_value=12, value=8, key="timeline-weeks")
 
 try:  # a damaged store, or no data before the first week: one line, never a traceback
     with st.spinner(f"Planning {weeks} weeks (each week once; later visits are quick)..."):

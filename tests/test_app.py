@@ -70,9 +70,9 @@ def test_map_page_draws_wards_and_incidents_offline():
 
 def test_map_page_filters_by_ward():
     at = run()
-    at.toggle[2].set_value(False)  # district-wide hotspots
-    at.toggle[3].set_value(False)  # and plan would name other wards
-    at.multiselect[1].select("Edenbridge North and East").run()
+    at.toggle(key="map-hotspots").set_value(False)  # district-wide hotspots
+    at.toggle(key="map-plan").set_value(False)  # and plan would name other wards
+    at.multiselect(key="map-wards").select("Edenbridge North and East").run()
 
     assert not at.exception
     [args] = folium_maps(at)
@@ -83,12 +83,14 @@ def test_map_page_filters_by_ward():
 def test_pact_page_shows_counts_in_words_and_no_points():
     at = run("app_pages/pact.py")
 
-    assert at.selectbox[1].value.label == "July to September 2025"  # the latest quarter
+    assert (
+        at.selectbox(key="pact-quarter").value.label == "July to September 2025"
+    )  # the latest quarter
     assert text(at.header[0]) == "Swanley, July to September 2025"
     assert [m.value for m in at.metric] == ["470"]  # no year before loaded: said once instead
     assert any("2024 is not loaded" in m.value for m in at.markdown)
     quarter = r"(January to March|April to June|July to September|October to December) \d{4}"
-    assert all(re.fullmatch(quarter, o) for o in at.selectbox[1].options)
+    assert all(re.fullmatch(quarter, o) for o in at.selectbox(key="pact-quarter").options)
     [args] = folium_maps(at)
     assert_offline(args)
     assert "pointToLayer" not in args["script"]
@@ -102,11 +104,13 @@ def test_pact_page_shows_counts_in_words_and_no_points():
 
 def test_pact_page_without_last_year_says_so():
     at = run("app_pages/pact.py")
-    at.selectbox[1].select_index(len(at.selectbox[1].options) - 1).run()  # the oldest quarter
+    at.selectbox(key="pact-quarter").select_index(
+        len(at.selectbox(key="pact-quarter").options) - 1
+    ).run()  # the oldest quarter
     assert not at.exception
     assert len(at.metric) == 1
     assert any("is not loaded" in m.value for m in at.markdown)
-    at.selectbox[1].select("January to March 2025").run()
+    at.selectbox(key="pact-quarter").select("January to March 2025").run()
     assert at.metric[1].value.endswith("on a year earlier")
 
 
@@ -290,9 +294,9 @@ def _signed_in_week(name):
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.switch_page("app_pages/week.py")
     at.run()
-    at.text_input[0].input(name)
-    at.text_input[1].input("correct horse battery")
-    at.button[0].click()
+    at.text_input(key="sign-in-name").input(name)
+    at.text_input(key="sign-in-password").input("correct horse battery")
+    at.button(key="sign-in-submit").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

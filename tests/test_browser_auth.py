@@ -266,9 +266,9 @@ def test_the_frame_shows_the_form_then_the_signed_in_user(home_with_users, monke
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.exception
 
-    at.text_input[0].input("PCSO Viewer")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click()
+    at.text_input(key="sign-in-name").input("PCSO Viewer")
+    at.text_input(key="sign-in-password").input(PASSWORD)
+    at.button(key="sign-in-submit").click()
     at.run()
     assert not at.exception
     assert "Signed in as PCSO Viewer (viewer)" in [t.value for t in at.sidebar.text]
@@ -291,9 +291,9 @@ def signed_in_as(name: str | None) -> list[str]:
     at = AppTest.from_function(_gate_script, default_timeout=60)
     at.run()
     if name is not None:
-        at.text_input[0].input(name)
-        at.text_input[1].input(PASSWORD)
-        at.button[0].click()
+        at.text_input(key="sign-in-name").input(name)
+        at.text_input(key="sign-in-password").input(PASSWORD)
+        at.button(key="sign-in-submit").click()
         at.run()
     assert not at.exception
     return [m.value for m in at.markdown]

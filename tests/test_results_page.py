@@ -23,8 +23,8 @@ def test_results_page_shows_measures_outcomes_and_offers_the_report():
     assert not at.exception, [e.message for e in at.exception]
 
     assert at.title[0].value == "Results"
-    assert at.selectbox[0].options[:3] == ["2025-Q3", "2025-Q2", "2025-Q1"]
-    at.selectbox[0].select("2025-Q1").run()
+    assert at.selectbox(key="results-quarter").options[:3] == ["2025-Q3", "2025-Q2", "2025-Q1"]
+    at.selectbox(key="results-quarter").select("2025-Q1").run()
     assert not at.exception
     measures = at.dataframe[0].value
     assert list(measures.columns) == [
@@ -53,7 +53,7 @@ def test_results_page_shows_measures_outcomes_and_offers_the_report():
 def test_results_page_says_so_when_the_year_before_is_not_loaded():
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.switch_page("app_pages/results.py").run()
-    at.selectbox[0].select("2025-Q3").run()
+    at.selectbox(key="results-quarter").select("2025-Q3").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Verdict"]) == {"no comparison data"}
     assert "2024-07, 2024-08, 2024-09 are not loaded" in at.markdown[0].value.replace("\\", "")

@@ -185,9 +185,9 @@ def _app(monkeypatch, home):
 
 
 def _sign_in(at, name):
-    at.text_input[0].input(name)
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click()
+    at.text_input(key="sign-in-name").input(name)
+    at.text_input(key="sign-in-password").input(PASSWORD)
+    at.button(key="sign-in-submit").click()
     at.run()
     assert not at.exception
 

@@ -99,9 +99,9 @@ def test_six_wrong_passwords_lock_the_account_the_right_one_is_refused_and_audit
     at = AppTest.from_function(_sign_in_script, default_timeout=60).run()
     shown = []
     for password in [f"wrong {n}" for n in range(6)] + [PASSWORD]:
-        at.text_input[0].input("J Smith")
-        at.text_input[1].input(password)
-        at.button[0].click().run()
+        at.text_input(key="sign-in-name").input("J Smith")
+        at.text_input(key="sign-in-password").input(password)
+        at.button(key="sign-in-submit").click().run()
         assert not at.exception
         shown.append(at.error[0].value.replace("\\", ""))
     assert shown[0] == "Wrong username or password (1 of 5 tries before this account is locked)."

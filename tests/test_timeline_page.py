@@ -70,7 +70,9 @@ def test_weeks_ahead_shows_approved_and_suggested_weeks(geo_home):
     moves = [m.value.replace("\\", "") for m in at.markdown if "Week of" in m.value]
     assert moves[0].startswith("Week of 2025-10-06 (suggested): Camera 1 to ")
 
-    at.slider[0].set_value(4).run()  # fewer weeks: planned already, so from the cache
+    at.slider(key="timeline-weeks").set_value(
+        4
+    ).run()  # fewer weeks: planned already, so from the cache
     assert not at.exception
     assert at.dataframe[0].value["Week of"].nunique() == 4
 
