@@ -141,11 +141,7 @@ def test_a_sign_in_survives_reloads_and_new_tabs_and_sign_out_ends_it_everywhere
         page.goto(app_with_users + "/pact", wait_until="domcontentloaded")
         sign_in(page, "J Smith", PASSWORD)
         page.get_by_text("Signed in as J Smith (sergeant)").wait_for(timeout=60_000)
-        deadline = 60
-        while not [c for c in page.context.cookies() if c["name"] == "geo_session"] and deadline:
-            page.wait_for_timeout(500)  # the page posts its one-time code to the server
-            deadline -= 1
-        (cookie,) = [c for c in page.context.cookies() if c["name"] == "geo_session"]
+        cookie = session_cookie(page)
         assert cookie["httpOnly"]
         assert cookie["sameSite"] == "Strict"
         assert page.evaluate("document.cookie").find("geo_session") == -1  # no script sees it
@@ -168,6 +164,17 @@ def test_a_sign_in_survives_reloads_and_new_tabs_and_sign_out_ends_it_everywhere
     assert actions[-2:] == ["sign in", "sign out"]
 
 
+def session_cookie(page) -> dict:
+    """Wait until the page has swapped its one-time code for the sign-in cookie; return it."""
+    for _ in range(120):
+        found = [c for c in page.context.cookies() if c["name"] == "geo_session"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(500)  # the page posts its one-time code to the server
+    msg = "no sign-in cookie after 60 s"
+    raise AssertionError(msg)
+
+
 @needs_chromium
 def test_a_viewers_pages_carry_no_download_and_no_media_url(app_with_users):
     """Issue 18 item 4: no button that carries a file, so no /media/ address to fetch."""
@@ -178,6 +185,7 @@ def test_a_viewers_pages_carry_no_download_and_no_media_url(app_with_users):
         page.goto(app_with_users + "/hotspots", wait_until="domcontentloaded")
         sign_in(page, "PCSO Viewer", PASSWORD)
         page.get_by_text("Signed in as PCSO Viewer (viewer)").wait_for(timeout=60_000)
+        session_cookie(page)  # each page below is a new load: it signs in by the cookie
         for path, shown in (
             ("/hotspots", "Your role may view hotspots but not export them."),
             ("/results", "Only a sergeant or an analyst may download the report."),
