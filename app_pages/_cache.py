@@ -42,6 +42,7 @@ from geo.labels import category_words, display_frame, hotspot_title
 from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
+from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
@@ -584,10 +585,8 @@ def candidate_names(run: WeekRun, resource: str | None = None) -> list[str]:
 
 
 def site_ids(run: WeekRun, labels: Sequence[str], resource: str | None = None) -> tuple[str, ...]:
-    """Return the ids of candidate sites chosen by label."""
-    c = run.candidates
-    c = c if resource is None else c[c["resource"] == resource]
-    return tuple(dict.fromkeys(c.loc[c["site_label"].isin(labels), "site_id"]))
+    """Return the ids of candidate sites chosen by label (`geo.plan.sites.resolve_sites`)."""
+    return resolve_sites(run.candidates, labels, resource=resource)
 
 
 def site_choices(run: WeekRun, resource: str) -> dict[str, str]:
