@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +38,9 @@ from geo.home import check_home, default_store, uploads_dir
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
-from geo.periods import Period
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.plan.registry import kind, resource_kinds
+from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
 from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
@@ -287,15 +286,6 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 # --- the internal map page ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MapFilter:
-    """What the map page shows: categories, months and wards (empty = all wards)."""
-
-    categories: tuple[str, ...]
-    period: Period
-    wards: tuple[str, ...] = ()
-
-
 def months_of(incidents: pd.DataFrame) -> list[str]:
     """
     Return the months loaded, oldest first, as ``YYYY-MM``.
@@ -312,15 +302,6 @@ def categories_of(incidents: pd.DataFrame) -> list[str]:
     """Return the categories present, in taxonomy order."""
     present = set(incidents["category"])
     return [c for c in CATEGORIES if c in present]
-
-
-def filtered(incidents: gpd.GeoDataFrame, chosen: MapFilter) -> gpd.GeoDataFrame:
-    """Return the incidents matching `chosen`."""
-    keep = incidents["category"].isin(chosen.categories).to_numpy()
-    keep = keep & chosen.period.contains(incidents["occurred"])
-    if chosen.wards:
-        keep = keep & incidents["ward_name"].isin(chosen.wards).to_numpy()
-    return incidents[keep]
 
 
 def latest_month(incidents: pd.DataFrame) -> str:
@@ -350,28 +331,6 @@ def month_words(month: str) -> str:
     'Sep 2025'
     """
     return pd.Period(month, freq="M").strftime("%b %Y")
-
-
-def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
-    """
-    Count the chosen incidents in every month of the chosen period, by real month.
-
-    Returns columns ``month`` (``Mon YYYY``), ``series``, ``count`` (missing where no
-    file covers the month: a gap, not a zero) and ``order``.
-    """
-    base = filtered(incidents, chosen)
-    covered = {pd.Period(m, freq="M") for m in months_of(incidents)}
-    counts = pd.to_datetime(base["occurred"]).dt.to_period("M").value_counts()
-    rows = [
-        {
-            "month": m.strftime("%b %Y"),
-            "series": "incidents",
-            "order": i,
-            "count": int(counts.get(m, 0)) if m in covered else None,
-        }
-        for i, m in enumerate(chosen.period.months)
-    ]
-    return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
 def internal_map(
@@ -584,10 +543,8 @@ def candidate_names(run: WeekRun, resource: str | None = None) -> list[str]:
 
 
 def site_ids(run: WeekRun, labels: Sequence[str], resource: str | None = None) -> tuple[str, ...]:
-    """Return the ids of candidate sites chosen by label."""
-    c = run.candidates
-    c = c if resource is None else c[c["resource"] == resource]
-    return tuple(dict.fromkeys(c.loc[c["site_label"].isin(labels), "site_id"]))
+    """Return the ids of candidate sites chosen by label (`geo.plan.sites.resolve_sites`)."""
+    return resolve_sites(run.candidates, labels, resource=resource)
 
 
 def site_choices(run: WeekRun, resource: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _cache
 from app_pages._ui import month_bars, show_map
 from geo.periods import Period
+from geo.pipeline import MapFilter, map_incidents, monthly_counts
 
 loaded = _cache.load(_cache.running_on())
 incidents = loaded.accepted
@@ -47,8 +48,8 @@ with st.sidebar:
         key="map-plan",
     )
 
-chosen = _cache.MapFilter(tuple(categories), Period(first, last), tuple(chosen_wards))
-shown = _cache.filtered(incidents, chosen)
+chosen = MapFilter(tuple(categories), Period(first, last), tuple(chosen_wards))
+shown = map_incidents(incidents, chosen)
 shown_wards = wards[wards["ward_name"].isin(chosen_wards)] if chosen_wards else wards
 gaps = [m for m in _cache.month_range(first, last) if m not in set(held)]
 st.caption(
@@ -92,7 +93,7 @@ st.caption(
 )
 
 st.subheader("By month")
-monthly = _cache.monthly_counts(incidents, chosen)
+monthly = monthly_counts(incidents, chosen)
 month_bars(monthly, month="month", order="order", shown="count")
 missing = monthly[monthly["count"].isna()]
 if len(missing):

@@ -29,7 +29,7 @@ from geo.forecast import make_grid, risk_surface
 from geo.home import default_store
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
-from geo.periods import Window, window
+from geo.periods import Period, Window, window
 from geo.plan import Plan, PlanContext, plan_week, usage
 from geo.plan.cctv import camera_candidates, off_limits
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
@@ -171,6 +171,58 @@ def window_choice(
     as_of = as_of or default_as_of(incidents, weeks=weeks)
     months = None if weeks else (months or settings.plan.evidence_months)
     return as_of, months, weeks
+
+
+@dataclass(frozen=True, slots=True)
+class MapFilter:
+    """
+    What a map shows: categories, whole months and wards.
+
+    Attributes
+    ----------
+    categories
+        The categories shown, or None for every category.
+    period
+        The months shown.
+    wards
+        Ward names; empty for every ward.
+    """
+
+    categories: tuple[str, ...] | None
+    period: Period
+    wards: tuple[str, ...] = ()
+
+
+def map_incidents(incidents: gpd.GeoDataFrame, chosen: MapFilter) -> gpd.GeoDataFrame:
+    """Return the incidents a map shows (the app's Map page and ``geo map`` alike)."""
+    keep = chosen.period.contains(incidents["occurred"])
+    if chosen.categories is not None:
+        keep = keep & incidents["category"].isin(chosen.categories).to_numpy()
+    if chosen.wards:
+        keep = keep & incidents["ward_name"].isin(chosen.wards).to_numpy()
+    return incidents[keep]
+
+
+def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
+    """
+    Count the chosen incidents in every month of the chosen period, by real month.
+
+    Returns columns ``month`` (``Mon YYYY``), ``series``, ``count`` (missing where no
+    file covers the month: a gap, not a zero) and ``order``.
+    """
+    base = map_incidents(incidents, chosen)
+    covered = set(recorded_months(incidents).unique()) if len(incidents) else set()
+    counts = pd.to_datetime(base["occurred"]).dt.to_period("M").value_counts()
+    rows = [
+        {
+            "month": m.strftime("%b %Y"),
+            "series": "incidents",
+            "order": i,
+            "count": int(counts.get(m, 0)) if m in covered else None,
+        }
+        for i, m in enumerate(chosen.period.months)
+    ]
+    return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
 def hotspots(

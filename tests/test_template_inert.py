@@ -200,3 +200,47 @@ def test_no_template_of_ours_writes_data_with_tojson():
         if "|tojson" in line.replace(" ", "")
     ]
     assert offenders == []
+
+
+def test_the_printable_plan_writes_template_payloads_as_inert_text(canary, tmp_path):
+    import datetime as dt
+
+    from geo.plan_export import printable_plan, sheet_of_stored
+    from geo.schema import DEPLOYMENT_COLUMNS
+    from geo.store import load_plan, save_plan
+
+    week = dt.date(2025, 10, 6)
+    rows = pd.DataFrame(
+        [
+            {
+                "resource": "cctv",
+                "unit": PAYLOADS[0],
+                "site_id": "552500:155300",
+                "site_name": PAYLOADS[1],
+                "x": ORIGIN[0],
+                "y": ORIGIN[1],
+                "hotspot_ids": "",
+                "start": week.isoformat(),
+                "end": (week + dt.timedelta(days=6)).isoformat(),
+                "weeks_on_site": 1,
+                "reason": PAYLOADS[2],
+                "status": "approved",
+                "changed_by": "",
+                "changed_at": "",
+                "change": "",
+                "numbers": {},
+                "note": PAYLOADS[3],
+                "outcome": "",
+            }
+        ],
+        columns=list(DEPLOYMENT_COLUMNS),
+    )
+    db = tmp_path / "plans.sqlite"
+    save_plan(db, week=week, deployments=rows, status="approved", saved_by=CANARY, base_version=0)
+
+    page = printable_plan(sheet_of_stored(load_plan(db, week=week)))
+
+    assert not canary.exists()
+    assert "{{" not in page
+    assert "{%" not in page
+    assert "&#123;&#123; lipsum.__name__ &#125;&#125;" in page  # shown as the text it is

@@ -116,14 +116,21 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], dt.date | None]:
 
 
 def _window(incidents: gpd.GeoDataFrame, as_of: str | None, months: int) -> tuple[str, str]:
-    """Return the first and last month shown (``YYYY-MM``)."""
+    """
+    Return the first and last month shown (``YYYY-MM``).
+
+    By default the app Map page's window: the latest month with data
+    (`geo.pipeline.latest_month`) and the months before it.
+    """
     import pandas as pd
+
+    from geo.pipeline import latest_month
 
     if incidents.empty:
         msg = "no incidents were accepted from the files given"
         raise GeoInputError(msg)
     try:
-        last = pd.Period(as_of, freq="M") if as_of else incidents["occurred"].max().to_period("M")
+        last = pd.Period(as_of or latest_month(incidents), freq="M")
     except ValueError:
         msg = f"--as-of must be a month YYYY-MM, got {as_of!r}"
         raise GeoInputError(msg) from None
@@ -154,7 +161,8 @@ def write_map(args: argparse.Namespace) -> str:
     from geo.hotspots import find_hotspots
     from geo.internal_map import internal_map
     from geo.maps import DEFAULT_MAP_SETTINGS, standalone_html
-    from geo.pipeline import load, run_week
+    from geo.periods import Period
+    from geo.pipeline import MapFilter, load, map_incidents, run_week
 
     categories, week = _check_args(args)
     settings = replace(
@@ -167,10 +175,7 @@ def write_map(args: argparse.Namespace) -> str:
     loaded = load([str(p) for p in args.paths] or None, wards=wards)
     incidents = loaded.accepted
     first, last = _window(incidents, args.as_of, args.months)
-    month = incidents["occurred"].dt.strftime("%Y-%m")
-    shown = incidents[(month >= first) & (month <= last)]
-    if categories:
-        shown = shown[shown["category"].isin(categories)]
+    shown = map_incidents(incidents, MapFilter(tuple(categories) or None, Period(first, last)))
     spot_cats = [c for c in categories if c != "speeding"] or list(HOTSPOT_CATEGORIES)
     spots = find_hotspots(
         incidents, categories=spot_cats, as_of=last, months=args.months, wards=wards

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geo import pipeline
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.cli._common import EXIT_BAD_INPUT, EXIT_OK, fail
 from geo.datasets import get_path
 from geo.home import default_store
-from geo.incidents import load_incidents
 from geo.pact import (
     PactArea,
     PublicView,
@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         settings,
         public=dataclasses.replace(settings.public, actions=read_publish_rules(args.areas)),
     )
-    incidents = load_incidents(args.paths or [get_path("police_uk")], wards=wards).accepted
+    incidents = pipeline.load(args.paths or None, wards=wards).accepted
     answers = pact_answers(
         incidents,
         wards,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import difflib
 import getpass
 import json
 import sys
@@ -18,6 +17,7 @@ import pandas as pd
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.plan.context import all_units, resolve_units
+from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.plan_notes import Mark, add_marks, add_notes, add_publish
 from geo.resources import BOUNDS, WeekOverrides, read_resources
@@ -135,35 +135,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="list the week's candidate sites, each kind's own, with a label unique in its kind",
     )
-
-
-def resolve_sites(candidates: pd.DataFrame, given: Sequence[str]) -> tuple[str, ...]:
-    """
-    Turn site labels, names or ids typed by a user into candidate site ids.
-
-    Raises
-    ------
-    GeoInputError
-        For a name that matches no candidate site (the message lists close names).
-    """
-    out = []
-    for text in given:
-        key = text.strip().casefold()
-        hit = candidates[
-            (candidates["site_id"].str.casefold() == key)
-            | (candidates["site_label"].str.casefold() == key)
-            | (candidates["site_name"].str.casefold() == key)
-        ]
-        if hit.empty:
-            close = difflib.get_close_matches(text, candidates["site_label"].unique().tolist(), 3)
-            msg = f"no candidate site called {text!r}" + (
-                f"; did you mean {', '.join(repr(c) for c in close)}?"
-                if close
-                else " (list them with --sites)"
-            )
-            raise GeoInputError(msg)
-        out.extend(str(i) for i in hit["site_id"])  # a shared name: every site so named
-    return tuple(dict.fromkeys(out))
 
 
 def site_moves(moves: Sequence[str], rows: pd.DataFrame) -> dict[int, dict[str, object]]:

@@ -12,8 +12,9 @@ back into one candidate of the right kind.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -135,3 +136,49 @@ def resolve_site(candidates: pd.DataFrame, resource: str, text: str) -> dict[str
             raise GeoInputError(msg)
     msg = f"{text!r} is not a candidate {resource} site this week (list them with --sites)"
     raise GeoInputError(msg)
+
+
+def resolve_sites(
+    candidates: pd.DataFrame, given: Sequence[str], *, resource: str | None = None
+) -> tuple[str, ...]:
+    """
+    Turn site labels, names or ids (a picker's or typed) into candidate site ids.
+
+    The one way sites are chosen by name, for ``geo plan --exclude/--pin`` and the
+    week page's pickers: case is ignored; a name several sites share gives them all.
+
+    Parameters
+    ----------
+    candidates
+        The week's candidate sites (``site_id``, ``site_label``, ``site_name``,
+        ``resource``).
+    given
+        What the user chose or typed.
+    resource
+        Only this kind's sites (the pinned cameras), or None for any.
+
+    Raises
+    ------
+    GeoInputError
+        For a name that matches no candidate site (the message lists close names).
+    """
+    if resource is not None:
+        candidates = candidates[candidates["resource"] == resource]
+    out = []
+    for text in given:
+        key = text.strip().casefold()
+        hit = candidates[
+            (candidates["site_id"].str.casefold() == key)
+            | (candidates["site_label"].str.casefold() == key)
+            | (candidates["site_name"].str.casefold() == key)
+        ]
+        if hit.empty:
+            close = difflib.get_close_matches(text, candidates["site_label"].unique().tolist(), 3)
+            msg = f"no candidate site called {text!r}" + (
+                f"; did you mean {', '.join(repr(c) for c in close)}?"
+                if close
+                else " (list them with --sites)"
+            )
+            raise GeoInputError(msg)
+        out.extend(str(i) for i in hit["site_id"])  # a shared name: every site so named
+    return tuple(dict.fromkeys(out))
