@@ -76,7 +76,8 @@ def _export_buttons(plan_sheet: _cache.PlanSheet) -> None:
 def _summary(plan_sheet: _cache.PlanSheet) -> None:
     """Show the week's kit in use, one metric per kind ("4 of 5 cameras", "1 out of service")."""
     words, kit = _cache.kind_words(), _cache.kit_words(plan_sheet)
-    cols = st.columns(len(words))
+    # two a row, so "20 of 20 patrol hours" fits in a metric on a 1280-pixel screen
+    cols = [col for _ in range(0, len(words), 2) for col in st.columns(2)][: len(words)]
     for col, (key, name) in zip(cols, words.items(), strict=True):
         value, _, rest = kit.get(key, "").partition(", ")
         col.metric(

@@ -406,10 +406,13 @@ def evaluate_measures(
     missing = tuple(
         m.strftime("%Y-%m") for p in (before, period) for m in p.months if m not in covered
     )
+    now_known = all(m in covered for m in period.months)
+    then_known = all(m in covered for m in before.months)
     results = []
     for measure in measures:
         rows = pd.to_datetime(measure_rows(incidents, measure)["occurred"]).dt.to_period("M")
-        now = None if missing else int(rows.isin(period.months).sum())
-        then = None if missing else int(rows.isin(before.months).sum())
+        # each period's count is unknown only where its own months are not loaded
+        now = int(rows.isin(period.months).sum()) if now_known else None
+        then = int(rows.isin(before.months).sum()) if then_known else None
         results.append(replace(judge(measure, period, now=now, then=then), missing=missing))
     return tuple(results)

@@ -8,7 +8,14 @@ from geo._errors import GeoInputError
 from geo.pact import public_months
 from geo.periods import Period
 from geo.pipeline import load
-from geo.targets import Measure, default_targets_path, evaluate_measures, judge, read_targets
+from geo.targets import (
+    Measure,
+    default_targets_path,
+    evaluate_measures,
+    judge,
+    measure_rows,
+    read_targets,
+)
 
 Q1 = Period("2025-01", "2025-03")
 
@@ -105,14 +112,18 @@ def test_verdicts_on_the_shipped_2025_q1_against_2024_q1(incidents):
 
 def test_months_not_loaded_are_unknown_never_zero(incidents):
     # 2025-Q2 is loaded, but 2024-05 and 2024-06 are not
+    quarter = Period("2025-04", "2025-06")
     results = evaluate_measures(
-        incidents, Period("2025-04", "2025-06"), read_targets(), covered=public_months(incidents)
+        incidents, quarter, read_targets(), covered=public_months(incidents)
     )
     for r in results:
         assert r.verdict == "no comparison data"
         assert r.then is None
         assert r.missing == ("2024-05", "2024-06")
         assert "2024-05, 2024-06 are not loaded" in r.words
+        # this quarter is loaded: its own count is known and shown, not "not loaded"
+        rows = measure_rows(incidents, r.measure)["occurred"].dt.to_period("M")
+        assert r.now == int(rows.isin(quarter.months).sum()) > 0
 
 
 def test_judge_separates_met_not_met_and_chance():
