@@ -30,14 +30,15 @@ import hashlib
 import hmac
 import os
 import secrets
+import sqlite3
 import stat
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.home import geo_home
-from geo.store import StoreError, open_for_reading, open_for_writing
+from geo.store import open_for_reading, write_retrying
 
 SESSION_LENGTH = dt.timedelta(hours=10)
 """How long a sign-in lasts: a working day, counted from the sign-in (not renewed)."""
@@ -48,7 +49,6 @@ COOKIE_NAME = "geo_session"
 KEY_FILE = "session.key"
 """The HMAC key's file name in ``GEO_HOME``."""
 _KEY_BYTES = 32
-_WRITE_ATTEMPTS = 4
 
 _SESSIONS_TABLE = """CREATE TABLE IF NOT EXISTS sessions (
     session_id INTEGER PRIMARY KEY,
@@ -199,18 +199,9 @@ def unsign(value: str, key: bytes) -> str | None:
     return token if hmac.compare_digest(sign(token, key), value) else None
 
 
-def _write(path: Path, work: object) -> object:
-    """Run ``work(conn)`` in one write transaction, retrying while the store is busy."""
-    for attempt in range(_WRITE_ATTEMPTS):
-        try:
-            with open_for_writing(path) as conn:
-                conn.execute(_SESSIONS_TABLE)
-                return work(conn)
-        except StoreError as err:
-            if "busy" not in str(err) or attempt == _WRITE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    return None  # pragma: no cover - the loop returns or raises
+def _write(path: Path, work: Callable[[sqlite3.Connection], object]) -> object:
+    """Run ``work(conn)`` in one write transaction (`geo.store.write_retrying`)."""
+    return write_retrying(path, work, setup=_SESSIONS_TABLE)
 
 
 def _audit(conn: object, when: dt.datetime, who: str, action: str, detail: str) -> None:

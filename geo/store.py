@@ -31,7 +31,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,37 +40,11 @@ import pandas as pd
 
 from geo._errors import GeoDataWarning, GeoInputError
 from geo.safe_text import terminal_text
+from geo.schema import DEPLOYMENT_COLUMNS
 
 PLAN_STATUSES = ("suggested", "approved", "changed")
 """A plan's and a deployment's status: suggested by the planner, approved, or changed by hand."""
 
-DEPLOYMENT_COLUMNS: tuple[str, ...] = (
-    "resource",
-    "unit",
-    "site_id",
-    "site_name",
-    "x",
-    "y",
-    "hotspot_ids",
-    "start",
-    "end",
-    "weeks_on_site",
-    "reason",
-    "status",
-    "changed_by",
-    "changed_at",
-    "change",
-    "numbers",
-    "note",
-    "outcome",
-)
-"""Columns of a plan's deployments table as stored (``numbers`` is a JSON object).
-
-``change`` says in words what the sergeant changed in that row (empty if nothing);
-``note`` is the sergeant's or officer's note on the deployment (why it changed, what
-was found); ``outcome`` the done / not done / cut short marks as a JSON object
-(`geo.plan_notes`). A frame saved without these is stored with them empty.
-"""
 
 APPLICATION_ID = 0x47454F53
 """``PRAGMA application_id`` of a plan store: the bytes ``GEOS``."""
@@ -552,6 +526,47 @@ def open_for_writing(path: Path, *, timeout: float | None = None) -> Iterator[sq
             if isinstance(err, sqlite3.Error):
                 raise _translate(err, path, wait) from err
             raise
+
+
+WRITE_ATTEMPTS = 4
+"""How many times a small write is tried while the store is busy (`write_retrying`)."""
+
+
+def write_retrying(
+    path: Path, work: Callable[[sqlite3.Connection], object], *, setup: str = ""
+) -> object:
+    """
+    Run ``work(conn)`` in one write transaction, trying again while the store is busy.
+
+    For small writes that must not be lost to a busy store (a failed sign-in, a session):
+    `WRITE_ATTEMPTS` tries, waiting a little longer each time.
+
+    Parameters
+    ----------
+    path
+        The plan store.
+    work
+        What to do inside the transaction; its result is returned.
+    setup
+        SQL run first in the same transaction (``CREATE TABLE IF NOT EXISTS ...``).
+
+    Raises
+    ------
+    StoreError
+        If the store stays busy, or cannot be written.
+    """
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with open_for_writing(path) as conn:
+                if setup:
+                    conn.execute(setup)
+                return work(conn)
+        except StoreError as err:
+            if "busy" not in str(err) or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    msg = f"{path}: the store stayed busy"  # pragma: no cover - the loop returns or raises
+    raise StoreError(msg)
 
 
 def _check_writable(path: Path, *, exists: bool) -> None:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo._errors import GeoInputError
-from geo.store import StoreError, open_for_reading, open_for_writing
+from geo.store import StoreError, open_for_reading, open_for_writing, write_retrying
 
 ROLES = ("sergeant", "analyst", "viewer")
 """The roles a user can have, most rights first."""
@@ -364,7 +366,6 @@ LONGEST_LOCK = dt.timedelta(days=1)
 """The longest a lock lasts, however many failures."""
 SHOWN_ZONE = "Europe/London"
 """The time zone every time is shown in."""
-_WRITE_ATTEMPTS = 4
 
 _FAILURES_TABLE = """CREATE TABLE IF NOT EXISTS sign_in_failures (
     name TEXT PRIMARY KEY,
@@ -472,20 +473,9 @@ def lock_of(path: Path, name: str, now: dt.datetime | None = None) -> Lock | Non
     return Lock(until, int(row[0])) if until > now else None
 
 
-def _write(path: Path, work: object) -> object:
-    """Run ``work(conn)`` in one write transaction, retrying while the store is busy."""
-    import time
-
-    for attempt in range(_WRITE_ATTEMPTS):
-        try:
-            with open_for_writing(path) as conn:
-                conn.execute(_FAILURES_TABLE)
-                return work(conn)
-        except StoreError as err:
-            if "busy" not in str(err) or attempt == _WRITE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    return None  # pragma: no cover - the loop returns or raises
+def _write(path: Path, work: Callable[[sqlite3.Connection], object]) -> object:
+    """Run ``work(conn)`` in one write transaction (`geo.store.write_retrying`)."""
+    return write_retrying(path, work, setup=_FAILURES_TABLE)
 
 
 def sign_in_failed(
