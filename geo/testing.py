@@ -7,6 +7,7 @@ EPSG:27700, so fixtures look like the real district.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -229,6 +230,66 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--no-proxy-server",
 )
 """Chromium switches for a headless run on a machine with no network but loopback."""
+
+
+def make_plan_rows(
+    sites: Sequence[tuple[float, float]],
+    week: dt.date,
+    *,
+    resource: str = "cctv",
+    unit: str = "Camera",
+    weeks_on_site: int = 1,
+) -> pd.DataFrame:
+    """
+    Build one week's approved plan rows, one unit per site, as the store keeps them.
+
+    Parameters
+    ----------
+    sites
+        ``(x, y)`` in EPSG:27700, one per unit.
+    week
+        The Monday the rows start.
+    resource, unit
+        The kind's key, and the units' name before their number ("Camera 1", ...).
+    weeks_on_site
+        The week of the stay each row is.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> rows = make_plan_rows([(552_500, 155_300)], datetime.date(2025, 10, 6))
+    >>> rows[["unit", "start", "end", "status"]].values.tolist()
+    [['Camera 1', '2025-10-06', '2025-10-12', 'approved']]
+    """
+    from geo.schema import DEPLOYMENT_COLUMNS
+
+    end = week + dt.timedelta(days=6)
+    return pd.DataFrame(
+        [
+            {
+                "resource": resource,
+                "unit": f"{unit} {i + 1}",
+                "site_id": f"{x:.0f}:{y:.0f}",
+                "site_name": f"Site {i + 1}",
+                "x": x,
+                "y": y,
+                "hotspot_ids": "",
+                "start": week.isoformat(),
+                "end": end.isoformat(),
+                "weeks_on_site": weeks_on_site,
+                "reason": "test",
+                "status": "approved",
+                "changed_by": "",
+                "changed_at": "",
+                "change": "",
+                "numbers": {},
+                "note": "",
+                "outcome": "",
+            }
+            for i, (x, y) in enumerate(sites)
+        ],
+        columns=list(DEPLOYMENT_COLUMNS),
+    )
 
 
 def free_port() -> int:

@@ -222,44 +222,17 @@ def test_quiet_ring_is_too_few_to_tell_not_no_displacement():
 def test_dose_not_done_left_out_cut_short_said(incidents, tmp_path):
     import datetime as dt
 
-    import pandas as pd
-
     from geo.outcomes import approved_deployments
     from geo.plan_notes import Mark, add_marks
-    from geo.schema import DEPLOYMENT_COLUMNS
     from geo.store import save_plan
+    from geo.testing import make_plan_rows
 
     sites = busy_sites(incidents, ["2025-05", "2025-06"], n=12)
     db = tmp_path / "plans.sqlite"
     monday = dt.date(2025, 6, 30)
     for week in range(9):
         start = monday + dt.timedelta(weeks=week)
-        rows = pd.DataFrame(
-            [
-                {
-                    "resource": "cctv",
-                    "unit": f"Camera {i + 1}",
-                    "site_id": f"{x:.0f}:{y:.0f}",
-                    "site_name": f"Site {i + 1}",
-                    "x": x,
-                    "y": y,
-                    "hotspot_ids": "",
-                    "start": start.isoformat(),
-                    "end": (start + dt.timedelta(days=6)).isoformat(),
-                    "weeks_on_site": 1,
-                    "reason": "test",
-                    "status": "approved",
-                    "changed_by": "",
-                    "changed_at": "",
-                    "change": "",
-                    "numbers": {},
-                    "note": "",
-                    "outcome": "",
-                }
-                for i, (x, y) in enumerate(sites)
-            ],
-            columns=list(DEPLOYMENT_COLUMNS),
-        )
+        rows = make_plan_rows(sites, start)
         marks = [Mark("Camera 1", "not done"), Mark("Camera 3", "done")]
         if week == 4:
             marks.append(Mark("Camera 2", "cut short", 2))

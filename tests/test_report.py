@@ -13,6 +13,7 @@ from geo.pipeline import load
 from geo.report import build_report, parse_quarter, report_docx, report_html
 from geo.schema import DEPLOYMENT_COLUMNS
 from geo.store import save_plan
+from geo.testing import make_plan_rows
 
 HOSTILE = "<script>alert(1)</script>{{ 7*7 }}\x00\x1b[31m"
 
@@ -187,32 +188,7 @@ def test_geo_report_judges_the_quarters_approved_deployments_itself(tmp_path):
     sites = busy_sites(incidents, ["2024-12", "2025-01"], n=5)
     for week in range(4):  # four approved weeks of five cameras, 3 February to 2 March 2025
         start = dt.date(2025, 2, 3) + dt.timedelta(weeks=week)
-        rows = pd.DataFrame(
-            [
-                {
-                    "resource": "cctv",
-                    "unit": f"Camera {i + 1}",
-                    "site_id": f"{x:.0f}:{y:.0f}",
-                    "site_name": f"Site {i + 1}",
-                    "x": x,
-                    "y": y,
-                    "hotspot_ids": "",
-                    "start": start.isoformat(),
-                    "end": (start + dt.timedelta(days=6)).isoformat(),
-                    "weeks_on_site": week + 1,
-                    "reason": "test",
-                    "status": "approved",
-                    "changed_by": "",
-                    "changed_at": "",
-                    "change": "",
-                    "numbers": {},
-                    "note": "",
-                    "outcome": "",
-                }
-                for i, (x, y) in enumerate(sites)
-            ],
-            columns=list(DEPLOYMENT_COLUMNS),
-        )
+        rows = make_plan_rows(sites, start, weeks_on_site=week + 1)
         save_plan(db, week=start, deployments=rows, status="approved", saved_by="t", base_version=0)
     out = tmp_path / "r.docx"
 

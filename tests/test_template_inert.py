@@ -27,7 +27,7 @@ from geo.pact_map import offline_page, public_csv, view_map
 from geo.periods import Period
 from geo.safe_text import html_text, script_json
 from geo.settings import PublicMapRules
-from geo.testing import ORIGIN, make_incidents, make_ward_grid
+from geo.testing import ORIGIN, make_incidents, make_plan_rows, make_ward_grid
 
 HOSTILE_CSV = Path(__file__).parent / "fixtures" / "hostile_html" / "hostile_police.csv"
 
@@ -206,34 +206,11 @@ def test_the_printable_plan_writes_template_payloads_as_inert_text(canary, tmp_p
     import datetime as dt
 
     from geo.plan_export import printable_plan, sheet_of_stored
-    from geo.schema import DEPLOYMENT_COLUMNS
     from geo.store import load_plan, save_plan
 
     week = dt.date(2025, 10, 6)
-    rows = pd.DataFrame(
-        [
-            {
-                "resource": "cctv",
-                "unit": PAYLOADS[0],
-                "site_id": "552500:155300",
-                "site_name": PAYLOADS[1],
-                "x": ORIGIN[0],
-                "y": ORIGIN[1],
-                "hotspot_ids": "",
-                "start": week.isoformat(),
-                "end": (week + dt.timedelta(days=6)).isoformat(),
-                "weeks_on_site": 1,
-                "reason": PAYLOADS[2],
-                "status": "approved",
-                "changed_by": "",
-                "changed_at": "",
-                "change": "",
-                "numbers": {},
-                "note": PAYLOADS[3],
-                "outcome": "",
-            }
-        ],
-        columns=list(DEPLOYMENT_COLUMNS),
+    rows = make_plan_rows([ORIGIN], week).assign(
+        unit=PAYLOADS[0], site_name=PAYLOADS[1], reason=PAYLOADS[2], note=PAYLOADS[3]
     )
     db = tmp_path / "plans.sqlite"
     save_plan(db, week=week, deployments=rows, status="approved", saved_by=CANARY, base_version=0)
