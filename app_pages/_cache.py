@@ -30,6 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import maps, pact, pipeline
+from geo._config import Bound
 from geo._errors import GeoInputError as GeoInputError  # pages show these errors
 from geo.boundaries import read_wards
 from geo.datasets import get_path
@@ -39,12 +40,13 @@ from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
-from geo.plan.registry import kind, resource_kinds
+from geo.plan.registry import kind, read_resources, resource_kinds, visit_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
-from geo.resources import Resources, WeekOverrides, default_resources_path, read_resources
+from geo.resources import Resources, WeekOverrides, default_resources_path
 from geo.safe_text import markdown_text as markdown_text  # pages escape data with it
+from geo.schema import ResourceKind
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
 from geo.taxonomy import CATEGORIES
@@ -607,10 +609,10 @@ def task_sheets_zip(plan_sheet: PlanSheet) -> bytes:
 
 def mark_targets(plan_sheet: PlanSheet) -> list[str]:
     """Return what can be marked done: each patrol visit ("Patrol 1 visit 3"), each stay."""
-    out = []
+    out, visits = [], visit_kinds()
     for row in plan_sheet.deployments.to_dict("records"):
         numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
-        if row["resource"] == "patrol":
+        if row["resource"] in visits:  # visits are marked one by one
             out += [f"{row['unit']} visit {int(v['visit'])}" for v in numbers.get("schedule", [])]
         else:
             out.append(str(row["unit"]))
@@ -630,6 +632,29 @@ def amend(
         marks=[Mark(t, st_, a) for t, st_, a in marks],
         by=by,
     )
+
+
+def kinds_with(what: str) -> list[ResourceKind]:
+    """
+    Return the registered kinds that take one of the week's changes, in plan order.
+
+    `what` is ``amount`` (a week amount, `geo.schema.WeekAmount`) or one of a kind's
+    ``overrides`` (``out_of_service``, ``excluded_sites``, ``pinned_sites``).
+    """
+    if what == "amount":
+        return [k for k in resource_kinds() if k.amount is not None]
+    return [k for k in resource_kinds() if what in k.overrides]
+
+
+def amount_range(k: ResourceKind) -> Bound:
+    """Return the range of a kind's week amount: its setting's range in resources.toml."""
+    return k.bounds[k.amount.setting]
+
+
+def usual_amount(k: ResourceKind) -> float:
+    """Return a kind's usual week amount, from the unit's resources (5 cameras, 20 hours)."""
+    value = getattr(resources().of(k.key), k.amount.setting)
+    return int(value) if amount_range(k).whole else float(value)
 
 
 def unit_names(kind_key: str) -> list[str]:

@@ -4,13 +4,11 @@ import streamlit as st
 
 from app_pages import _auth, _cache
 from app_pages._ui import show_map
-from geo.resources import BOUNDS
 
 loaded = _cache.load(_cache.running_on())
 if loaded.accepted.empty:
     st.warning("No incidents loaded: add police.uk files or CSU logs on the Data page.")
     st.stop()
-resources = _cache.resources()
 
 with st.sidebar:
     st.header("The week")
@@ -198,37 +196,56 @@ except _cache.GeoInputError as err:
     st.stop()
 with st.sidebar:
     st.subheader("This week's changes")
+    # every control comes from the registry of kinds (`geo.schema.ResourceKind`): a kind's
+    # named units, its week amount (the same range as resources.toml) and its pins
     out = st.multiselect(
         "Units out of service",
-        _cache.unit_names("cctv") + _cache.unit_names("speed_board"),
+        [u for k in _cache.kinds_with("out_of_service") for u in _cache.unit_names(k.key)],
         key="out-of-service",
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )
-    bound = BOUNDS["patrol"]["hours_per_week"]  # the same range as resources.toml
-    hours = st.number_input(
-        "PCSO patrol hours",
-        float(bound.low),
-        float(bound.high),
-        float(resources.patrols.hours_per_week),
-        help=f"Hours this week: {bound.words()}.",
-        key="patrol-hours",
-    )
+    amounts = {}
+    for k in _cache.kinds_with("amount"):
+        bound, usual = _cache.amount_range(k), _cache.usual_amount(k)
+        cast = int if bound.whole else float  # st.number_input: one type for all three
+        given = st.number_input(
+            k.amount.label,
+            cast(bound.low),
+            cast(bound.high),
+            usual,
+            help=f"{k.amount.help.capitalize()}: {bound.words()}; usually {usual:g}.",
+            key=f"amount-{k.key}",
+        )
+        if given != usual:  # the week as usual is the base run, planned once
+            amounts[k.key] = float(given)
     excluded = st.multiselect(
         "Sites off limits",
-        _cache.candidate_names(base),
+        sorted(
+            {
+                n
+                for k in _cache.kinds_with("excluded_sites")
+                for n in _cache.candidate_names(base, k.key)
+            }
+        ),
         help="No unit goes there this week; for cameras, nor within a camera's view of it.",
         key="off-limits",
     )
-    pinned = st.multiselect(
-        "Camera sites that must be used", _cache.candidate_names(base, "cctv"), key="pinned"
-    )
+    pinned = {
+        k.key: st.multiselect(
+            f"{k.title} sites that must be used",
+            _cache.candidate_names(base, k.key),
+            key=f"pinned-{k.key}",
+        )
+        for k in _cache.kinds_with("pinned_sites")
+    }
 
-usual = float(hours) == float(resources.patrols.hours_per_week)
-overrides = _cache.WeekOverrides(  # the week as usual is the base run, planned once
-    patrol_hours=None if usual else float(hours),
+overrides = _cache.WeekOverrides(
+    amounts=amounts,
     out_of_service=frozenset(out),
     excluded_sites=frozenset(_cache.site_ids(base, excluded)),
-    pinned_sites=_cache.site_ids(base, pinned, "cctv"),
+    pinned_sites=tuple(
+        sid for key, labels in pinned.items() for sid in _cache.site_ids(base, labels, key)
+    ),
 )
 replanning = st.session_state.get(replan_key)
 run = _cache.week_run(paths, week, overrides, replan=replanning)

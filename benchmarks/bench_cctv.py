@@ -31,7 +31,7 @@ import pandas as pd
 
 from geo.pipeline import Loaded, load, run_week
 from geo.plan.demand import CCTV_CATEGORIES
-from geo.resources import read_resources
+from geo.plan.registry import read_resources
 
 
 def _first_monday(month: str) -> dt.date:

@@ -31,12 +31,11 @@ from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
 from geo.periods import Period, Window, window
 from geo.plan import Plan, PlanContext, plan_week, usage
-from geo.plan.cctv import camera_candidates, off_limits
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
-from geo.plan.registry import kind, resource_kinds
-from geo.plan.sites import resolve_site, site_labels
+from geo.plan.registry import kind, read_resources, resource_kinds
+from geo.plan.sites import off_limits, resolve_site, site_labels
 from geo.plan.speed_boards import board_sites
-from geo.resources import Resources, WeekOverrides, read_resources
+from geo.resources import Resources, WeekOverrides
 from geo.schema import DEPLOYMENT_COLUMNS, deployments_frame
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import (
@@ -461,52 +460,24 @@ def _starting_rows(start: StoredPlan | None, week: dt.date) -> pd.DataFrame | No
 
 
 def candidate_sites(context: PlanContext) -> pd.DataFrame:
-    """Return every site a unit could go to this week, for pickers (see `WeekRun`)."""
-    cams = camera_candidates(
-        context.incidents,
-        context.hotspots,
-        window=context.window,
-        extra_sites=context.previous_rows("cctv"),
-    )
-    boards = board_sites(context)
-    if len(boards):  # only roads a board may go on (`geo.plan.speed_boards`)
-        limit = context.resources.speed_boards.max_limit_mph
-        boards = boards[(boards["speed_limit_mph"] <= limit) & ~boards["motorway"].astype(bool)]
-    boards = (
-        pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
-        if boards.empty
-        else boards.assign(site_name=boards["road"] + ", " + boards["ward_name"])
-    )
-    spots = context.hotspots
-    places = (
-        pd.DataFrame(
-            {
-                "site_id": spots["hotspot_id"],
-                "site_name": spots["top_locations"].str.split(":").str[0]
-                + ", "
-                + spots["ward_names"],
-                "x": spots.geometry.centroid.x,
-                "y": spots.geometry.centroid.y,
-                "hotspot_ids": spots["hotspot_id"],
-            }
-        )
-        if len(spots)
-        else pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
-    )
-    parts = [
-        cams.assign(resource="cctv"),
-        boards.assign(resource="speed_board"),
-        places.assign(resource="eva"),
-        places.assign(resource="patrol"),
-    ]
+    """
+    Return every site a unit could go to this week, each kind's own, for pickers (see `WeekRun`).
+
+    Each registered kind lists its sites (`geo.schema.ResourceKind.candidates`); each
+    site gets a label unique within its kind (`geo.plan.sites.site_labels`).
+    """
     cols = ["resource", "site_id", "site_name", "x", "y", "hotspot_ids"]
-    parts = [p.assign(hotspot_ids=p.get("hotspot_ids", "")) for p in parts]
-    out = pd.concat(
-        [p[cols] for p in parts if len(p)] or [pd.DataFrame(columns=cols)], ignore_index=True
-    )
+    parts = []
+    for k in resource_kinds():
+        sites = k.candidates(context) if k.candidates is not None else None
+        if sites is None or sites.empty:
+            continue
+        sites = sites.assign(resource=k.key, hotspot_ids=sites.get("hotspot_ids", ""))
+        parts.append(sites[cols])
+    out = pd.concat(parts or [pd.DataFrame(columns=cols)], ignore_index=True)
     out["hotspot_ids"] = out["hotspot_ids"].fillna("").astype(str)
     out = out.drop_duplicates(["resource", "site_id"], ignore_index=True)
-    return out.assign(site_label=site_labels(out, spots))
+    return out.assign(site_label=site_labels(out, context.hotspots))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -853,11 +824,12 @@ def plan_problems(run: WeekRun, rows: pd.DataFrame) -> list[str]:
             )
     excluded = run.overrides.excluded_sites
     if excluded:
-        radius = run.context.resources.cctv.view_radius_m if run.context else 0.0
         barred = rows["site_id"].isin(excluded).to_numpy().copy()
-        cams = (rows["resource"] == "cctv").to_numpy()
-        if cams.any():
-            barred[cams] |= off_limits(rows[cams], excluded, radius)
+        for k in resource_kinds():
+            reach = k.reach(run.context.resources) if run.context else 0.0
+            of_kind = (rows["resource"] == k.key).to_numpy()
+            if reach > 0 and of_kind.any():
+                barred[of_kind] |= off_limits(rows[of_kind], excluded, reach)
         for r in rows[barred].itertuples():
             problems.append(f"{r.unit} is at {r.site_name}, which is off limits this week")
     return problems

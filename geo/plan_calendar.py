@@ -20,7 +20,7 @@ import icalendar
 import pandas as pd
 
 from geo.crs import to_wgs84
-from geo.plan.registry import resource_kinds
+from geo.plan.registry import resource_kinds, visit_kinds
 
 if TYPE_CHECKING:
     from geo.plan_export import PlanSheet
@@ -128,7 +128,7 @@ def plan_calendar(sheet: PlanSheet, *, now: dt.datetime | None = None) -> icalen
         event.add("categories", ["PCSO hot-spot patrol"])
         cal.add_component(event)
     labels = {k.key: k.label for k in resource_kinds()}
-    rows = sheet.deployments[sheet.deployments["resource"] != "patrol"]
+    rows = sheet.deployments[~sheet.deployments["resource"].isin(visit_kinds())]
     lonlat = to_wgs84(rows) if len(rows) else rows
     for r, p in zip(rows.to_dict("records"), lonlat.geometry, strict=True):
         event = icalendar.Event()

@@ -24,7 +24,7 @@ from geo.export import about_block, write_table
 from geo.plan.registry import resource_kinds
 from geo.plan_notes import marks_of, outcome_words
 from geo.safe_text import html_text
-from geo.schema import deployments_frame
+from geo.schema import COLUMN_HEADINGS, deployments_frame
 
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun
@@ -148,7 +148,7 @@ def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
 def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
     """Return a saved plan as a sheet, with the provenance saved in its note."""
     from geo.plan import usage
-    from geo.resources import read_resources
+    from geo.plan.registry import read_resources
 
     try:
         made = json.loads(stored.note) if stored.note.startswith("{") else {}
@@ -256,7 +256,7 @@ def kit_words(sheet: PlanSheet, resources: Resources) -> dict[str, str]:
     Examples
     --------
     >>> import geopandas as gpd
-    >>> from geo.resources import read_resources
+    >>> from geo.plan.registry import read_resources
     >>> s = PlanSheet(week=dt.date(2025, 10, 6), deployments=gpd.GeoDataFrame(),
     ...               status="suggested", version=None, saved_by="", saved_at="",
     ...               data_until="2025-09", evidence="Jul-Sep 2025",
@@ -338,6 +338,25 @@ def plan_summary(sheet: PlanSheet) -> dict[str, object]:
     }
 
 
+def cell_words(row: dict[str, object], column: str) -> str:
+    """
+    Say one plan cell in words for a printed table (status with its change, marks in words).
+
+    Examples
+    --------
+    >>> cell_words({"status": "changed", "change": "site: A -> B"}, "status")
+    'changed (site: A -> B)'
+    >>> cell_words({"weeks_on_site": 3}, "weeks_on_site")
+    '3'
+    """
+    if column == "status":
+        return str(row["status"]) + (f" ({row['change']})" if row.get("change") else "")
+    if column == "outcome":
+        return outcome_words(row)
+    value = row.get(column)
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
 def printable_plan(sheet: PlanSheet) -> str:
     """
     Return the week's plan as a self-contained printable HTML page for the tasking meeting.
@@ -366,13 +385,14 @@ def printable_plan(sheet: PlanSheet) -> str:
         if rows.empty:
             parts.append("<p>None this week.</p>")
             continue
+        columns = kind.export_columns  # each kind's own columns, in its order
         parts.append(
-            "<table><tr><th>Unit</th><th>Site</th><th>Why</th><th>Status</th><th>Note</th>"
-            "<th>Done</th></tr>"
+            "<table><tr>"
+            + "".join(f"<th>{esc(COLUMN_HEADINGS[c])}</th>" for c in columns)
+            + "</tr>"
         )
         for r in rows.to_dict("records"):
-            status = r["status"] + (f" ({r['change']})" if r["change"] else "")
-            cells = (r["unit"], r["site_name"], r["reason"], status, r["note"], outcome_words(r))
+            cells = (cell_words(r, c) for c in columns)
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
     notes = list(sheet.notes) + (

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo._errors import GeoInputError
+from geo.plan.registry import visit_kinds
 
 if TYPE_CHECKING:
     from geo.store import StoredPlan
@@ -261,7 +262,7 @@ def _planned(row: pd.Series, part: str, target: str) -> tuple[float, str]:
     """Return what was planned for a part (minutes of a visit, days of a stay) and its unit."""
     numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
     if part == "stay":
-        if row["resource"] == "patrol":
+        if row["resource"] in visit_kinds():
             msg = f"{target}: mark a patrol's visits ('{row['unit']} visit 1'), not the patrol"
             raise GeoInputError(msg)
         return float(_stay_days(row)), "days"
@@ -304,7 +305,7 @@ def dose_given(deployments: pd.DataFrame) -> pd.DataFrame:
     for row in deployments.to_dict("records"):
         marks = marks_of(row)
         numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
-        if row["resource"] == "patrol":
+        if row["resource"] in visit_kinds():
             parts = {
                 f"visit {int(v['visit'])}": float(v["minutes"]) for v in numbers.get("schedule", [])
             }

@@ -25,6 +25,7 @@ import pandas as pd
 from geo.crs import BNG
 
 if TYPE_CHECKING:
+    from geo._config import Bound
     from geo.plan.context import PlanContext
     from geo.resources import Resources, WeekOverrides
 
@@ -153,19 +154,66 @@ def deployments_frame(items: Sequence[Deployment] | pd.DataFrame) -> gpd.GeoData
     )
 
 
+COLUMN_HEADINGS: Mapping[str, str] = {
+    "unit": "Unit",
+    "site_name": "Site",
+    "weeks_on_site": "Weeks on site",
+    "reason": "Why",
+    "status": "Status",
+    "note": "Note",
+    "outcome": "Done",
+    "start": "From",
+    "end": "To",
+}
+"""Printed headings of the plan columns a kind may show (`ResourceKind.export_columns`)."""
+
+
 KindPlan = tuple[list[Deployment], list[str]]
 """What a planner returns: its deployments and notes for the sergeant."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WeekAmount:
+    """
+    How much of a kind the sergeant may set for one week (``--cameras 3``, the page's input).
+
+    The kind's `ResourceKind.capacity` reads it from `geo.resources.WeekOverrides.amount`.
+
+    Attributes
+    ----------
+    setting
+        The kind's setting in ``resources.toml`` that gives the usual amount
+        (``cameras``); its `geo._config.Bound` is the allowed range.
+    flag
+        The ``geo plan`` option, without dashes (``cameras``, ``patrol-hours``).
+    help
+        The option's help ("at most this many cameras").
+    label
+        The week page's input ("Cameras this week").
+    """
+
+    setting: str
+    flag: str
+    help: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourceKind:
     """
-    One kind of kit or activity the unit deploys.
+    One kind of kit or activity the unit deploys, and everything the tool needs to know of it.
+
+    A kind is registered once (`geo.plan.registry.register_kind`); the resources file,
+    the candidate sites, the ``geo plan`` options, the week page's controls, the map
+    symbol and the exports are all read from here.
 
     Attributes
     ----------
     key
-        The code stored in plans and ``--json`` (``cctv``).
+        The code stored in plans and ``--json`` (``cctv``), and the name of the kind's
+        section in ``resources.toml`` (``[cctv]``).
+    former_sections
+        Names the kind's section had before; still read, with a note to rename.
     label
         One unit in words ("mobile CCTV camera").
     title
@@ -178,6 +226,15 @@ class ResourceKind:
         Where the kind comes in plans and tables (lower first).
     planner
         ``planner(context) -> (deployments, notes)``.
+    settings
+        The frozen dataclass of the kind's ``[key]`` section (its defaults are the
+        kind's defaults); None for a kind with no settings.
+    bounds
+        The type and range of each numeric setting (`geo._config.Bound`), checked
+        when the file is read; the app's controls use the same ranges.
+    readers
+        Setting name -> ``reader(value, file) -> value`` for a setting that is not a
+        number (``officers``: a list of tables).
     units
         ``units(resources) -> names``: the named units the unit owns ("Camera 1",
         ...), or an empty tuple for an activity measured otherwise (hours).
@@ -187,11 +244,24 @@ class ResourceKind:
         ``usage(rows, resources) -> float``: what a plan's rows of this kind use.
     budget_key
         The key of the kind in a plan's ``available``/``used`` (``patrol_hours``).
+    amount
+        The amount the sergeant may set for one week (`WeekAmount`), or None.
     overrides
-        Which of the sergeant's overrides apply (``out_of_service``,
-        ``excluded_sites``, ``pinned_sites``, ``hours``).
+        Which of the sergeant's site overrides apply: ``out_of_service`` (named units
+        may be taken out), ``excluded_sites``, ``pinned_sites``.
+    candidates
+        ``candidates(context) -> frame``: every site a unit of the kind could go to
+        this week (``site_id``, ``site_name``, ``x``, ``y``, ``hotspot_ids``), for the
+        site pickers; None when the kind offers no sites to choose.
+    reach
+        ``reach(resources) -> metres``: a site off limits also bars units within this
+        distance of it (a camera's view); 0 for the site alone.
+    visits
+        True when the kind's rows are short visits (scheduled one by one into
+        officers' shifts, and marked done visit by visit); False for stays (a unit in
+        place from the week's start to its end, marked as a whole).
     export_columns
-        The plan columns a printed or exported table of this kind shows.
+        The plan columns a printed table of this kind shows, in order.
     site_row
         ``site_row(context, site, before) -> Deployment``: the kind's row at a site the
         sergeant chose instead of ``before``'s, its reason written by the planner's own
@@ -206,12 +276,20 @@ class ResourceKind:
     colour: str
     order: int
     planner: Callable[[PlanContext], KindPlan]
+    settings: type | None = None
+    former_sections: tuple[str, ...] = ()
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    readers: Mapping[str, Callable[[object, str], object]] = field(default_factory=dict)
     units: Callable[[Resources], tuple[str, ...]] = lambda _r: ()
     capacity: Callable[[Resources, WeekOverrides], float] = lambda _r, _o: 0.0
     usage: Callable[[pd.DataFrame, Resources], float] = lambda rows, _r: float(len(rows))
     budget_key: str = ""
+    amount: WeekAmount | None = None
     overrides: tuple[str, ...] = ()
-    export_columns: tuple[str, ...] = ("unit", "site_name", "reason", "status")
+    candidates: Callable[[PlanContext], pd.DataFrame] | None = None
+    reach: Callable[[Resources], float] = lambda _r: 0.0
+    visits: bool = False
+    export_columns: tuple[str, ...] = ("unit", "site_name", "reason", "status", "note", "outcome")
     site_row: Callable[[PlanContext, dict[str, object], dict[str, object]], Deployment] | None = (
         None
     )

@@ -28,7 +28,8 @@ import pandas as pd
 from geo._errors import GeoInputError
 from geo.home import default_store
 from geo.pipeline import Loaded, monday_of, run_week
-from geo.resources import Resources, WeekOverrides, read_resources
+from geo.plan.registry import read_resources
+from geo.resources import Resources, WeekOverrides
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import StoredPlan, deployments_since, last_approved_before, load_plan
 

@@ -24,7 +24,7 @@ from geo.datasets import get_path
 from geo.incidents import load_incidents
 from geo.pipeline import check_week
 from geo.plan.context import all_units, resolve_units
-from geo.resources import read_resources
+from geo.plan.registry import read_resources
 from geo.sources.csu_log import rename_columns
 from geo.targets import read_targets
 

@@ -1,10 +1,8 @@
 import datetime as dt
 import json
 
-import folium
 import geopandas as gpd
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -12,29 +10,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.crs import BNG
-from geo.maps import deployment_layer, resource_legend
 from geo.periods import window
 from geo.plan import PlanContext, plan_week
+from geo.plan.cctv import CctvResources
 from geo.plan.demand import demand_points
 from geo.plan.mclp import solve_mclp
-from geo.plan.registry import register_kind, resource_kinds, unregister_kind
-from geo.plan_export import plan_summary, printable_plan, sheet_of_stored, write_plan
-from geo.resources import (
-    CctvResources,
-    PatrolResources,
-    Resources,
-    SpeedBoardResources,
-    WeekOverrides,
+from geo.plan.patrols import PatrolResources
+from geo.plan.registry import (
+    default_resources,
     read_resources,
+    register_kind,
+    resource_kinds,
 )
+from geo.plan.speed_boards import SpeedBoardResources
+from geo.resources import WeekOverrides
 from geo.schema import (
     DEPLOYMENT_COLUMNS,
     Deployment,
     ResourceKind,
-    deployments_frame,
-    week_dates,
+    WeekAmount,
 )
-from geo.store import load_plan, save_plan
 from geo.testing import ORIGIN, make_hotspots, make_incidents
 
 WEEK = dt.date(2025, 10, 6)
@@ -70,7 +65,7 @@ def world(counts=COUNTS):
     return incidents, hotspots, demand
 
 
-DEFAULT_RESOURCES, NO_OVERRIDES = Resources(), WeekOverrides()
+DEFAULT_RESOURCES, NO_OVERRIDES = default_resources(), WeekOverrides()
 
 
 def plan(
@@ -115,7 +110,7 @@ def test_cameras_go_to_the_places_with_most_forecast_harm():
 def test_a_camera_in_repair_and_an_off_limits_site():
     x0, y0 = ORIGIN
     best = f"{x0:.0f}:{y0:.0f}"
-    p = plan(overrides=WeekOverrides(cameras=3, excluded_sites=frozenset({best})))
+    p = plan(overrides=WeekOverrides(amounts={"cctv": 3}, excluded_sites=frozenset({best})))
     cams = p.deployments[p.deployments["resource"] == "cctv"]
     assert len(cams) == 3
     assert best not in set(cams["site_id"])
@@ -182,7 +177,9 @@ def test_cameras_stay_through_their_minimum_stay_even_when_harm_moves():
 
 
 def test_a_camera_moves_early_only_for_a_big_enough_gain():
-    cfg = Resources(cctv=CctvResources(cameras=1, min_weeks=1, max_weeks=12, move_gain=0.25))
+    cfg = default_resources(
+        cctv=CctvResources(cameras=1, min_weeks=1, max_weeks=12, move_gain=0.25)
+    )
     first = plan(resources=cfg)
     # the second place gets 20 % hotter than the first: not enough to move
     close = world(counts=[8, 9, 0, 0, 0, 0])
@@ -196,7 +193,7 @@ def test_a_camera_moves_early_only_for_a_big_enough_gain():
 
 
 def test_patrol_visits_fill_the_hours_in_fifteen_minute_visits():
-    p = plan(resources=Resources(patrols=PatrolResources(hours_per_week=10, max_hotspots=3)))
+    p = plan(resources=default_resources(patrol=PatrolResources(hours_per_week=10, max_hotspots=3)))
     patrols = p.deployments[p.deployments["resource"] == "patrol"]
     visits = [n["visits"] for n in patrols["numbers"]]
     assert sum(visits) == 40  # 10 hours of 15-minute visits
@@ -288,8 +285,9 @@ def test_week_must_be_a_monday():
 
 def test_shipped_resources_file():
     r = read_resources()
-    assert (r.cctv.cameras, r.speed_boards.boards, r.cctv.target_deployed_share) == (5, 6, 0.75)
-    assert r.speed_boards.max_limit_mph == 40
+    cctv, boards = r.of("cctv"), r.of("speed_board")
+    assert (cctv.cameras, boards.boards, cctv.target_deployed_share) == (5, 6, 0.75)
+    assert boards.max_limit_mph == 40
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -301,14 +299,18 @@ def test_shipped_resources_file():
     counts=st.lists(st.integers(0, 9), min_size=6, max_size=6),
 )
 def test_a_plan_never_uses_more_than_exists(cameras, usable, boards, hours, counts):
-    resources = Resources(
+    resources = default_resources(
         cctv=CctvResources(cameras=cameras),
-        speed_boards=SpeedBoardResources(boards=boards),
-        patrols=PatrolResources(hours_per_week=hours),
+        speed_board=SpeedBoardResources(boards=boards),
+        patrol=PatrolResources(hours_per_week=hours),
     )
     if sum(counts) == 0:
         counts[0] = 1
-    p = plan(resources=resources, overrides=WeekOverrides(cameras=usable), data=world(counts))
+    p = plan(
+        resources=resources,
+        overrides=WeekOverrides(amounts={} if usable is None else {"cctv": usable}),
+        data=world(counts),
+    )
     deployed = p.deployments
     assert p.used["cctv"] <= p.available["cctv"] <= cameras
     assert p.used["speed_board"] <= boards
@@ -347,101 +349,11 @@ def test_speed_boards_rotate_over_four_weeks_and_never_share_a_road(wards):
     assert seen[0] != seen[2]  # boards have moved on by week 3
 
 
-# --- the resource-kind registry: a new kind is one entry and one planner -------------------
-
-
-def plan_dispersal(context: PlanContext):
-    """A toy planner: one dispersal order at the hotspot with the most incidents."""
-    top = context.hotspots.sort_values("n_incidents", ascending=False).iloc[0]
-    start, end = week_dates(context.week)
-    centre = top.geometry.centroid
-    row = Deployment(
-        resource="dispersal",
-        unit="Order 1",
-        site_id=str(top["hotspot_id"]),
-        site_name="Toy Street",
-        x=centre.x,
-        y=centre.y,
-        start=start,
-        end=end,
-        hotspot_ids=str(top["hotspot_id"]),
-        reason=f"Order 1 covers Toy Street: {int(top['n_incidents'])} incidents.",
-        numbers={"incidents": int(top["n_incidents"])},
-    )
-    return [row], ["A toy note."]
-
-
-@pytest.fixture
-def dispersal():
-    kind = register_kind(
-        ResourceKind(
-            key="dispersal",
-            label="dispersal order",
-            title="Dispersal orders",
-            metric="Dispersal orders",
-            letter="D",
-            colour="#e31a1c",
-            order=50,
-            planner=plan_dispersal,
-            units=lambda _r: ("Order 1",),
-            capacity=lambda _r, _o: 1.0,
-        )
-    )
-    yield kind
-    unregister_kind("dispersal")
+# --- the resource-kind registry (a new kind end to end: tests/test_new_kind.py) -------------
 
 
 def test_the_built_in_kinds_in_order():
     assert [k.key for k in resource_kinds()] == ["cctv", "speed_board", "eva", "patrol"]
-
-
-@pytest.mark.usefixtures("dispersal")
-def test_a_new_kind_is_planned_stored_mapped_and_exported(tmp_path):
-    incidents, hotspots, demand = world()
-    plan = plan_week(
-        PlanContext(
-            week=WEEK,
-            incidents=incidents,
-            hotspots=hotspots,
-            demand=demand,
-            window=WINDOW,
-            resources=Resources(),
-        )
-    )
-    # planned, after the built-in kinds, with its budget
-    rows = plan.deployments
-    assert rows["resource"].iloc[-1] == "dispersal"
-    assert (plan.available["dispersal"], plan.used["dispersal"]) == (1.0, 1.0)
-    assert "A toy note." in plan.notes
-    # stored and read back
-    db = tmp_path / "plans.sqlite"
-    save_plan(
-        db,
-        week=WEEK,
-        deployments=rows.drop(columns="geometry"),
-        status="approved",
-        saved_by="PS 1",
-        base_version=None,
-    )
-    stored = load_plan(db, week=WEEK)
-    assert stored.deployments.loc[
-        stored.deployments["resource"] == "dispersal", "site_name"
-    ].tolist() == ["Toy Street"]
-    # mapped, with its own symbol and legend entry
-    m = folium.Map(tiles=None)
-    deployment_layer(deployments_frame(stored.deployments)).add_to(m)
-    layer_html = m.get_root().render()
-    assert "Toy Street" in layer_html
-    assert "#e31a1c" in layer_html
-    assert ("#e31a1c", "D: Dispersal order") in resource_legend()
-    # exported: the spreadsheet, the printable page and the JSON all carry it
-    sheet = sheet_of_stored(stored)
-    write_plan(sheet, tmp_path / "plan.xlsx")
-    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
-    cells = [c.value for row in book[book.sheetnames[0]].iter_rows() for c in row]
-    assert "dispersal order" in cells
-    assert "<h2>Dispersal orders</h2>" in printable_plan(sheet)
-    assert "dispersal" in {d["resource"] for d in plan_summary(sheet)["deployments"]}
 
 
 def test_a_deployment_row_has_every_column_in_order():
@@ -460,19 +372,22 @@ def test_a_deployment_row_has_every_column_in_order():
     assert d.row()["status"] == "suggested"
 
 
-def test_a_kind_key_must_be_an_identifier():
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"key": "Bad Key"}, "lower-case identifier"),
+        ({"export_columns": ("unit", "colour")}, r"export_columns \['colour'\] unknown"),
+        (
+            {"amount": WeekAmount(setting="orders", flag="orders", help="h", label="l")},
+            "the week amount's setting 'orders' has no bound",
+        ),
+    ],
+)
+def test_a_kind_is_checked_when_registered(change, words):
     from geo._errors import GeoInputError
 
-    with pytest.raises(GeoInputError, match="lower-case identifier"):
-        register_kind(
-            ResourceKind(
-                key="Bad Key",
-                label="x",
-                title="x",
-                metric="x",
-                letter="x",
-                colour="#000",
-                order=1,
-                planner=plan_dispersal,
-            )
-        )
+    fields = {"key": "toy", "label": "x", "title": "x", "metric": "x", "letter": "x", "order": 1}
+    fields["colour"] = "#000"
+    with pytest.raises(GeoInputError, match=words):
+        register_kind(ResourceKind(**{**fields, **change}, planner=lambda _c: ([], [])))
+    assert [k.key for k in resource_kinds()] == ["cctv", "speed_board", "eva", "patrol"]

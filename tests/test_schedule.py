@@ -15,10 +15,11 @@ import pytest
 import shapely
 
 from geo._errors import GeoInputError
+from geo.plan.officers import Officer, Shift
+from geo.plan.registry import read_resources
 from geo.plan.schedule import SAME_PLACE_GAP, TRAVEL, hour_weights, schedule_visits
 from geo.plan_export import printable_plan, sheet_of_stored
 from geo.plan_notes import dose_given
-from geo.resources import Officer, Shift, read_resources
 from geo.store import load_plan
 from geo.users import audit_log
 
@@ -43,13 +44,13 @@ def resources_file(folder: Path, officers: str = OFFICERS) -> Path:
 
 def test_officers_are_read_with_their_shifts(tmp_path):
     r = read_resources(resources_file(tmp_path))
-    assert [o.name for o in r.patrols.officers] == ["PCSO 4567 Jones", "PCSO 8910 Patel"]
-    assert [str(s) for s in r.patrols.officers[1].shifts] == [
+    assert [o.name for o in r.of("patrol").officers] == ["PCSO 4567 Jones", "PCSO 8910 Patel"]
+    assert [str(s) for s in r.of("patrol").officers[1].shifts] == [
         "Thu 16:00-24:00",
         "Fri 16:00-24:00",
         "Sat 10:00-18:00",
     ]
-    assert read_resources().patrols.officers == ()  # shipped: none, the plan stays as before
+    assert read_resources().of("patrol").officers == ()  # shipped: none, the plan stays as before
 
 
 @pytest.mark.parametrize(
@@ -190,7 +191,8 @@ def test_the_week_as_a_calendar(officers_home, monkeypatch, tmp_path):
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/London"]
     events = cal.walk("VEVENT")
     shifts = {
-        o.name: o.shifts for o in read_resources(officers_home / "resources.toml").patrols.officers
+        o.name: o.shifts
+        for o in read_resources(officers_home / "resources.toml").of("patrol").officers
     }
     visits = [e for e in events if "visit" in str(e["SUMMARY"])]
     plan = json.loads(geo("plan", "--week", "2025-10-06", "--json").stdout)
@@ -354,7 +356,7 @@ def test_sections_are_named_by_the_kinds_keys_and_old_names_still_read(tmp_path)
     with w.catch_warnings(record=True) as caught:
         w.simplefilter("always")
         r = read_resources(old)
-    assert (r.speed_boards.boards, r.patrols.hours_per_week) == (4, 9.0)
+    assert (r.of("speed_board").boards, r.of("patrol").hours_per_week) == (4, 9.0)
     said = [str(c.message) for c in caught if issubclass(c.category, GeoDataWarning)]
     assert said == [
         "resources.toml: the section [speed_boards] is now called [speed_board] (the kind's "

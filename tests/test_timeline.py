@@ -15,7 +15,8 @@ import pytest
 
 from geo.cli import main
 from geo.pipeline import approve_week, load, run_week
-from geo.resources import WeekOverrides, read_resources
+from geo.plan.registry import read_resources
+from geo.resources import WeekOverrides
 from geo.store import load_plan
 from geo.timeline import COLUMNS, TIMELINE_KINDS, plan_ahead, stays
 
@@ -101,7 +102,7 @@ def test_suggested_weeks_start_from_the_week_before(ahead):
 
 def test_a_camera_stays_its_minimum_unless_out_of_service(ahead):
     timeline, _ = ahead
-    minimum = read_resources().cctv.min_weeks
+    minimum = read_resources().of("cctv").min_weeks
     cams = timeline.table[timeline.table["kind"] == "cctv"]
     weeks = sorted(cams["week"].unique())
     cut_short = []
@@ -126,10 +127,10 @@ def test_boards_rest_and_evas_come_monthly_across_suggested_weeks(ahead):
     assert (~boards["moves"]).any()
     for row in boards[boards["moves"]].itertuples():
         week = dt.date.fromisoformat(row.week)
-        since = (week - dt.timedelta(weeks=cfg.speed_boards.rest_weeks)).isoformat()
+        since = (week - dt.timedelta(weeks=cfg.of("speed_board").rest_weeks)).isoformat()
         earlier = boards[(boards["site_id"] == row.site_id) & (boards["week"] >= since)]
         assert (earlier["week"] >= row.week).all(), row  # no board there in the rest weeks
-    assert boards["weeks_on_site"].max() <= cfg.speed_boards.max_weeks
+    assert boards["weeks_on_site"].max() <= cfg.of("speed_board").max_weeks
     evas = table[table["kind"] == "eva"]
     suggested = evas[evas["status"] == "suggested"]
     assert len(suggested)

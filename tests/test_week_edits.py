@@ -11,9 +11,10 @@ import pytest
 from geo._errors import GeoInputError
 from geo.cli import main
 from geo.pipeline import approve_week, edited_run, edits_of_units, load, run_week
+from geo.plan.registry import read_resources
 from geo.plan_calendar import plan_calendar
 from geo.plan_export import kit_words, plan_summary, plan_table, printable_plan, sheet_of_run
-from geo.resources import WeekOverrides, read_resources
+from geo.resources import WeekOverrides
 from geo.safe_text import html_text
 from geo.store import load_plan
 
@@ -51,7 +52,7 @@ def test_every_kinds_site_labels_are_unique_on_the_shipped_week(run):
     assert all("of the hotspot centre" in label for label in ash["site_label"])
     boards = c[c["resource"] == "speed_board"]
     assert (boards["site_id"].isin(c.loc[c["resource"] == "cctv", "site_id"])).sum() == 0
-    limit = read_resources().speed_boards.max_limit_mph
+    limit = read_resources().of("speed_board").max_limit_mph
     assert not boards["site_name"].str.startswith("M25").any()  # a motorway is not a board site
     assert limit == 40
 
@@ -157,7 +158,7 @@ def test_site_changes_kept_by_unit_are_carried_to_a_replanned_week(loaded, run, 
         week=WEEK,
         history=False,
         db=tmp_path / "p",
-        overrides=WeekOverrides(patrol_hours=10.0),
+        overrides=WeekOverrides(amounts={"patrol": 10.0}),
     )
     edits, dropped = edits_of_units(more, {"Camera 1": site["site_id"], "Patrol 9": "x"})
     assert edits == {0: {"site": site["site_id"]}}

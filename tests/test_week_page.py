@@ -78,7 +78,7 @@ def test_a_site_change_rebuilds_why_and_survives_a_sidebar_change(local_session)
     boards = at.selectbox(key="move-site").options
     assert not any("Parking Area" in plain(o) for o in boards)  # no camera site for a board
     # a sidebar change re-plans: the site change is still there, its Why still the new site's
-    at.number_input(key="patrol-hours").set_value(10.0).run()
+    at.number_input(key="amount-patrol").set_value(10.0).run()
     assert not at.exception
     assert why(at, "Camera 1") == after
     rows = plan_table(at)

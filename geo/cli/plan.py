@@ -17,12 +17,13 @@ import pandas as pd
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.plan.context import all_units, resolve_units
+from geo.plan.registry import read_resources, resource_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.plan_notes import Mark, add_marks, add_notes, add_publish
-from geo.resources import BOUNDS, WeekOverrides, read_resources
+from geo.resources import WeekOverrides
 from geo.safe_text import terminal_text
-from geo.schema import deployments_frame
+from geo.schema import ResourceKind, deployments_frame
 from geo.store import plan_history
 
 if TYPE_CHECKING:
@@ -97,8 +98,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="suggest a new plan starting from the week's approved one",
     )
     p.add_argument("--history", action="store_true", help="list saved plans and exit")
-    p.add_argument("--cameras", type=int, default=None, help="at most this many cameras")
-    p.add_argument("--boards", type=int, default=None, help="at most this many speed boards")
+    for k in resource_kinds():  # one option per kind with a week amount: --cameras, ...
+        if k.amount is not None:
+            whole = k.bounds[k.amount.setting].whole
+            p.add_argument(
+                f"--{k.amount.flag}",
+                type=int if whole else float,
+                default=None,
+                dest=amount_dest(k),
+                metavar="N" if whole else "AMOUNT",
+                help=k.amount.help,
+            )
     p.add_argument(
         "--out-of-service",
         action="append",
@@ -106,7 +116,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="UNIT",
         help='a unit not usable this week, e.g. "Camera 3"',
     )
-    p.add_argument("--patrol-hours", type=float, default=None, help="PCSO hours this week")
     p.add_argument(
         "--exclude",
         action="append",
@@ -114,12 +123,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="SITE",
         help="a site off limits: its name or id (see --sites)",
     )
+    pinned = ", ".join(f"{k.label}s" for k in resource_kinds() if "pinned_sites" in k.overrides)
     p.add_argument(
         "--pin",
         action="append",
         default=[],
         metavar="SITE",
-        help="a camera site that must be used: its name or id",
+        help=f"a site that must be used this week ({pinned}): its name or id",
     )
     p.add_argument(
         "--move",
@@ -135,6 +145,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="list the week's candidate sites, each kind's own, with a label unique in its kind",
     )
+
+
+def amount_dest(k: ResourceKind) -> str:
+    """Return where argparse keeps a kind's week amount (``amount_cctv``)."""
+    return f"amount_{k.key}"
+
+
+def week_amounts(args: argparse.Namespace) -> dict[str, float]:
+    """
+    Read each kind's week amount (``--cameras 3``), checked against its setting's range.
+
+    Raises
+    ------
+    GeoInputError
+        For an amount outside the range ``resources.toml`` allows, naming the option.
+    """
+    out = {}
+    for k in resource_kinds():
+        value = getattr(args, amount_dest(k), None) if k.amount else None
+        if value is None:
+            continue
+        k.bounds[k.amount.setting].check(value, file="", key=f"--{k.amount.flag}")
+        out[k.key] = float(value)
+    return out
 
 
 def site_moves(moves: Sequence[str], rows: pd.DataFrame) -> dict[int, dict[str, object]]:
@@ -303,17 +337,8 @@ def run(args: argparse.Namespace) -> int:
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
     resources = read_resources(args.resources)  # settings and names before the data
-    for flag, value, bound in (
-        ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
-        ("--boards", args.boards, BOUNDS["speed_board"]["boards"]),
-        ("--patrol-hours", args.patrol_hours, BOUNDS["patrol"]["hours_per_week"]),
-    ):
-        if value is not None:
-            bound.check(value, file="", key=flag)
     overrides = WeekOverrides(
-        cameras=args.cameras,
-        boards=args.boards,
-        patrol_hours=args.patrol_hours,
+        amounts=week_amounts(args),
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
     loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)

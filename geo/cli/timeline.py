@@ -21,8 +21,8 @@ from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.cli._common import EXIT_OK
 from geo.pipeline import load
-from geo.plan.registry import kind, resource_kinds
-from geo.resources import Resources, WeekOverrides, read_resources
+from geo.plan.registry import kind, read_resources, resource_kinds
+from geo.resources import Resources, WeekOverrides
 from geo.safe_text import terminal_text
 from geo.timeline import MAX_WEEKS, Timeline, plan_ahead
 

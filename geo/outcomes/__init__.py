@@ -75,7 +75,7 @@ from geo.outcomes.method import (
     wdq,
 )
 from geo.periods import Period
-from geo.resources import read_resources
+from geo.plan.registry import read_resources
 
 __all__ = [
     "DEFAULT_OUTCOME_SETTINGS",

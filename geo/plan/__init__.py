@@ -20,14 +20,40 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geo.plan.cctv import camera_at, camera_capacity, camera_units, plan_cctv
+from geo.plan.cctv import (
+    CCTV_BOUNDS,
+    CctvResources,
+    camera_at,
+    camera_capacity,
+    camera_reach,
+    camera_sites,
+    camera_units,
+    plan_cctv,
+)
 from geo.plan.context import PlanContext
-from geo.plan.eva import eva_at, eva_capacity, plan_eva
-from geo.plan.patrols import patrol_at, patrol_hours, patrol_usage, plan_patrols
+from geo.plan.eva import EVA_BOUNDS, EvaResources, eva_at, eva_capacity, plan_eva
+from geo.plan.officers import read_officers
+from geo.plan.patrols import (
+    PATROL_BOUNDS,
+    PatrolResources,
+    patrol_at,
+    patrol_hours,
+    patrol_usage,
+    plan_patrols,
+)
 from geo.plan.registry import register_kind, resource_kinds
-from geo.plan.speed_boards import board_at, board_capacity, board_units, plan_speed_boards
+from geo.plan.sites import hotspot_places
+from geo.plan.speed_boards import (
+    BOARD_BOUNDS,
+    SpeedBoardResources,
+    board_at,
+    board_candidates,
+    board_capacity,
+    board_units,
+    plan_speed_boards,
+)
 from geo.resources import Resources, WeekOverrides
-from geo.schema import ResourceKind, deployments_frame
+from geo.schema import ResourceKind, WeekAmount, deployments_frame
 
 register_kind(
     ResourceKind(
@@ -39,11 +65,29 @@ register_kind(
         colour="#6a3d9a",
         order=10,
         planner=plan_cctv,
+        settings=CctvResources,
+        bounds=CCTV_BOUNDS,
         site_row=camera_at,
         units=camera_units,
         capacity=camera_capacity,
+        amount=WeekAmount(
+            setting="cameras",
+            flag="cameras",
+            help="at most this many cameras",
+            label="Cameras this week",
+        ),
         overrides=("out_of_service", "excluded_sites", "pinned_sites"),
-        export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
+        candidates=camera_sites,
+        reach=camera_reach,
+        export_columns=(
+            "unit",
+            "site_name",
+            "weeks_on_site",
+            "reason",
+            "status",
+            "note",
+            "outcome",
+        ),
     )
 )
 register_kind(
@@ -56,11 +100,29 @@ register_kind(
         colour="#ff7f00",
         order=20,
         planner=plan_speed_boards,
+        settings=SpeedBoardResources,
+        former_sections=("speed_boards",),
+        bounds=BOARD_BOUNDS,
         site_row=board_at,
         units=board_units,
         capacity=board_capacity,
+        amount=WeekAmount(
+            setting="boards",
+            flag="boards",
+            help="at most this many speed boards",
+            label="Speed boards this week",
+        ),
         overrides=("out_of_service", "excluded_sites"),
-        export_columns=("unit", "site_name", "weeks_on_site", "reason", "status"),
+        candidates=board_candidates,
+        export_columns=(
+            "unit",
+            "site_name",
+            "weeks_on_site",
+            "reason",
+            "status",
+            "note",
+            "outcome",
+        ),
     )
 )
 register_kind(
@@ -73,9 +135,12 @@ register_kind(
         colour="#33a02c",
         order=30,
         planner=plan_eva,
+        settings=EvaResources,
+        bounds=EVA_BOUNDS,
         site_row=eva_at,
         capacity=eva_capacity,
         overrides=("excluded_sites",),
+        candidates=hotspot_places,
     )
 )
 register_kind(
@@ -88,11 +153,23 @@ register_kind(
         colour="#1f78b4",
         order=40,
         planner=plan_patrols,
+        settings=PatrolResources,
+        former_sections=("patrols",),
+        bounds=PATROL_BOUNDS,
+        readers={"officers": lambda value, file: read_officers(value, file)},
         site_row=patrol_at,
         capacity=patrol_hours,
         usage=patrol_usage,
         budget_key="patrol_hours",
-        overrides=("hours", "excluded_sites"),
+        visits=True,
+        amount=WeekAmount(
+            setting="hours_per_week",
+            flag="patrol-hours",
+            help="PCSO hours this week",
+            label="PCSO patrol hours",
+        ),
+        overrides=("excluded_sites",),
+        candidates=hotspot_places,
     )
 )
 

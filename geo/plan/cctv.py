@@ -12,59 +12,109 @@ name, and a site off limits takes the whole area within a camera's view with it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo._config import Bound
+from geo._errors import GeoInputError
 from geo.periods import Window, change_words
 from geo.plan.context import PlanContext, usable_units
 from geo.plan.demand import CCTV_CATEGORIES
 from geo.plan.mclp import cover_matrix, covered_weight, solve_mclp
-from geo.resources import CctvResources, Resources, WeekOverrides
+from geo.plan.sites import off_limits, site_id
+from geo.resources import Resources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
 
 SITE_COLUMNS = ["site_id", "site_name", "x", "y", "hotspot_ids"]
 """Columns of a candidate-site table."""
 
 
-def site_id(x: float, y: float) -> str:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CctvResources:
     """
-    Return a site's id: its British National Grid easting and northing to the metre.
+    Mobile CCTV cameras.
 
-    Examples
-    --------
-    >>> site_id(552500.4, 155299.6)
-    '552500:155300'
+    Attributes
+    ----------
+    cameras
+        Cameras the unit owns.
+    view_radius_m
+        How far a camera sees usefully (metres): an incident within it is covered.
+    min_weeks, max_weeks
+        A camera stays at least `min_weeks` on a site (locked in place), and moves
+        after `max_weeks` (so that it is not taken for granted).
+    target_deployed_share
+        The partnership's target share of cameras deployed at once (0.75).
+    move_gain
+        Between its minimum and maximum stay, a camera moves only if moving raises
+        the predicted harm covered by all cameras by at least this share (0.25 =
+        25 %): moving costs a site survey, an engineer's visit and community notice.
     """
-    return f"{x:.0f}:{y:.0f}"
+
+    cameras: int = 5
+    view_radius_m: float = 100.0
+    min_weeks: int = 4
+    max_weeks: int = 12
+    target_deployed_share: float = 0.75
+    move_gain: float = 0.25
+
+    def __post_init__(self) -> None:
+        if (
+            not self.view_radius_m > 0
+            or self.cameras < 0
+            or not 1 <= self.min_weeks <= self.max_weeks
+        ):
+            msg = f"cctv: need cameras >= 0, view_radius_m > 0, 1 <= min_weeks <= max_weeks: {self}"
+            raise GeoInputError(msg)
 
 
-def site_xy(identifier: str) -> tuple[float, float] | None:
-    """
-    Return the point of a grid-reference site id, or None for another kind of id.
+CCTV_BOUNDS = {
+    "cameras": Bound(True, 0, 200),
+    "view_radius_m": Bound(False, 10, 1000, "metres"),
+    "min_weeks": Bound(True, 1, 104, "weeks"),
+    "max_weeks": Bound(True, 1, 104, "weeks"),
+    "target_deployed_share": Bound(False, 0, 1),
+    "move_gain": Bound(False, 0, 10),
+}
+"""The ``[cctv]`` settings' types and ranges (the app's controls use the same)."""
 
-    Examples
-    --------
-    >>> site_xy("552500:155300"), site_xy("ASB-5525-1553")
-    ((552500.0, 155300.0), None)
-    """
-    parts = identifier.split(":")
-    try:
-        return (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
-    except ValueError:
-        return None
+
+def cctv_settings(resources: Resources) -> CctvResources:
+    """Return the cameras' settings (the ``[cctv]`` section)."""
+    return resources.of("cctv")
+
+
+def camera_reach(resources: Resources) -> float:
+    """Return how far a site off limits bars cameras: a camera's view radius (metres)."""
+    return cctv_settings(resources).view_radius_m
+
+
+def camera_sites(context: PlanContext) -> pd.DataFrame:
+    """Return every site a camera could go to this week (`camera_candidates`), for pickers."""
+    return camera_candidates(
+        context.incidents,
+        context.hotspots,
+        window=context.window,
+        extra_sites=context.previous_rows("cctv"),
+    )
 
 
 def camera_units(resources: Resources) -> tuple[str, ...]:
     """Return the names of the unit's cameras ("Camera 1", ...)."""
-    return tuple(f"Camera {i}" for i in range(1, resources.cctv.cameras + 1))
+    return tuple(f"Camera {i}" for i in range(1, cctv_settings(resources).cameras + 1))
 
 
 def camera_capacity(resources: Resources, overrides: WeekOverrides) -> float:
     """Return how many cameras can be used this week."""
     return float(
-        len(usable_units(camera_units(resources), overrides.cameras, overrides.out_of_service))
+        len(
+            usable_units(
+                camera_units(resources), overrides.amount("cctv"), overrides.out_of_service
+            )
+        )
     )
 
 
@@ -122,25 +172,6 @@ def camera_candidates(
     return points.sort_values("site_id", ignore_index=True)
 
 
-def off_limits(sites: pd.DataFrame, excluded: frozenset[str], radius_m: float) -> np.ndarray:
-    """
-    Tell which sites are off limits: an excluded site and everything within `radius_m` of it.
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"site_id": ["0:0", "60:0", "300:0"], "x": [0.0, 60, 300],
-    ...                   "y": [0.0, 0, 0]})
-    >>> off_limits(s, frozenset({"0:0"}), 100).tolist()
-    [True, True, False]
-    """
-    out = sites["site_id"].isin(excluded).to_numpy().copy()
-    points = [p for p in (site_xy(e) for e in excluded) if p is not None]
-    x, y = sites["x"].to_numpy(dtype=float), sites["y"].to_numpy(dtype=float)
-    for px, py in points:
-        out |= np.hypot(x - px, y - py) <= radius_m
-    return out
-
-
 def plan_cctv(context: PlanContext) -> KindPlan:
     """
     Place the week's mobile CCTV cameras (see the module docstring for the rules).
@@ -150,9 +181,9 @@ def plan_cctv(context: PlanContext) -> KindPlan:
     tuple
         Camera deployments and notes.
     """
-    cfg, overrides, week = context.resources.cctv, context.overrides, context.week
+    cfg, overrides, week = cctv_settings(context.resources), context.overrides, context.week
     units = usable_units(
-        camera_units(context.resources), overrides.cameras, overrides.out_of_service
+        camera_units(context.resources), overrides.amount("cctv"), overrides.out_of_service
     )
     prev = context.previous_rows("cctv")
     notes = [
@@ -359,7 +390,7 @@ def _camera_row(
     context: PlanContext,
 ) -> Deployment:
     """One camera deployment with its numbers and its sentence."""
-    cfg, window, demand = context.resources.cctv, context.window, context.demand
+    cfg, window, demand = cctv_settings(context.resources), context.window, context.demand
     x, y, r = float(site["x"]), float(site["y"]), cfg.view_radius_m
     recent = count_near(context.incidents, x, y, r, window.start, window.end)
     prior = count_near(context.incidents, x, y, r, window.prior_start, window.start)

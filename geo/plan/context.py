@@ -75,7 +75,7 @@ class PlanContext:
 
 
 def usable_units(
-    names: tuple[str, ...], count: int | None, out_of_service: frozenset[str]
+    names: tuple[str, ...], count: float | None, out_of_service: frozenset[str]
 ) -> list[str]:
     """
     Return the units usable this week: named units not out of service, capped by a count.
@@ -88,7 +88,7 @@ def usable_units(
     ['Board 1']
     """
     free = [u for u in names if u not in out_of_service]
-    return free if count is None else free[: max(0, count)]
+    return free if count is None else free[: max(0, int(count))]
 
 
 def _unit_key(name: str) -> str:
@@ -147,7 +147,7 @@ def all_units(resources: Resources) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> from geo.resources import read_resources
+    >>> from geo.plan.registry import read_resources
     >>> all_units(read_resources())[:2]
     ('Camera 1', 'Camera 2')
     """

@@ -9,11 +9,12 @@ held in the last four weeks.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
 
+from geo._config import Bound
 from geo._errors import GeoInputError
 from geo.periods import Window
 from geo.plan.context import PlanContext
@@ -33,9 +34,38 @@ ENV_SIGNAL_CATEGORIES = (
 """Records that say something about a place's environment (damage, dumping, disorder)."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvaResources:
+    """
+    Environmental Visual Audits (a walk-round of a problem place with partners).
+
+    Attributes
+    ----------
+    per_month
+        EVAs the partnership can hold in four weeks (about 1).
+    lookback_months
+        A place audited within this many months is not suggested again.
+    """
+
+    per_month: int = 1
+    lookback_months: int = 6
+
+
+EVA_BOUNDS = {
+    "per_month": Bound(True, 0, 31),
+    "lookback_months": Bound(True, 0, 120, "months"),
+}
+"""The ``[eva]`` settings' types and ranges."""
+
+
+def eva_settings(resources: Resources) -> EvaResources:
+    """Return the EVAs' settings (the ``[eva]`` section)."""
+    return resources.of("eva")
+
+
 def eva_capacity(resources: Resources, overrides: WeekOverrides) -> float:  # noqa: ARG001
     """Return how many EVAs the partnership can hold in four weeks."""
-    return float(resources.eva.per_month)
+    return float(eva_settings(resources).per_month)
 
 
 def plan_eva(context: PlanContext) -> KindPlan:
@@ -47,7 +77,7 @@ def plan_eva(context: PlanContext) -> KindPlan:
     tuple
         At most one deployment, and notes.
     """
-    cfg, week = context.resources.eva, context.week
+    cfg, week = eva_settings(context.resources), context.week
     past = context.past_rows("eva")
     month_ago = (week - dt.timedelta(weeks=4)).isoformat()
     held = past[past["start"] >= month_ago]
@@ -67,7 +97,7 @@ def plan_eva(context: PlanContext) -> KindPlan:
 
 def _eva_row(best: pd.Series, context: PlanContext) -> Deployment:
     """One EVA at a scored hotspot (`eva_scores`), with its numbers and its sentence."""
-    cfg = context.resources.eva
+    cfg = eva_settings(context.resources)
     reason = (
         f"EVA at {best['place']} ({best['ward_names']}): {best['trend_class']} hotspot, "
         f"{int(best['n_incidents'])} incidents in {context.window.words()} ({best['trend']}), "

@@ -8,15 +8,18 @@ method), with day and time windows from dated CSU logs where they exist.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo._config import Bound
 from geo._errors import GeoInputError
 from geo.periods import Window
 from geo.plan.context import PlanContext
+from geo.plan.officers import Officer
 from geo.plan.schedule import (
     KOPER_MINUTES,
     SAME_PLACE_GAP,
@@ -30,16 +33,59 @@ from geo.resources import Resources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatrolResources:
+    """
+    PCSO hot-spot patrols.
+
+    Attributes
+    ----------
+    hours_per_week
+        PCSO hours available for hot-spot visits this week.
+    visit_minutes
+        Minutes per visit: Koper (1995) found 10-16 minute stops give the longest
+        residual deterrence, so 15.
+    max_hotspots
+        Hot spots the visits are spread over (the top ones by predicted harm).
+    officers
+        The PCSOs who make the visits, each with the week's shifts (`Officer`);
+        empty: visits are planned without a day, time or officer.
+    """
+
+    hours_per_week: float = 20.0
+    visit_minutes: int = 15
+    max_hotspots: int = 6
+    officers: tuple[Officer, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.hours_per_week < 0 or not 1 <= self.visit_minutes <= 120 or self.max_hotspots < 1:
+            msg = f"patrol: need hours >= 0, 1 <= visit_minutes <= 120, max_hotspots >= 1: {self}"
+            raise GeoInputError(msg)
+
+
+PATROL_BOUNDS = {
+    "hours_per_week": Bound(False, 0, 2000, "hours"),
+    "visit_minutes": Bound(True, 1, 120, "minutes"),
+    "max_hotspots": Bound(True, 1, 200),
+}
+"""The ``[patrol]`` settings' types and ranges (``officers`` is read by `read_officers`)."""
+
+
+def patrol_settings(resources: Resources) -> PatrolResources:
+    """Return the patrols' settings (the ``[patrol]`` section)."""
+    return resources.of("patrol")
+
+
 def patrol_hours(resources: Resources, overrides: WeekOverrides) -> float:
     """Return the PCSO hours for hot-spot visits this week."""
-    usual = resources.patrols.hours_per_week
-    return float(usual if overrides.patrol_hours is None else max(0.0, overrides.patrol_hours))
+    usual, given = patrol_settings(resources).hours_per_week, overrides.amount("patrol")
+    return float(usual if given is None else max(0.0, given))
 
 
 def patrol_usage(rows: pd.DataFrame, resources: Resources) -> float:
     """Return the hours a plan's patrol rows use."""
     visits = sum(int(n.get("visits", 0)) for n in rows["numbers"])
-    return visits * resources.patrols.visit_minutes / 60
+    return visits * patrol_settings(resources).visit_minutes / 60
 
 
 def plan_patrols(context: PlanContext) -> KindPlan:
@@ -51,7 +97,7 @@ def plan_patrols(context: PlanContext) -> KindPlan:
     tuple
         One deployment per hot spot, and notes.
     """
-    cfg, hotspots = context.resources.patrols, context.hotspots
+    cfg, hotspots = patrol_settings(context.resources), context.hotspots
     visits = int(patrol_hours(context.resources, context.overrides) * 60 // cfg.visit_minutes)
     if visits == 0 or hotspots.empty:
         return [], ["No patrol hours or no hotspots this week: patrols not planned."]
@@ -95,7 +141,7 @@ def _patrol_row(
     tuple
         The deployment, and whether the hot spot's incidents have times of day.
     """
-    cfg, window = context.resources.patrols, context.window
+    cfg, window = patrol_settings(context.resources), context.window
     when, has_times = _time_windows(context.incidents, spot["geometry"], window)
     place = str(spot["top_locations"]).split(":")[0]
     reason = (
@@ -177,7 +223,7 @@ def _scheduled(
     tuple
         Per spot its visits and how their times were chosen (in words), and notes.
     """
-    cfg = context.resources.patrols
+    cfg = patrol_settings(context.resources)
     if not cfg.officers:
         return None, []
     weights = [

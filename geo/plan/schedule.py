@@ -2,7 +2,7 @@
 
 The week's visits to each hot spot (`geo.plan.patrols`) are placed one at a time,
 the hot spots taking turns, on 15-minute start times inside the officers' shifts
-(`geo.resources.Officer`). A start time is scored by
+(`geo.plan.officers.Officer`). A start time is scored by
 
 - **when incidents happen there**: where the data have times of day (CSU logs,
   ``date_precision == "minute"``), the share of the hot spot's timed incidents
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.resources import DAYS, Officer, clock
+from geo.plan.officers import DAYS, Officer, clock
 
 STEP = 15
 """Minutes between possible start times in a shift."""
@@ -186,7 +186,7 @@ def schedule_visits(
 
     Examples
     --------
-    >>> from geo.resources import Shift
+    >>> from geo.plan.officers import Shift
     >>> jones = Officer("Jones", (Shift.parse("Mon 08:00-12:00"),))
     >>> visits, left = schedule_visits([2, 1], [None, None], [jones], minutes=15, seed=1)
     >>> [[(clock(v.start), v.officer) for v in vs] for vs in visits], left

@@ -15,11 +15,16 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo._errors import GeoInputError
+
+if TYPE_CHECKING:
+    from geo.plan.context import PlanContext
 
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 """Eight compass points, clockwise from grid north."""
@@ -182,3 +187,71 @@ def resolve_sites(
             raise GeoInputError(msg)
         out.extend(str(i) for i in hit["site_id"])  # a shared name: every site so named
     return tuple(dict.fromkeys(out))
+
+
+def site_id(x: float, y: float) -> str:
+    """
+    Return a site's id: its British National Grid easting and northing to the metre.
+
+    Examples
+    --------
+    >>> site_id(552500.4, 155299.6)
+    '552500:155300'
+    """
+    return f"{x:.0f}:{y:.0f}"
+
+
+def site_xy(identifier: str) -> tuple[float, float] | None:
+    """
+    Return the point of a grid-reference site id, or None for another kind of id.
+
+    Examples
+    --------
+    >>> site_xy("552500:155300"), site_xy("ASB-5525-1553")
+    ((552500.0, 155300.0), None)
+    """
+    parts = identifier.split(":")
+    try:
+        return (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
+    except ValueError:
+        return None
+
+
+def off_limits(sites: pd.DataFrame, excluded: frozenset[str], radius_m: float) -> np.ndarray:
+    """
+    Tell which sites are off limits: an excluded site and everything within `radius_m` of it.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site_id": ["0:0", "60:0", "300:0"], "x": [0.0, 60, 300],
+    ...                   "y": [0.0, 0, 0]})
+    >>> off_limits(s, frozenset({"0:0"}), 100).tolist()
+    [True, True, False]
+    """
+    out = sites["site_id"].isin(excluded).to_numpy().copy()
+    points = [p for p in (site_xy(e) for e in excluded) if p is not None]
+    x, y = sites["x"].to_numpy(dtype=float), sites["y"].to_numpy(dtype=float)
+    for px, py in points:
+        out |= np.hypot(x - px, y - py) <= radius_m
+    return out
+
+
+def hotspot_places(context: PlanContext) -> pd.DataFrame:
+    """
+    Return the week's hotspots as sites (their centres), for kinds that go to a hotspot.
+
+    EVAs and PCSO patrols go to a hotspot as a whole; the site is named by the
+    hotspot's busiest location and its ward.
+    """
+    spots = context.hotspots
+    if spots.empty:
+        return pd.DataFrame(columns=["site_id", "site_name", "x", "y", "hotspot_ids"])
+    return pd.DataFrame(
+        {
+            "site_id": spots["hotspot_id"],
+            "site_name": spots["top_locations"].str.split(":").str[0] + ", " + spots["ward_names"],
+            "x": spots.geometry.centroid.x,
+            "y": spots.geometry.centroid.y,
+            "hotspot_ids": spots["hotspot_id"],
+        }
+    )

@@ -8,26 +8,85 @@ stay ``min_weeks``..``max_weeks``; never two on one road.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from geo._config import Bound
 from geo._errors import GeoInputError
 from geo.plan.context import PlanContext, usable_units
-from geo.resources import Resources, SpeedBoardResources, WeekOverrides
+from geo.resources import Resources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
 from geo.speeding import site_reason, speed_sites
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeedBoardResources:
+    """
+    Speed indicator boards.
+
+    Attributes
+    ----------
+    boards
+        Boards the unit owns.
+    min_weeks, max_weeks
+        Weeks a board stays on a site (1-2).
+    max_limit_mph
+        Boards go only on roads with this speed limit or lower (40 mph).
+    rest_weeks
+        A site that had a board is not given one again for this many weeks.
+    evidence_months
+        Speeding evidence counts for this many months before the week.
+    same_road_m
+        Two sites on a road of the same name within this distance count as one
+        road: never two boards on one road.
+    """
+
+    boards: int = 6
+    min_weeks: int = 1
+    max_weeks: int = 2
+    max_limit_mph: float = 40.0
+    rest_weeks: int = 4
+    evidence_months: int = 12
+    same_road_m: float = 2000.0
+
+    def __post_init__(self) -> None:
+        if self.boards < 0 or not 1 <= self.min_weeks <= self.max_weeks or self.rest_weeks < 0:
+            msg = f"speed_board: need boards >= 0, 1 <= min_weeks <= max_weeks, got {self}"
+            raise GeoInputError(msg)
+
+
+BOARD_BOUNDS = {
+    "boards": Bound(True, 0, 200),
+    "min_weeks": Bound(True, 1, 104, "weeks"),
+    "max_weeks": Bound(True, 1, 104, "weeks"),
+    "max_limit_mph": Bound(False, 10, 70, "mph"),
+    "rest_weeks": Bound(True, 0, 104, "weeks"),
+    "evidence_months": Bound(True, 1, 120, "months"),
+    "same_road_m": Bound(False, 0, 20000, "metres"),
+}
+"""The ``[speed_board]`` settings' types and ranges."""
+
+
+def board_settings(resources: Resources) -> SpeedBoardResources:
+    """Return the speed boards' settings (the ``[speed_board]`` section)."""
+    return resources.of("speed_board")
+
+
 def board_units(resources: Resources) -> tuple[str, ...]:
     """Return the names of the unit's speed boards ("Board 1", ...)."""
-    return tuple(f"Board {i}" for i in range(1, resources.speed_boards.boards + 1))
+    return tuple(f"Board {i}" for i in range(1, board_settings(resources).boards + 1))
 
 
 def board_capacity(resources: Resources, overrides: WeekOverrides) -> float:
     """Return how many boards can be used this week."""
     return float(
-        len(usable_units(board_units(resources), overrides.boards, overrides.out_of_service))
+        len(
+            usable_units(
+                board_units(resources), overrides.amount("speed_board"), overrides.out_of_service
+            )
+        )
     )
 
 
@@ -44,10 +103,25 @@ def board_sites(context: PlanContext) -> pd.DataFrame:
     evidence = context.speed_evidence
     if evidence is None or evidence.empty:
         return pd.DataFrame()
-    cfg = context.resources.speed_boards
+    cfg = board_settings(context.resources)
     since = pd.Timestamp(context.week) - pd.DateOffset(months=cfg.evidence_months)
     before = evidence[evidence["occurred"] < pd.Timestamp(context.week)]
     return speed_sites(before, since=since, max_limit_mph=cfg.max_limit_mph)
+
+
+def board_candidates(context: PlanContext) -> pd.DataFrame:
+    """
+    Return every site a board could go to this week, for pickers: roads it may go on.
+
+    Only roads of `SpeedBoardResources.max_limit_mph` or less, never a motorway; each
+    named by its road and ward.
+    """
+    sites = board_sites(context)
+    if sites.empty:
+        return pd.DataFrame(columns=["site_id", "site_name", "x", "y"])
+    limit = board_settings(context.resources).max_limit_mph
+    sites = sites[(sites["speed_limit_mph"] <= limit) & ~sites["motorway"].astype(bool)]
+    return sites.assign(site_name=sites["road"] + ", " + sites["ward_name"])
 
 
 def plan_speed_boards(context: PlanContext) -> KindPlan:
@@ -59,8 +133,10 @@ def plan_speed_boards(context: PlanContext) -> KindPlan:
     tuple
         Board deployments and notes.
     """
-    cfg, overrides, week = context.resources.speed_boards, context.overrides, context.week
-    units = usable_units(board_units(context.resources), overrides.boards, overrides.out_of_service)
+    cfg, overrides, week = board_settings(context.resources), context.overrides, context.week
+    units = usable_units(
+        board_units(context.resources), overrides.amount("speed_board"), overrides.out_of_service
+    )
     sites = board_sites(context)
     if sites.empty:
         return [], ["No speeding evidence loaded: speed boards not planned."]
@@ -123,7 +199,7 @@ def board_at(
     if found.empty:
         msg = f"{site['site_name']} is not a speeding site this week"
         raise GeoInputError(msg)
-    cfg = context.resources.speed_boards
+    cfg = board_settings(context.resources)
     return _board_row(found.iloc[0], str(before["unit"]), 1, "goes to", context.week, cfg)[0]
 
 
