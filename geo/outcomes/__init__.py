@@ -54,6 +54,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from geo import periods
 from geo._errors import GeoInputError
 from geo.outcomes.deployments import (
     DEPLOYMENT_FIELDS,
@@ -74,7 +75,6 @@ from geo.outcomes.method import (
     thin_peaks,
     wdq,
 )
-from geo.periods import Period
 from geo.resources import read_resources
 
 __all__ = [
@@ -744,7 +744,7 @@ def evaluate_outcomes(
 def period_outcomes(
     incidents: pd.DataFrame,
     db: Path,
-    period: Period,
+    period: periods.Window,
     *,
     settings: OutcomeSettings = DEFAULT_OUTCOME_SETTINGS,
 ) -> dict:
