@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages import _cache
 from geo import pact, pact_actions, pact_map
-from geo.periods import Period
+from geo.periods import Window
 from geo.safe_text import markdown_text
 from geo.settings import Settings
 
@@ -28,7 +28,7 @@ def public_incidents() -> gpd.GeoDataFrame:
     return pact.public_rows(_cache.load(public_paths()).accepted, _cache.SETTINGS.maps.public)
 
 
-def periods() -> tuple[Period, ...]:
+def periods() -> tuple[Window, ...]:
     """Return the periods the public page offers: whole calendar quarters fully loaded."""
     return pact.public_periods(pact.public_months(public_incidents()))
 
@@ -36,7 +36,7 @@ def periods() -> tuple[Period, ...]:
 @st.cache_data(max_entries=64, show_spinner="Counting...")
 def _view(
     area: pact.PactArea,
-    period: Period,
+    period: Window,
     paths: tuple[str, ...],  # noqa: ARG001
     stamps: tuple[int, ...],  # noqa: ARG001
     settings: Settings,
@@ -54,7 +54,7 @@ def _view(
     )
 
 
-def view(area: pact.PactArea, period: Period) -> pact.PublicView:
+def view(area: pact.PactArea, period: Window) -> pact.PublicView:
     """Return the public view of one area and quarter, with "you said, we did" (cached)."""
     paths = tuple(public_paths())
     chosen = _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
@@ -66,14 +66,14 @@ def view(area: pact.PactArea, period: Period) -> pact.PublicView:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _actions(
     area: pact.PactArea,
-    period: Period,
+    period: Window,
     db: str,
     stamp: int,  # noqa: ARG001 (the store's modification time: a new mark is read at once)
 ) -> tuple[pact_actions.PublicAction, ...]:
     return pact_actions.quarter_actions(
         Path(db),
         pact.area_wards(_cache.wards(), area),
-        months=[m.strftime("%Y-%m") for m in period.months],
+        months=period.months(),
         rules=pact_actions.read_publish_rules(),
     )
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _cache
 from app_pages._ui import month_bars, show_map
-from geo.periods import Period
+from geo.periods import months_window
 from geo.pipeline import MapFilter, map_incidents, monthly_counts
 
 loaded = _cache.load(_cache.running_on())
@@ -48,7 +48,7 @@ with st.sidebar:
         key="map-plan",
     )
 
-chosen = MapFilter(tuple(categories), Period(first, last), tuple(chosen_wards))
+chosen = MapFilter(tuple(categories), months_window(first, last), tuple(chosen_wards))
 shown = map_incidents(incidents, chosen)
 shown_wards = wards[wards["ward_name"].isin(chosen_wards)] if chosen_wards else wards
 gaps = [m for m in _cache.month_range(first, last) if m not in set(held)]

@@ -34,7 +34,7 @@ area = areas[left.selectbox("PACT area", list(areas), key="pact-area")]
 period = middle.selectbox(
     "Quarter",
     offered,
-    format_func=lambda p: p.label,
+    format_func=lambda p: p.long_words(),
     help="Public figures are for whole calendar quarters only, so that no two can be "
     "subtracted to reveal a small number.",
     key="pact-quarter",
@@ -42,7 +42,7 @@ period = middle.selectbox(
 squares = right.toggle(f"{_cache.cell_m():.0f} m squares", False, key="pact-squares")
 
 view = _public.view(area, period)
-st.header(markdown_text(f"{area.name}, {view.period.label}"))  # h2 under the page's h1
+st.header(markdown_text(f"{area.name}, {view.period.long_words()}"))  # h2 under the page's h1
 st_folium(
     _public.map_of(view, squares=squares),
     key="pact-map",
@@ -69,7 +69,7 @@ if view.top_issues:
 st.subheader("By ward, with each ward's top issues")
 st.dataframe(safe_frame(view.table), hide_index=True, width="stretch")
 
-st.subheader(f"{ACTIONS_HEADING}, {view.period.label}")
+st.subheader(f"{ACTIONS_HEADING}, {view.period.long_words()}")
 for block in _public.actions_markdown(view):
     st.markdown(block)
 

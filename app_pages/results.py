@@ -25,7 +25,7 @@ except _cache.GeoInputError as err:
     st.error(markdown_text(f"The report cannot be made: {err}"))
     st.stop()
 
-st.subheader(markdown_text(f"Success measures, {made.quarter.label}"))
+st.subheader(markdown_text(f"Success measures, {made.quarter.long_words()}"))
 st.caption(
     "Each measure compares the quarter with the same months a year before. 'Too few to "
     "tell' means the change is within chance; 'no comparison data' means months are not loaded."

@@ -83,7 +83,7 @@ def main() -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--months", default=None, help="comma-separated; default: all testable")
     args = parser.parse_args()
-    radius = read_resources().cctv.view_radius_m
+    radius = read_resources().of("cctv").view_radius_m
     loaded = load(args.paths)
     everything = loaded.accepted
     crime = everything[everything["category"].isin(CCTV_CATEGORIES)]

@@ -65,7 +65,7 @@ from geo._validate import check_gdf
 from geo.crs import BNG
 from geo.datasets import get_path
 from geo.pact_actions import PublicAction
-from geo.periods import DEFAULT_TREND_RULES, Period, change_words
+from geo.periods import DEFAULT_TREND_RULES, Window, change_words, months_window
 from geo.settings import PublicMapRules, TrendRules
 from geo.taxonomy import LABELS
 
@@ -247,7 +247,7 @@ class PublicView:
     """
 
     area: PactArea
-    period: Period
+    period: Window
     wards: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
     monthly: pd.DataFrame
@@ -286,7 +286,7 @@ class PublicView:
         """The ward table in words, for display and download (year-before columns if loaded)."""
         columns = {
             "Ward": self.wards["ward_name"],
-            self.period.label: self.wards["shown"],
+            self.period.long_words(): self.wards["shown"],
             "Top issues": [self.ward_issue_words(w) for w in self.wards["ward_name"]],
         }
         if self.comparable:
@@ -301,7 +301,7 @@ class PublicView:
         """Said once above the table when the year before is not loaded, else None."""
         if self.comparable:
             return None
-        before = self.period.year_before().label
+        before = self.period.year_before().long_words()
         return f"{before} is not loaded, so there is no comparison with a year earlier."
 
 
@@ -419,21 +419,21 @@ def area_wards(wards: gpd.GeoDataFrame, area: PactArea) -> gpd.GeoDataFrame:
 # --- periods -----------------------------------------------------------------------------------
 
 
-def quarter_of(month: str) -> Period:
+def quarter_of(month: str) -> Window:
     """
     Return the calendar quarter that contains `month` (``"YYYY-MM"``).
 
     Examples
     --------
-    >>> quarter_of("2025-08").label
+    >>> quarter_of("2025-08").long_words()
     'July to September 2025'
     """
-    year, number = int(str(month)[:4]), int(Period(month, month).first[5:])
+    year, number = int(str(month)[:4]), int(months_window(month, month).first[5:])
     first = (number - 1) // QUARTER_MONTHS * QUARTER_MONTHS + 1
-    return Period(f"{year}-{first:02d}", f"{year}-{first + QUARTER_MONTHS - 1:02d}")
+    return months_window(f"{year}-{first:02d}", f"{year}-{first + QUARTER_MONTHS - 1:02d}")
 
 
-def public_periods(covered: Iterable[pd.Period]) -> tuple[Period, ...]:
+def public_periods(covered: Iterable[pd.Period]) -> tuple[Window, ...]:
     """
     Return the periods a public view offers: whole calendar quarters fully covered.
 
@@ -448,26 +448,26 @@ def public_periods(covered: Iterable[pd.Period]) -> tuple[Period, ...]:
 
     Returns
     -------
-    tuple of Period
+    tuple of Window
         Oldest first; no two overlap.
 
     Examples
     --------
     >>> months = pd.period_range("2025-01", "2025-08", freq="M")
-    >>> [p.label for p in public_periods(months)]
+    >>> [p.long_words() for p in public_periods(months)]
     ['January to March 2025', 'April to June 2025']
     """
     return _full_quarters(frozenset(pd.Period(m, "M") for m in covered))
 
 
 @functools.lru_cache(maxsize=16)
-def _full_quarters(have: frozenset[pd.Period]) -> tuple[Period, ...]:
+def _full_quarters(have: frozenset[pd.Period]) -> tuple[Window, ...]:
     quarters = {quarter_of(m.strftime("%Y-%m")) for m in have}
-    full = [q for q in quarters if set(q.months) <= have]
+    full = [q for q in quarters if set(q.month_index()) <= have]
     return tuple(sorted(full, key=lambda q: q.first))
 
 
-def period_refusal(period: Period, covered: Iterable[pd.Period]) -> str | None:
+def period_refusal(period: Window, covered: Iterable[pd.Period]) -> str | None:
     """
     Say why a public view of `period` is not offered, or None when it is.
 
@@ -486,9 +486,9 @@ def period_refusal(period: Period, covered: Iterable[pd.Period]) -> str | None:
     Examples
     --------
     >>> months = pd.period_range("2025-01", "2025-09", freq="M")
-    >>> period_refusal(Period("2025-07", "2025-09"), months) is None
+    >>> period_refusal(months_window("2025-07", "2025-09"), months) is None
     True
-    >>> period_refusal(Period("2025-01", "2025-08"), months)[:62]
+    >>> period_refusal(months_window("2025-01", "2025-08"), months)[:62]
     'public periods are whole calendar quarters that never overlap '
     """
     covered = list(covered)
@@ -500,7 +500,7 @@ def period_refusal(period: Period, covered: Iterable[pd.Period]) -> str | None:
             f"no view can be subtracted from another; offered: {offered}"
         )
     have = {pd.Period(m, "M") for m in covered}
-    missing = [m.strftime("%Y-%m") for m in period.months if m not in have]
+    missing = [m.strftime("%Y-%m") for m in period.month_index() if m not in have]
     if missing:
         return f"the data do not cover {', '.join(missing)}, so the quarter is not complete"
     return None
@@ -630,7 +630,7 @@ def public_view(
     wards: gpd.GeoDataFrame,
     *,
     area: PactArea,
-    period: Period,
+    period: Window,
     rules: PublicMapRules,
     covered: Iterable[pd.Period] | None = None,
     places: gpd.GeoDataFrame | None = None,
@@ -681,8 +681,8 @@ def public_view(
     ...           for y in (2024, 2025) for m in (1, 2, 3)]
     >>> incidents = load_incidents(months, wards=wards).accepted
     >>> swanley = read_pact_areas(wards=wards)[0]
-    >>> view = public_view(incidents, wards, area=swanley, period=Period("2025-01", "2025-03"),
-    ...                    rules=PublicMapRules())
+    >>> q1 = months_window("2025-01", "2025-03")
+    >>> view = public_view(incidents, wards, area=swanley, period=q1, rules=PublicMapRules())
     >>> view.total_shown, view.change
     ('460', 'down 11 % on a year earlier')
     """
@@ -697,7 +697,7 @@ def public_view(
     is_csu = _is_csu(in_area)
     local = in_area[~is_csu]  # the main numbers: police.uk records only
     before = period.year_before()
-    comparable = set(before.months) <= covered
+    comparable = set(before.month_index()) <= covered
     now_rows = local[period.contains(local["occurred"])]
     before_rows = local[before.contains(local["occurred"])] if comparable else None
     shapes = area_wards(wards, area)
@@ -935,17 +935,17 @@ def _streets_in(box: shapely.Geometry, incidents: pd.DataFrame, xy: np.ndarray |
 
 
 def _monthly(
-    local: pd.DataFrame, period: Period, covered: frozenset[pd.Period], rules: PublicMapRules
+    local: pd.DataFrame, period: Window, covered: frozenset[pd.Period], rules: PublicMapRules
 ) -> pd.DataFrame:
     months = pd.to_datetime(local["occurred"]).dt.to_period("M").value_counts()
     parts = []
     for series, span in (("this period", period), ("a year earlier", period.year_before())):
-        counts = [public_count(c, rules) for c in months.reindex(span.months, fill_value=0)]
-        absent = [m not in covered for m in span.months]
+        counts = [public_count(c, rules) for c in months.reindex(span.month_index(), fill_value=0)]
+        absent = [m not in covered for m in span.month_index()]
         parts.append(
             pd.DataFrame(
                 {
-                    "month": period.months.to_timestamp(),
+                    "month": period.month_index().to_timestamp(),
                     "series": series,
                     "count": _int_array(
                         [None if a else c.value for c, a in zip(counts, absent, strict=True)]
@@ -1088,13 +1088,13 @@ def _months_json(monthly: pd.DataFrame, *, comparable: bool) -> list[dict[str, o
     return months
 
 
-def refused_json(period: Period, reason: str) -> dict[str, object]:
+def refused_json(period: Window, reason: str) -> dict[str, object]:
     """
     Return a period the public view does not offer, as `geo pact --json` prints it.
 
     Examples
     --------
-    >>> refused_json(Period("2025-01", "2025-08"), "not a quarter")
+    >>> refused_json(months_window("2025-01", "2025-08"), "not a quarter")
     {'period': {'from': '2025-01', 'to': '2025-08'}, 'refused': 'not a quarter'}
     """
     return {"period": {"from": period.first, "to": period.last}, "refused": reason}

@@ -331,13 +331,13 @@ def map_title(view: PublicView) -> str:
     Examples
     --------
     >>> from geo.pact import PactArea
-    >>> from geo.periods import Period
+    >>> from geo.periods import months_window
     >>> class V:  # a stand-in with the two attributes used
-    ...     area, period = PactArea("Swanley", ("Hextable",)), Period("2025-07", "2025-09")
+    ...     area, period = PactArea("Swanley", ("Hextable",)), months_window("2025-07", "2025-09")
     >>> map_title(V())
     'Swanley PACT area: recorded crime and ASB, July to September 2025'
     """
-    return f"{view.area.name} PACT area: recorded crime and ASB, {view.period.label}"
+    return f"{view.area.name} PACT area: recorded crime and ASB, {view.period.long_words()}"
 
 
 def offline_page(
@@ -429,7 +429,7 @@ def _html_table(frame: pd.DataFrame, caption: str) -> str:
 def _page_bottom(view: PublicView, *, squares: bool) -> str:
     rules = view.rules
     parts = ['<main class="pact-text">', "<h2>The numbers on the map, by ward</h2>"]
-    parts.append(_html_table(view.table, f"Incidents by ward, {view.period.label}"))
+    parts.append(_html_table(view.table, f"Incidents by ward, {view.period.long_words()}"))
     parts.append("<h2>Top issues in the whole area</h2>")
     items = "".join(f"<li>{html_text(words)}</li>" for words in view.top_issues)
     parts.append(f"<ul>{items}</ul>" if items else "<p>None with 5 or more.</p>")
@@ -476,7 +476,7 @@ def actions_by_ward(view: PublicView) -> list[tuple[str, list[str]]]:
 
 
 def _actions_html(view: PublicView) -> str:
-    parts = [f"<h2>{html_text(ACTIONS_HEADING)}, {html_text(view.period.label)}</h2>"]
+    parts = [f"<h2>{html_text(ACTIONS_HEADING)}, {html_text(view.period.long_words())}</h2>"]
     grouped = actions_by_ward(view)
     if not grouped:
         return parts[0] + f"<p>{html_text(NO_ACTIONS)}</p>"
@@ -507,7 +507,7 @@ def public_table(view: PublicView, *, squares: bool) -> pd.DataFrame:
         did", the ward as ``Place``, the sentence under ``Top issues``); all text
         as shown.
     """
-    label = f"Incidents, {view.period.label}"
+    label = f"Incidents, {view.period.long_words()}"
     earlier = "Same quarter a year earlier"
     area = {
         "Place": f"All of {view.area.name}",

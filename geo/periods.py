@@ -1,12 +1,14 @@
 """Periods of time, one way everywhere: a window, the window before it, and the trend between.
 
-Hotspots, the weekly plan and the PACT view all compare "now" with "before". A
-`Period` is a run of whole months (a public quarter: "July to September 2025", the
-same months a year before); a `Window` is such a run, or whole weeks, with the run
-before it, cut into slices (`Period.window`). They compare through one `Window`
-and one set of `TrendRules` (`geo.settings.Settings.trends`: what counts as
-steady, emerging or diminishing), so that "steady" means the same on every page
-and in every export.
+Hotspots, the weekly plan, the PACT view, the quarterly report and its success
+measures all compare "now" with "before" through one type, `Window`: a run of
+whole months or whole weeks with the run of equal length before it, cut into
+slices. `window` makes one ending on a day or month; `months_window` makes one
+from its first and last month (a public quarter: "July to September 2025"), and
+`Window.year_before` gives the same months a year earlier. They compare with one
+set of `TrendRules` (`geo.settings.Settings.trends`: what counts as steady,
+emerging or diminishing), so that "steady" means the same on every page and in
+every export.
 
 - A **month window** ending with ``2025-09`` of length 3 is Jul-Sep 2025; its
   previous window is Apr-Jun 2025.
@@ -36,6 +38,10 @@ DEFAULT_TREND_RULES = TrendRules()
 class Window:
     """
     A window of time and the previous window of the same length, cut into slices.
+
+    Make one with `window` (the window ending on a day or month) or `months_window`
+    (a run of whole calendar months, both ends given: a public quarter, a report's
+    quarter). Two windows are equal when their slices are.
 
     Attributes
     ----------
@@ -70,6 +76,29 @@ class Window:
         """First instant of the previous window."""
         return self.edges[0]
 
+    @property
+    def first(self) -> str:
+        """
+        The window's first month, ``YYYY-MM`` (a week window's: the month of its first day).
+
+        Examples
+        --------
+        >>> q = months_window("2025-07", "2025-09")
+        >>> q.first, q.last
+        ('2025-07', '2025-09')
+        """
+        return self.start.strftime("%Y-%m")
+
+    @property
+    def last(self) -> str:
+        """The window's last month, ``YYYY-MM`` (a week window's: the month of its last day)."""
+        return (self.end - pd.Timedelta(days=1)).strftime("%Y-%m")
+
+    def _ends(self, prior: bool) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """Return the first instant and the last day of the window (or the previous one)."""
+        first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
+        return first, after - pd.Timedelta(days=1)
+
     def label(self, *, prior: bool = False) -> str:
         """
         Say the window (or the previous one) with both ends, as dates.
@@ -79,8 +108,7 @@ class Window:
         >>> window("2025-09", months=3).label()
         '2025-07 to 2025-09'
         """
-        first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
-        last = after - pd.Timedelta(days=1)
+        first, last = self._ends(prior)
         fmt = "%Y-%m" if self.unit == "month" else "%Y-%m-%d"
         return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
 
@@ -97,8 +125,7 @@ class Window:
         >>> window("2025-09-28", months=None, weeks=2).words()
         '15-28 Sep 2025'
         """
-        first, after = (self.prior_start, self.start) if prior else (self.start, self.end)
-        last = after - pd.Timedelta(days=1)
+        first, last = self._ends(prior)
         if self.unit == "week":
             head = (
                 first.strftime("%d %b %Y")
@@ -113,6 +140,45 @@ class Window:
         head = first.strftime("%b %Y") if first.year != last.year else first.strftime("%b")
         return f"{head}-{last.strftime('%b %Y')}"
 
+    def long_words(self, *, prior: bool = False) -> str:
+        """
+        Say the window (or the previous one) in full words, as a public page or a report title does.
+
+        Examples
+        --------
+        >>> q = months_window("2025-01", "2025-04")
+        >>> q.long_words(), q.year_before().long_words()
+        ('January to April 2025', 'January to April 2024')
+        >>> months_window("2024-11", "2025-01").long_words()
+        'November 2024 to January 2025'
+        >>> window("2025-09").long_words(prior=True)
+        'April to June 2025'
+        >>> months_window("2025-05", "2025-05").long_words()
+        'May 2025'
+        >>> window("2025-09-28", months=None, weeks=2).long_words()
+        '15 September to 28 September 2025'
+        """
+        first, last = self._ends(prior)
+        if self.unit == "week":
+            start, end = f"{first.day} {first:%B}", f"{last.day} {last:%B %Y}"
+            return f"{start}{f' {first.year}' if first.year != last.year else ''} to {end}"
+        if first.to_period("M") == last.to_period("M"):
+            return last.strftime("%B %Y")
+        if first.year == last.year:
+            return f"{first.strftime('%B')} to {last.strftime('%B %Y')}"
+        return f"{first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
+
+    def month_index(self) -> pd.PeriodIndex:
+        """
+        Return the window's months, oldest first, as pandas periods (as `months`).
+
+        Examples
+        --------
+        >>> months_window("2025-07", "2025-09").month_index()
+        PeriodIndex(['2025-07', '2025-08', '2025-09'], dtype='period[M]')
+        """
+        return pd.period_range(self.first, self.last, freq="M")
+
     def months(self) -> list[str]:
         """
         Return the window's months, oldest first (``YYYY-MM``; a week window's months touched).
@@ -122,12 +188,38 @@ class Window:
         >>> window("2025-09", months=3).months()
         ['2025-07', '2025-08', '2025-09']
         """
-        last = (self.end - pd.Timedelta(days=1)).to_period("M")
-        first = self.start.to_period("M")
-        return [str(p) for p in pd.period_range(first, last, freq="M")]
+        return [str(p) for p in self.month_index()]
+
+    def year_before(self) -> Window:
+        """
+        Return the same months a year earlier, as a window of the same length.
+
+        A week window goes back 52 weeks, so that its weeks start on the same weekday.
+
+        Examples
+        --------
+        >>> before = months_window("2025-07", "2025-09").year_before()
+        >>> before == months_window("2024-07", "2024-09"), before.words()
+        (True, 'Jul-Sep 2024')
+        >>> window("2025-09-28", months=None, weeks=2).year_before().words()
+        '16-29 Sep 2024'
+        """
+        if self.unit == "week":
+            last_day = self.end - pd.Timedelta(days=1) - pd.Timedelta(weeks=52)
+            return window(last_day.strftime("%Y-%m-%d"), months=None, weeks=self.n)
+        return window(str(pd.Period(self.last, "M") - 12), months=self.n)
 
     def contains(self, when: pd.Series, *, prior: bool = False) -> np.ndarray:
-        """Tell which timestamps fall in the window (or the previous one)."""
+        """
+        Tell which timestamps fall in the window (or the previous one).
+
+        Examples
+        --------
+        >>> when = ["2025-06-30 23:59", "2025-07-01 00:00", "2025-09-30 23:59"]
+        >>> dates = pd.Series(pd.to_datetime(when))
+        >>> months_window("2025-07", "2025-09").contains(dates).tolist()
+        [False, True, True]
+        """
         lo, hi = (self.prior_start, self.start) if prior else (self.start, self.end)
         values = pd.to_datetime(when)
         return ((values >= lo) & (values < hi)).to_numpy()
@@ -162,74 +254,6 @@ class Window:
         return np.where((idx >= 0) & (idx < 2 * self.n), idx, -1)
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    """
-    A run of whole calendar months, both ends included: a public quarter, a report's quarter.
-
-    `Window` is the same months with the run of equal length before them, cut into
-    slices (`window`); `Period.window` gives it.
-
-    Attributes
-    ----------
-    first, last
-        Months as ``"YYYY-MM"``.
-
-    Examples
-    --------
-    >>> p = Period("2025-01", "2025-04")
-    >>> p.label, p.year_before().label
-    ('January to April 2025', 'January to April 2024')
-    """
-
-    first: str
-    last: str
-
-    def __post_init__(self) -> None:
-        if not all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)) for m in (self.first, self.last)):
-            msg = f"months must be written YYYY-MM, got {self.first!r} and {self.last!r}"
-            raise GeoInputError(msg)
-        if self.last < self.first:  # YYYY-MM strings sort as the months do
-            msg = f"the period ends ({self.last}) before it starts ({self.first})"
-            raise GeoInputError(msg)
-
-    @property
-    def months(self) -> pd.PeriodIndex:
-        """Every month in the period."""
-        return pd.period_range(self.first, self.last, freq="M")
-
-    @property
-    def label(self) -> str:
-        """The period in words, e.g. "January to April 2025"."""
-        start, end = pd.Period(self.first, "M"), pd.Period(self.last, "M")
-        if start == end:
-            return start.strftime("%B %Y")
-        if start.year == end.year:
-            return f"{start.strftime('%B')} to {end.strftime('%B %Y')}"
-        return f"{start.strftime('%B %Y')} to {end.strftime('%B %Y')}"
-
-    def year_before(self) -> Period:
-        """Return the same months a year earlier."""
-        shift = [(pd.Period(m, "M") - 12).strftime("%Y-%m") for m in (self.first, self.last)]
-        return Period(*shift)
-
-    def window(self) -> Window:
-        """
-        Return the month `Window` of these months (its previous window: the months before).
-
-        Examples
-        --------
-        >>> Period("2025-07", "2025-09").window().words(prior=True)
-        'Apr-Jun 2025'
-        """
-        return window(self.last, months=len(self.months))
-
-    def contains(self, occurred: pd.Series) -> np.ndarray:
-        """Return a mask of the dates in `occurred` that fall in the period."""
-        months = pd.to_datetime(occurred).dt.to_period("M")
-        return months.isin(self.months).to_numpy()
-
-
 def window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> Window:
     """
     Return the window ending with `as_of` and the previous one of the same length.
@@ -259,6 +283,39 @@ def window(as_of: str, *, months: int | None = 3, weeks: int | None = None) -> W
     last = pd.Period(as_of[:7], freq="M")
     edges = [(last - k + 1).to_timestamp() for k in range(2 * n, -1, -1)]
     return Window("month", tuple(edges))
+
+
+def months_window(first: str, last: str) -> Window:
+    """
+    Return the month window from `first` to `last`, both included (and the months before it).
+
+    Parameters
+    ----------
+    first, last
+        Months as ``"YYYY-MM"``; `last` may equal `first` but not come before it.
+
+    Raises
+    ------
+    GeoInputError
+        When a month is not written ``YYYY-MM`` or the window ends before it starts.
+
+    Examples
+    --------
+    >>> q = months_window("2025-07", "2025-09")
+    >>> q == window("2025-09", months=3), q.words(prior=True)
+    (True, 'Apr-Jun 2025')
+    >>> months_window("2025-04", "2025-01")
+    Traceback (most recent call last):
+    geo._errors.GeoInputError: the period ends (2025-01) before it starts (2025-04)
+    """
+    if not all(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)) for m in (first, last)):
+        msg = f"months must be written YYYY-MM, got {first!r} and {last!r}"
+        raise GeoInputError(msg)
+    if last < first:  # YYYY-MM strings sort as the months do
+        msg = f"the period ends ({last}) before it starts ({first})"
+        raise GeoInputError(msg)
+    n = (pd.Period(last, "M") - pd.Period(first, "M")).n + 1
+    return window(last, months=n)
 
 
 def data_coverage(incidents: pd.DataFrame, span: Window) -> np.ndarray:

@@ -29,7 +29,7 @@ from geo.forecast import make_grid, risk_surface
 from geo.home import default_store
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
-from geo.periods import Period, Window, window
+from geo.periods import Window, window
 from geo.plan import Plan, PlanContext, plan_week, usage
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
 from geo.plan.registry import kind, read_resources, resource_kinds
@@ -188,7 +188,7 @@ class MapFilter:
     """
 
     categories: tuple[str, ...] | None
-    period: Period
+    period: Window
     wards: tuple[str, ...] = ()
 
 
@@ -219,7 +219,7 @@ def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
             "order": i,
             "count": int(counts.get(m, 0)) if m in covered else None,
         }
-        for i, m in enumerate(chosen.period.months)
+        for i, m in enumerate(chosen.period.month_index())
     ]
     return pd.DataFrame(rows).astype({"count": "Int64"})
 

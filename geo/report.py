@@ -29,7 +29,7 @@ from geo._errors import GeoInputError
 from geo.export import about_block, about_text
 from geo.labels import category_words, hotspot_title, resource_words
 from geo.pact import period_refusal, public_months, public_view, read_pact_areas
-from geo.periods import Period, change_words
+from geo.periods import Window, change_words, months_window
 from geo.pipeline import SPEED_SOURCES, Loaded, hotspots, monday_of
 from geo.report_figures import hotspot_map, month_chart
 from geo.safe_text import docx_text, html_text
@@ -121,7 +121,7 @@ class QuarterReport:
         The provenance (`geo.export.about_block`).
     """
 
-    quarter: Period
+    quarter: Window
     name: str
     title: str
     blocks: tuple[Block, ...]
@@ -132,7 +132,7 @@ class QuarterReport:
 # --- the quarter -------------------------------------------------------------------------------
 
 
-def parse_quarter(text: str) -> Period:
+def parse_quarter(text: str) -> Window:
     """
     Read a quarter written ``YYYY-Qn`` (``2025-Q1``, case ignored).
 
@@ -143,9 +143,10 @@ def parse_quarter(text: str) -> Period:
 
     Examples
     --------
-    >>> parse_quarter("2025-Q1")
-    Period(first='2025-01', last='2025-03')
-    >>> parse_quarter("2024-q4").label
+    >>> q = parse_quarter("2025-Q1")
+    >>> q.first, q.last
+    ('2025-01', '2025-03')
+    >>> parse_quarter("2024-q4").long_words()
     'October to December 2024'
     """
     match = re.fullmatch(r"\s*(\d{4})-[Qq]([1-4])\s*", str(text))
@@ -153,22 +154,22 @@ def parse_quarter(text: str) -> Period:
         msg = f"--quarter {text!r}: write it YYYY-Qn with n from 1 to 4, e.g. 2025-Q1"
         raise GeoInputError(msg)
     year, n = int(match.group(1)), int(match.group(2))
-    return Period(f"{year}-{3 * n - 2:02d}", f"{year}-{3 * n:02d}")
+    return months_window(f"{year}-{3 * n - 2:02d}", f"{year}-{3 * n:02d}")
 
 
-def quarter_name(quarter: Period) -> str:
+def quarter_name(quarter: Window) -> str:
     """
     Name a quarter ``YYYY-Qn``.
 
     Examples
     --------
-    >>> quarter_name(Period("2025-07", "2025-09"))
+    >>> quarter_name(months_window("2025-07", "2025-09"))
     '2025-Q3'
     """
     return f"{quarter.first[:4]}-Q{(int(quarter.first[5:]) + 2) // 3}"
 
 
-def check_quarter(quarter: Period, covered: frozenset[pd.Period]) -> None:
+def check_quarter(quarter: Window, covered: frozenset[pd.Period]) -> None:
     """
     Refuse a quarter whose three months are not all loaded, in one line.
 
@@ -199,7 +200,7 @@ def loaded_quarters(covered: frozenset[pd.Period]) -> list[str]:
     return [q for q in names if period_refusal(parse_quarter(q), covered) is None]
 
 
-def _quarter_of(month: pd.Period) -> Period:
+def _quarter_of(month: pd.Period) -> Window:
     return parse_quarter(f"{month.year}-Q{(month.month + 2) // 3}")
 
 
@@ -208,7 +209,7 @@ def _quarter_of(month: pd.Period) -> Period:
 
 def build_report(
     loaded: Loaded,
-    quarter: Period,
+    quarter: Window,
     *,
     db: Path | None = None,
     outcomes: Mapping[str, object] | None = None,
@@ -257,7 +258,7 @@ def build_report(
     measures = tuple(measures) if measures is not None else read_targets()
     judged = evaluate_measures(incidents, quarter, measures, covered=covered)
     about = about_block(
-        title=f"Community Safety Unit quarterly report, {quarter.label}",
+        title=f"Community Safety Unit quarterly report, {quarter.long_words()}",
         period=f"{quarter.first} to {quarter.last}, compared with {before.first} to {before.last}",
         sources=[Path(s).name for s in loaded.sources],
         now=now,
@@ -270,8 +271,9 @@ def build_report(
     blocks: list[Block] = [
         Heading(about["title"]),
         Para(
-            f"Draft for the partnership to edit. Police.uk records for {quarter.label}, "
-            f"compared with {before.label}. Generated {about['generated'][:16].replace('T', ' ')} "
+            f"Draft for the partnership to edit. Police.uk records for {quarter.long_words()}, "
+            f"compared with {before.long_words()}. "
+            f"Generated {about['generated'][:16].replace('T', ' ')} "
             "UTC by geo; its sources are listed at the end."
         ),
         *_priority_blocks(incidents, quarter, covered),
@@ -304,15 +306,15 @@ def _months_loaded(covered: frozenset[pd.Period]) -> str:
     return "; ".join(str(r[0]) if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs) or "none"
 
 
-def _count(rows: pd.DataFrame, period: Period, covered: frozenset[pd.Period]) -> int | None:
+def _count(rows: pd.DataFrame, period: Window, covered: frozenset[pd.Period]) -> int | None:
     """Count rows in `period`, or None when a month of it is not loaded (unknown, not zero)."""
-    if not set(period.months) <= covered:
+    if not set(period.month_index()) <= covered:
         return None
     return int(period.contains(rows["occurred"]).sum())
 
 
 def priority_table(
-    incidents: pd.DataFrame, quarter: Period, covered: frozenset[pd.Period]
+    incidents: pd.DataFrame, quarter: Window, covered: frozenset[pd.Period]
 ) -> Table:
     """
     Return the categories' counts in the quarter and the year before, with the change.
@@ -339,7 +341,7 @@ def priority_table(
         now, then = _count(chosen, quarter, months), _count(chosen, before, months)
         change = "no data" if now is None else change_words(now, then)
         rows.append((label, _shown(now), _shown(then), change))
-    header = ("Category", quarter.label, before.label, "Change")
+    header = ("Category", quarter.long_words(), before.long_words(), "Change")
     return Table(header, tuple(rows))
 
 
@@ -348,7 +350,7 @@ def _shown(count: int | None) -> str:
 
 
 def _priority_blocks(
-    incidents: pd.DataFrame, quarter: Period, covered: frozenset[pd.Period]
+    incidents: pd.DataFrame, quarter: Window, covered: frozenset[pd.Period]
 ) -> list[Block]:
     table = priority_table(incidents, quarter, covered)
     return [
@@ -363,14 +365,14 @@ def _priority_blocks(
     ]
 
 
-def measure_table(results: Sequence[MeasureResult], quarter: Period) -> Table:
+def measure_table(results: Sequence[MeasureResult], quarter: Window) -> Table:
     """Return the success measures as a table whose header names both years."""
     before = quarter.year_before()
     header = (
         "Measure",
         "Target",
-        quarter.label,
-        before.label,
+        quarter.long_words(),
+        before.long_words(),
         "Change (95 % range)",
         "Verdict",
     )
@@ -388,7 +390,7 @@ def measure_table(results: Sequence[MeasureResult], quarter: Period) -> Table:
     return Table(header, rows)
 
 
-def _measure_blocks(results: Sequence[MeasureResult], quarter: Period) -> list[Block]:
+def _measure_blocks(results: Sequence[MeasureResult], quarter: Window) -> list[Block]:
     return [
         Heading("Success measures", 2),
         Para(
@@ -403,7 +405,7 @@ def _measure_blocks(results: Sequence[MeasureResult], quarter: Period) -> list[B
 
 
 def _hotspot_blocks(
-    loaded: Loaded, quarter: Period, covered: frozenset[pd.Period], settings: Settings
+    loaded: Loaded, quarter: Window, covered: frozenset[pd.Period], settings: Settings
 ) -> list[Block]:
     frames = []
     for category in HOTSPOT_CATEGORIES:
@@ -428,7 +430,7 @@ def _hotspot_blocks(
         Heading("Hotspots", 2),
         Para(
             f"The top {HOTSPOTS_PER_CATEGORY} hotspots of anti-social behaviour with criminal "
-            f"damage, and of burglary, in {quarter.label} (DBSCAN clusters ranked by harm), "
+            f"damage, and of burglary, in {quarter.long_words()} (DBSCAN clusters ranked by harm), "
             "numbered as on the map; the trend compares with the quarter before."
         ),
     ]
@@ -438,7 +440,7 @@ def _hotspot_blocks(
         blocks.append(Table(("No.", "Category", "Where", "Wards", "Incidents", "Trend"), rows))
     blocks.append(
         Picture(
-            hotspot_map(loaded.wards, spots, title=f"Hotspots, {quarter.label}"),
+            hotspot_map(loaded.wards, spots, title=f"Hotspots, {quarter.long_words()}"),
             "Wards outlined and named; hotspots numbered as in the table "
             "(orange: ASB and criminal damage; green: burglary).",
         )
@@ -447,7 +449,7 @@ def _hotspot_blocks(
         Picture(
             month_chart(
                 monthly_counts(loaded.accepted, quarter, covered),
-                title=f"Incidents a month, {CHART_MONTHS} months to {quarter.label}",
+                title=f"Incidents a month, {CHART_MONTHS} months to {quarter.long_words()}",
                 quarter=(quarter.first, quarter.last),
             ),
             "Police.uk records a month; the quarter is shaded. Gaps are months not loaded "
@@ -464,7 +466,7 @@ def _where(spot: Mapping[str, object]) -> str:
 
 
 def monthly_counts(
-    incidents: pd.DataFrame, quarter: Period, covered: frozenset[pd.Period]
+    incidents: pd.DataFrame, quarter: Window, covered: frozenset[pd.Period]
 ) -> pd.DataFrame:
     """
     Return police.uk counts a month for `CHART_SERIES`, missing where a month is not loaded.
@@ -490,7 +492,7 @@ def monthly_counts(
 
 
 def _deployment_blocks(
-    db: Path | None, quarter: Period, outcomes: Mapping[str, object] | None
+    db: Path | None, quarter: Window, outcomes: Mapping[str, object] | None
 ) -> list[Block]:
     blocks: list[Block] = [Heading("Deployments and their outcomes", 2)]
     start = pd.Period(quarter.first, "M").start_time.date()
@@ -500,11 +502,13 @@ def _deployment_blocks(
     else:
         done = deployments_since(db, since=monday_of(start), before=end + dt.timedelta(days=1))
         if done.empty:
-            blocks.append(Para(f"No approved weeks in the plan store for {quarter.label}."))
+            blocks.append(Para(f"No approved weeks in the plan store for {quarter.long_words()}."))
         else:
             weeks = done["week"].nunique()
             blocks.append(
-                Para(f"{len(done)} deployments in {weeks} approved weeks of {quarter.label}.")
+                Para(
+                    f"{len(done)} deployments in {weeks} approved weeks of {quarter.long_words()}."
+                )
             )
             blocks.append(
                 Table(
@@ -617,7 +621,7 @@ def _list(value: object) -> list[object]:
 
 
 def _pact_blocks(
-    loaded: Loaded, quarter: Period, covered: frozenset[pd.Period], settings: Settings
+    loaded: Loaded, quarter: Window, covered: frozenset[pd.Period], settings: Settings
 ) -> list[Block]:
     rules = settings.maps.public
     blocks: list[Block] = [

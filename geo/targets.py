@@ -35,7 +35,7 @@ from scipy import stats
 from geo._config import read_toml
 from geo._errors import GeoInputError
 from geo.datasets import unit_file
-from geo.periods import Period
+from geo.periods import Window
 from geo.taxonomy import CATEGORIES, LABELS, POLICE_UK_CATEGORY
 
 ALL_CRIME = "all_crime"
@@ -124,8 +124,8 @@ class MeasureResult:
     """
 
     measure: Measure
-    period: Period
-    before: Period
+    period: Window
+    before: Window
     now: int | None
     then: int | None
     change_pct: float | None
@@ -142,7 +142,8 @@ class MeasureResult:
 
         Examples
         --------
-        >>> r = judge(Measure(category="burglary", target=-2), Period("2025-01", "2025-03"),
+        >>> from geo.periods import months_window
+        >>> r = judge(Measure(category="burglary", target=-2), months_window("2025-01", "2025-03"),
         ...           now=167, then=153)
         >>> r.change_words
         'up 9 % (95 % range -13 % to +37 %)'
@@ -169,8 +170,9 @@ class MeasureResult:
                 "(a month with no data is unknown, not zero)."
             )
         head = (
-            f"{m.label}: {self.now:,} in {self.period.label} against {self.then:,} in "
-            f"{self.before.label}, {self.change_words}; target {m.target_words}: {self.verdict}"
+            f"{m.label}: {self.now:,} in {self.period.long_words()} against {self.then:,} in "
+            f"{self.before.long_words()}, {self.change_words}; "
+            f"target {m.target_words}: {self.verdict}"
         )
         if self.verdict == "too few to tell":
             return f"{head}, as a change this size is within chance (p = {self.p_value:.2f})."
@@ -263,7 +265,7 @@ def _measure(name: str, index: int, table: object) -> Measure:
     return Measure(category=category, comparison=comparison, target=float(target))
 
 
-def judge(measure: Measure, period: Period, *, now: int | None, then: int | None) -> MeasureResult:
+def judge(measure: Measure, period: Window, *, now: int | None, then: int | None) -> MeasureResult:
     """
     Judge a measure from two counts over equal months (None: a month is not loaded).
 
@@ -283,7 +285,8 @@ def judge(measure: Measure, period: Period, *, now: int | None, then: int | None
 
     Examples
     --------
-    >>> q1 = Period("2025-01", "2025-03")
+    >>> from geo.periods import months_window
+    >>> q1 = months_window("2025-01", "2025-03")
     >>> judge(Measure(category="criminal_damage", target=-2), q1, now=181, then=222).verdict
     'met'
     >>> judge(Measure(category="burglary", target=-2), q1, now=167, then=153).verdict
@@ -308,7 +311,7 @@ def judge(measure: Measure, period: Period, *, now: int | None, then: int | None
             verdict="no comparison data",
             missing=(),
         )
-    months = len(period.months)
+    months = len(period.month_index())
     p_value = float(stats.poisson_means_test(now, months, then, months).pvalue)
     if now + then == 0:
         change, low, high = 0.0, None, None
@@ -363,7 +366,7 @@ def measure_rows(incidents: pd.DataFrame, measure: Measure) -> pd.DataFrame:
 
 def evaluate_measures(
     incidents: pd.DataFrame,
-    period: Period,
+    period: Window,
     measures: Sequence[Measure],
     *,
     covered: frozenset[pd.Period],
@@ -391,9 +394,10 @@ def evaluate_measures(
     Examples
     --------
     >>> from geo.pact import public_months
+    >>> from geo.periods import months_window
     >>> from geo.pipeline import load
     >>> incidents = load().accepted
-    >>> results = evaluate_measures(incidents, Period("2025-01", "2025-03"), read_targets(),
+    >>> results = evaluate_measures(incidents, months_window("2025-01", "2025-03"), read_targets(),
     ...                             covered=public_months(incidents))
     >>> for r in results:
     ...     print(r.measure.category, r.now, r.then, r.verdict)
@@ -404,15 +408,15 @@ def evaluate_measures(
     """
     before = period.year_before()
     missing = tuple(
-        m.strftime("%Y-%m") for p in (before, period) for m in p.months if m not in covered
+        m.strftime("%Y-%m") for p in (before, period) for m in p.month_index() if m not in covered
     )
-    now_known = all(m in covered for m in period.months)
-    then_known = all(m in covered for m in before.months)
+    now_known = all(m in covered for m in period.month_index())
+    then_known = all(m in covered for m in before.month_index())
     results = []
     for measure in measures:
         rows = pd.to_datetime(measure_rows(incidents, measure)["occurred"]).dt.to_period("M")
         # each period's count is unknown only where its own months are not loaded
-        now = int(rows.isin(period.months).sum()) if now_known else None
-        then = int(rows.isin(before.months).sum()) if then_known else None
+        now = int(rows.isin(period.month_index()).sum()) if now_known else None
+        then = int(rows.isin(before.month_index()).sum()) if then_known else None
         results.append(replace(judge(measure, period, now=now, then=then), missing=missing))
     return tuple(results)

@@ -19,7 +19,7 @@ from geo.pact import (
     read_pact_areas,
     view_json,
 )
-from geo.periods import Period
+from geo.periods import Window, months_window
 from geo.settings import DEFAULT_SETTINGS, PublicMapRules
 
 RULES = PublicMapRules()
@@ -59,7 +59,7 @@ def published(view: dict) -> dict[str, dict]:
     return found
 
 
-def true_counts(incidents: pd.DataFrame, area, period: Period) -> dict[str, int]:
+def true_counts(incidents: pd.DataFrame, area, period: Window) -> dict[str, int]:
     """The true police.uk counts behind every number a view of `area` and `period` can publish."""
     police = incidents[
         (incidents["source"] == "police.uk") & incidents["ward_name"].isin(area.wards)
@@ -163,7 +163,7 @@ def k_is_ward(key: str) -> bool:
     return key.startswith("ward ") and " issue " not in key
 
 
-def naive_view(incidents: pd.DataFrame, area, period: Period) -> dict:
+def naive_view(incidents: pd.DataFrame, area, period: Window) -> dict:
     """The old public view: every count of 5 or more given exactly, per period asked for."""
     rows = incidents[
         incidents["ward_name"].isin(area.wards) & period.contains(incidents["occurred"])
@@ -188,7 +188,7 @@ def naive_view(incidents: pd.DataFrame, area, period: Period) -> dict:
 
 def test_no_small_count_can_be_recovered_from_any_views_geo_pact_gives(shipped, wards, capsys):
     months = sorted(m.strftime("%Y-%m") for m in public_months(shipped))
-    asked = [Period(a, b) for a, b in itertools.combinations_with_replacement(months, 2)]
+    asked = [months_window(a, b) for a, b in itertools.combinations_with_replacement(months, 2)]
     views, truths, refused = [], [], 0
     for area in read_pact_areas(wards=wards):
         for answer in pact_answers(shipped, wards, area=area, periods=asked):
@@ -202,7 +202,7 @@ def test_no_small_count_can_be_recovered_from_any_views_geo_pact_gives(shipped, 
     # only whole quarters are given, and no two given periods overlap or nest
     given = sorted({(v["period"]["from"], v["period"]["to"]) for v in views})
     assert given
-    assert all(Period(*p) == quarter_of(p[0]) for p in given)
+    assert all(months_window(*p) == quarter_of(p[0]) for p in given)
     for (a_first, a_last), (b_first, b_last) in itertools.combinations(given, 2):
         assert a_last < b_first or b_last < a_first
     leaks, tries = attack(views, truths)
@@ -220,7 +220,9 @@ def test_no_small_count_can_be_recovered_from_any_views_geo_pact_gives(shipped, 
 
 def test_the_attack_recovers_small_counts_from_the_old_nested_views(shipped, wards):
     swanley = next(a for a in read_pact_areas(wards=wards) if a.name == "Swanley")
-    old = [naive_view(shipped, swanley, Period("2025-01", m)) for m in ("2025-08", "2025-09")]
+    old = [
+        naive_view(shipped, swanley, months_window("2025-01", m)) for m in ("2025-08", "2025-09")
+    ]
 
     leaks, _ = attack(old, [{} for _ in old])
 
@@ -362,8 +364,8 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
 
 
 def test_parse_period():
-    assert parse_period("2025-01..2025-03") == Period("2025-01", "2025-03")
-    assert parse_period("2025-05") == Period("2025-05", "2025-05")
+    assert parse_period("2025-01..2025-03") == months_window("2025-01", "2025-03")
+    assert parse_period("2025-05") == months_window("2025-05", "2025-05")
 
 
 def test_out_for_a_refused_period_writes_nothing_and_exits_2(tmp_path, capsys):
@@ -378,7 +380,7 @@ def test_out_for_a_refused_period_writes_nothing_and_exits_2(tmp_path, capsys):
 
 # --- CSU logs: the council's part must not be recoverable from the public police.uk counts ------
 
-CSU_QUARTER = Period("2025-07", "2025-09")
+CSU_QUARTER = months_window("2025-07", "2025-09")
 CSU_KINDS = ("fly tipping", "graffiti", "ASB")
 
 
@@ -398,7 +400,7 @@ def with_csu(tmp_path_factory, wards):
     return load_incidents([get_path("police_uk"), path], wards=wards).accepted
 
 
-def police_truth(incidents: pd.DataFrame, area, period: Period) -> dict[str, int]:
+def police_truth(incidents: pd.DataFrame, area, period: Window) -> dict[str, int]:
     """The true police.uk counts behind a view's numbers: what anyone can count from police.uk."""
     rows = incidents[
         (incidents["source"] == "police.uk")
@@ -543,7 +545,7 @@ def test_every_published_number_in_2025_matches_an_independent_count(shipped, wa
     truth = independent_counts()
     checked, small = 0, 0
     for area in read_pact_areas(wards=wards):
-        quarters = [Period(f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7)]
+        quarters = [months_window(f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7)]
         for answer in pact_answers(shipped, wards, area=area, periods=quarters):
             view = view_json(answer, squares=True)
             counts = truth.get((area.name, answer.period.first), {})

@@ -16,7 +16,7 @@ from geo.cli.pact import _print
 from geo.pact import PactArea, public_view, view_json
 from geo.pact_actions import public_actions, quarter_actions, read_publish_rules
 from geo.pact_map import offline_page, public_csv
-from geo.periods import Period
+from geo.periods import months_window
 from geo.plan_notes import Mark, amend_week, is_published
 from geo.schema import DEPLOYMENT_COLUMNS
 from geo.settings import PublicMapRules, PublishRules
@@ -199,7 +199,7 @@ def view_with(store):
         incidents,
         grid,
         area=PactArea("Swanley", tuple(grid.ward_name)),
-        period=Period("2025-07", "2025-09"),
+        period=months_window("2025-07", "2025-09"),
         rules=PublicMapRules(),
         covered=pd.period_range("2025-07", "2025-09", freq="M"),
     )

@@ -24,7 +24,7 @@ from geo.internal_map import internal_map
 from geo.maps import standalone_html
 from geo.pact import PactArea, public_view, view_json
 from geo.pact_map import offline_page, public_csv, view_map
-from geo.periods import Period
+from geo.periods import months_window
 from geo.safe_text import html_text, script_json
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_plan_rows, make_ward_grid
@@ -160,7 +160,7 @@ def hostile_view():
         incidents,
         wards,
         area=area,
-        period=Period("2025-01", "2025-03"),
+        period=months_window("2025-01", "2025-03"),
         rules=PublicMapRules(),
         covered=pd.period_range("2025-01", "2025-03", freq="M"),
     )

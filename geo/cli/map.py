@@ -161,7 +161,7 @@ def write_map(args: argparse.Namespace) -> str:
     from geo.hotspots import find_hotspots
     from geo.internal_map import internal_map
     from geo.maps import DEFAULT_MAP_SETTINGS, standalone_html
-    from geo.periods import Period
+    from geo.periods import months_window
     from geo.pipeline import MapFilter, load, map_incidents, run_week
 
     categories, week = _check_args(args)
@@ -175,7 +175,9 @@ def write_map(args: argparse.Namespace) -> str:
     loaded = load([str(p) for p in args.paths] or None, wards=wards)
     incidents = loaded.accepted
     first, last = _window(incidents, args.as_of, args.months)
-    shown = map_incidents(incidents, MapFilter(tuple(categories) or None, Period(first, last)))
+    shown = map_incidents(
+        incidents, MapFilter(tuple(categories) or None, months_window(first, last))
+    )
     spot_cats = [c for c in categories if c != "speeding"] or list(HOTSPOT_CATEGORIES)
     spots = find_hotspots(
         incidents, categories=spot_cats, as_of=last, months=args.months, wards=wards

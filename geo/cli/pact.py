@@ -42,7 +42,7 @@ from geo.pact import (
     view_json,
 )
 from geo.pact_actions import quarter_actions, read_publish_rules
-from geo.periods import Period
+from geo.periods import Window, months_window
 from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS, MapSettings, TrendRules
 
@@ -178,20 +178,21 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if refused and not args.json else EXIT_OK
 
 
-def parse_period(text: str) -> Period:
+def parse_period(text: str) -> Window:
     """
     Read ``YYYY-MM..YYYY-MM`` (or one month ``YYYY-MM``).
 
     Examples
     --------
-    >>> parse_period("2025-07..2025-09")
-    Period(first='2025-07', last='2025-09')
+    >>> q = parse_period("2025-07..2025-09")
+    >>> q.first, q.last, q == parse_period("2025-07 .. 2025-09")
+    ('2025-07', '2025-09', True)
     """
     match = re.fullmatch(r"\s*(\d{4}-\d{2})\s*(?:\.\.\s*(\d{4}-\d{2}))?\s*", text)
     if match is None:
         msg = f"--period {text!r}: write it YYYY-MM..YYYY-MM, e.g. 2025-07..2025-09"
         raise GeoInputError(msg)
-    return Period(match.group(1), match.group(2) or match.group(1))
+    return months_window(match.group(1), match.group(2) or match.group(1))
 
 
 def find_area(areas: tuple[PactArea, ...], name: str) -> PactArea:
@@ -208,7 +209,7 @@ def pact_answers(
     wards: gpd.GeoDataFrame,
     *,
     area: PactArea,
-    periods: list[Period],
+    periods: list[Window],
     settings: MapSettings = DEFAULT_MAP_SETTINGS,
     trends: TrendRules = DEFAULT_SETTINGS.trends,
 ) -> list[PublicView | dict[str, object]]:
@@ -265,7 +266,7 @@ def with_actions(view: PublicView, wards: gpd.GeoDataFrame, db: Path | None) -> 
     actions = quarter_actions(
         db,
         area_wards(wards, view.area),
-        months=[m.strftime("%Y-%m") for m in view.period.months],
+        months=view.period.months(),
         rules=view.rules.actions,
     )
     return dataclasses.replace(view, actions=actions)

@@ -54,6 +54,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from geo import periods
 from geo._errors import GeoInputError
 from geo.outcomes.deployments import (
     DEPLOYMENT_FIELDS,
@@ -74,7 +75,6 @@ from geo.outcomes.method import (
     thin_peaks,
     wdq,
 )
-from geo.periods import Period
 from geo.plan.registry import read_resources
 
 __all__ = [
@@ -671,7 +671,7 @@ def evaluate_outcomes(
     speeding = incidents["category"] == "speeding"
     loaded_speeding = set(incidents.loc[speeding, "occurred"].dt.to_period("M").unique())
     frame = incidents.assign(_month=incidents["occurred"].dt.to_period("M"))
-    radius_cctv = settings.view_radius_m or read_resources().cctv.view_radius_m
+    radius_cctv = settings.view_radius_m or read_resources().of("cctv").view_radius_m
     recs = deployments.sort_values(["start", "kind", "unit"], kind="stable").to_dict("records")
     deployed = [
         (
@@ -744,7 +744,7 @@ def evaluate_outcomes(
 def period_outcomes(
     incidents: pd.DataFrame,
     db: Path,
-    period: Period,
+    period: periods.Window,
     *,
     settings: OutcomeSettings = DEFAULT_OUTCOME_SETTINGS,
 ) -> dict:
