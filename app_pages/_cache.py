@@ -449,7 +449,7 @@ def _evidence(
 ) -> pipeline.WeekEvidence:
     data = _loaded(paths, stamps, wards_key, settings)
     db = Path(db_key[0])
-    start = pipeline.week_state(db, week) if replan is not None else None
+    start = pipeline.replan_base(pipeline.week_state(db, week), replanning=replan is not None)
     return pipeline.prepare_week(
         data,
         week=week,
@@ -497,6 +497,9 @@ def week_run(
         replan,
         SETTINGS,
     )
+
+
+decided = pipeline.decided  # an approved week is shown as saved (`geo.pipeline.decided`)
 
 
 def week_state(week: dt.date) -> StoredPlan | None:

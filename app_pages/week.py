@@ -155,7 +155,7 @@ def _show_message() -> None:
 
 # --- an approved week: show the decision -----------------------------------------------------
 _show_message()
-if stored is not None and stored.status == "approved" and replan_key not in st.session_state:
+if _cache.decided(stored, replanning=replan_key in st.session_state) is not None:
     plan_sheet = _cache.sheet(None, stored)
     st.success(_cache.markdown_text(plan_sheet.headline()))
     st.caption(

@@ -720,6 +720,38 @@ def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
     return load_plan(db or default_store(), week=monday_of(week))
 
 
+def decided(stored: StoredPlan | None, *, replanning: bool) -> StoredPlan | None:
+    """
+    Return the week's approved plan when it is to be shown as saved, else None (plan it).
+
+    An approved week is a decision: ``geo plan`` and the week page show it as it was
+    saved, without planning again, unless the sergeant asked to re-plan.
+
+    Examples
+    --------
+    >>> def saved(status):
+    ...     return StoredPlan(dt.date(2025, 10, 6), 1, status, "PS 1", "", pd.DataFrame())
+    >>> decided(saved("approved"), replanning=False).status
+    'approved'
+    >>> decided(saved("approved"), replanning=True), decided(saved("suggested"), replanning=False)
+    (None, None)
+    """
+    return stored if stored is not None and stored.status == "approved" and not replanning else None
+
+
+def replan_base(stored: StoredPlan | None, *, replanning: bool) -> StoredPlan | None:
+    """
+    Return the approved plan a re-plan starts from (its units out of service, its pins), or None.
+
+    Examples
+    --------
+    >>> saved = StoredPlan(dt.date(2025, 10, 6), 1, "approved", "PS 1", "", pd.DataFrame())
+    >>> replan_base(saved, replanning=True).version, replan_base(saved, replanning=False)
+    (1, None)
+    """
+    return stored if replanning and stored is not None and stored.status == "approved" else None
+
+
 # --- approval ----------------------------------------------------------------------------------
 
 EDITABLE = ("site", "site_name")

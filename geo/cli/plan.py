@@ -290,9 +290,11 @@ def run(args: argparse.Namespace) -> int:
     from geo.pipeline import (
         approve_week,
         carried_overrides,
+        decided,
         edited_run,
         load,
         monday_of,
+        replan_base,
         run_week,
         week_state,
     )
@@ -324,7 +326,7 @@ def run(args: argparse.Namespace) -> int:
         )
         _emit_plan(args, sheet_of_stored(saved))
         return EXIT_OK
-    if shown is not None and shown.status == "approved" and not (args.replan or args.sites):
+    if decided(shown, replanning=args.replan or args.sites) is not None:
         if args.approve:
             print(
                 terminal_text(
@@ -342,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
     loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
-    replan = shown if args.replan and shown is not None and shown.status == "approved" else None
+    replan = replan_base(shown, replanning=args.replan)
     if replan is not None:  # start from the approved version's out-of-service units and pins
         overrides = carried_overrides(replan, overrides)
     run = run_week(
