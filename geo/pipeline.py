@@ -165,10 +165,10 @@ def window_choice(
     Return the window every page and command uses: ``(as_of, months, weeks)``.
 
     `as_of` defaults to `default_as_of`; with no `weeks`, `months` defaults to
-    ``settings.plan.evidence_months``.
+    ``settings.plan.hotspot_months``.
     """
     as_of = as_of or default_as_of(incidents, weeks=weeks)
-    months = None if weeks else (months or settings.plan.evidence_months)
+    months = None if weeks else (months or settings.plan.hotspot_months)
     return as_of, months, weeks
 
 
@@ -247,7 +247,7 @@ def hotspots(
     as_of
         The window's last month (``YYYY-MM``) or day; default the latest month with data.
     months, weeks
-        The window's length (default `settings.plan.evidence_months` months).
+        The window's length (default `settings.plan.hotspot_months` months).
     rank_by
         ``harm`` or ``count``.
     keep_outside
@@ -540,7 +540,7 @@ def prepare_week(
     is_speed = before["source"].isin(SPEED_SOURCES)
     incidents, speed = before[~is_speed], before[is_speed]
     as_of = last_month_before(incidents, week)
-    span = window(as_of, months=settings.plan.evidence_months)
+    span = window(as_of, months=settings.plan.hotspot_months)
     spots = find_hotspots(
         incidents,
         categories=CCTV_CATEGORIES,

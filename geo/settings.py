@@ -319,8 +319,10 @@ class PlanSettings:
 
     Attributes
     ----------
-    evidence_months
+    hotspot_months
         Months of incidents the hotspots and reasons count over (3: the last quarter).
+        (Speed boards read their own, longer span of speeding evidence:
+        ``[speed_board] evidence_months`` in ``resources.toml``.)
     demand_months
         Months of incidents whose map points locate next month's forecast harm (12):
         a camera site needs a place where incidents happen, not only happened lately.
@@ -328,12 +330,12 @@ class PlanSettings:
         Weeks of approved plans read for board rests and EVA recency (26).
     """
 
-    evidence_months: int = 3
+    hotspot_months: int = 3
     demand_months: int = 12
     history_weeks: int = 26
 
     def __post_init__(self) -> None:
-        if min(self.evidence_months, self.demand_months, self.history_weeks) < 1:
+        if min(self.hotspot_months, self.demand_months, self.history_weeks) < 1:
             msg = f"plan spans must be at least 1: {self}"
             raise ValueError(msg)
 

@@ -2,7 +2,7 @@
 
 `geo hotspots` and the app's Hotspots page both go through `geo.pipeline.hotspots`, with
 one set of defaults (`geo.pipeline.window_choice`): the window ends at the latest
-police.uk month and is `settings.plan.evidence_months` long.
+police.uk month and is `settings.plan.hotspot_months` long.
 """
 
 import json
@@ -24,7 +24,7 @@ def test_geo_hotspots_lists_what_the_hotspots_page_lists(tmp_path, category):
     loaded = _cache.load(files)
     # the page's defaults: the latest month offered, and the first window length offered
     as_of = _cache.months_of(loaded.accepted)[-1]
-    months = DEFAULT_SETTINGS.plan.evidence_months
+    months = DEFAULT_SETTINGS.plan.hotspot_months
     spots, _ = _cache.hotspots(files, category, as_of, months, "harm")
 
     assert [f["properties"]["hotspot_id"] for f in from_cli] == spots["hotspot_id"].tolist()
@@ -35,7 +35,7 @@ def test_geo_hotspots_lists_what_the_hotspots_page_lists(tmp_path, category):
 def test_the_default_window_is_the_same_for_every_caller():
     loaded = pipeline.load()
     as_of, months, weeks = pipeline.window_choice(loaded.accepted)
-    assert (as_of, months, weeks) == ("2025-09", DEFAULT_SETTINGS.plan.evidence_months, None)
+    assert (as_of, months, weeks) == ("2025-09", DEFAULT_SETTINGS.plan.hotspot_months, None)
     # a window in weeks ends on the last dated incident's day
     day, none, four = pipeline.window_choice(loaded.accepted, weeks=4)
     assert (len(day), none, four) == (10, None, 4)
