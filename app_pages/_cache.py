@@ -11,6 +11,10 @@ Map builders are not cached: a folium map is quick to build and not picklable.
 
 Public mode (``GEO_PUBLIC=1``) serves the PACT page alone; that page reads the
 shipped police.uk files only, never an uploaded CSU log.
+
+The environment switches (``GEO_HOME``, ``GEO_PARSE_CACHE``, ``GEO_LOCK_TIMEOUT``,
+``GEO_PUBLIC``, ``GEO_PLAN_DB``) are read here only, by `switches`, and passed to the
+library as arguments.
 """
 
 from __future__ import annotations
@@ -29,16 +33,17 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import maps, pact, pipeline
+from geo import home, maps, pact, pipeline
 from geo._errors import GeoInputError as GeoInputError  # pages show these errors
 from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
-from geo.home import check_home, default_store, uploads_dir
+from geo.home import check_home, default_store
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
+from geo.pipeline import next_week as next_week  # the week pages plan by default
 from geo.plan.registry import kind, resource_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
@@ -47,6 +52,8 @@ from geo.resources import Resources, WeekOverrides, default_resources_path, read
 from geo.safe_text import markdown_text as markdown_text  # pages escape data with it
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
+from geo.store import set_lock_timeout as set_lock_timeout  # app.py, once per run
+from geo.switches import Switches, read_switches
 from geo.taxonomy import CATEGORIES
 from geo.timeline import Timeline, plan_ahead, stays
 
@@ -60,13 +67,21 @@ PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
 POINT_CAP = maps.POINT_CAP
 """The most incidents a map draws one by one (more are drawn as heat)."""
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-"""The largest file the Data page accepts (50 MB, about 250,000 police.uk rows)."""
+
+
+def switches() -> Switches:
+    """
+    Return the environment switches: the app's one read of the environment.
+
+    Read on each call (a few lookups), so an in-process test that sets a variable
+    sees it; the server's environment does not change while it runs.
+    """
+    return read_switches()
 
 
 def public_mode() -> bool:
     """Return True when the app serves the public PACT page alone (``GEO_PUBLIC=1``)."""
-    return os.environ.get("GEO_PUBLIC", "").strip().lower() in {"1", "true", "yes"}
+    return switches().public
 
 
 def label(category: str) -> str:
@@ -102,7 +117,15 @@ def _loaded(
     wards_key: tuple[str, int],
     settings: Settings,
 ) -> Loaded:
-    return pipeline.load(list(paths), wards=_wards(*wards_key), settings=settings, strict=False)
+    chosen = switches()
+    return pipeline.load(
+        list(paths),
+        wards=_wards(*wards_key),
+        settings=settings,
+        strict=False,
+        cache=chosen.parse_cache,
+        home=chosen.home,
+    )
 
 
 def loaded(paths: Sequence[str]) -> Loaded:
@@ -139,61 +162,18 @@ def running_on() -> list[str]:
     return shipped_files() + uploaded_files()
 
 
-def safe_upload_name(name: str) -> str:
-    """
-    Reduce an uploaded file's name to a safe, short file name (keeping its suffix).
-
-    Examples
-    --------
-    >>> safe_upload_name("../../etc/" + "x" * 300 + ".csv")[-8:], len(safe_upload_name("a" * 300))
-    ('xxxx.csv', 80)
-    >>> safe_upload_name("Crime log <Mar>.xlsx")
-    'Crime log _Mar_.xlsx'
-    """
-    base = Path(name.replace("\\", "/")).name or "upload"
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()[:6]
-    stem = "".join(c if c.isalnum() or c in " -_.()" else "_" for c in stem).strip(" .") or "upload"
-    return stem[: 80 - len(suffix)] + suffix
-
-
 def owner_folder(owner: str) -> Path:
-    """
-    Return the folder one person's uploads are kept in: ``GEO_HOME/uploads/<owner hash>``.
-
-    The folder is named by a hash of the user name, so names never become paths, and
-    no one's uploads are in another's folder.
-    """
-    key = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
-    folder = uploads_dir() / key
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Return the folder `owner`'s uploads are kept in (`geo.home.owner_folder`)."""
+    return home.owner_folder(owner, switches().home)
 
 
 def save_upload(name: str, data: bytes, owner: str) -> str:
-    """Keep an uploaded file in its owner's folder under its content hash; use it here."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        msg = (
-            f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
-            f"be is {MAX_UPLOAD_BYTES / 1e6:.0f} MB; split it by month"
-        )
-        raise ValueError(msg)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = owner_folder(owner) / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / safe_upload_name(name)
-    if not path.exists():
-        _write_whole(path, data)
+    """Keep an uploaded file in its owner's folder (`geo.home.save_upload`); use it here."""
+    path = str(home.save_upload(name, data, owner, switches().home))
     uploads = st.session_state.setdefault("uploads", [])
-    if str(path) not in uploads:
-        uploads.append(str(path))
-    return str(path)
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write a file so that no reader ever sees half of it (a temporary file, then a rename)."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
+    if path not in uploads:
+        uploads.append(path)
+    return path
 
 
 def kept_uploads(owner: str) -> list[Path]:
@@ -390,7 +370,7 @@ def home_problem() -> tuple[str | None, str | None]:
         the server's path: that goes to the server log.
     """
     try:
-        note = check_home()
+        note = check_home(switches().home)
     except GeoInputError as err:
         print(f"GEO_HOME: {err}", file=sys.stderr)
         return (
@@ -410,13 +390,8 @@ def home_problem() -> tuple[str | None, str | None]:
 
 def plan_db() -> Path:
     """Return the plan store (``GEO_PLAN_DB``, else ``GEO_HOME/plans.sqlite``)."""
-    return Path(os.environ.get("GEO_PLAN_DB", str(default_store())))
-
-
-def next_week(incidents: pd.DataFrame) -> dt.date:
-    """Return the Monday after the last month of data: the week to plan by default."""
-    last = pd.Period(pipeline.latest_month(incidents), freq="M") + 1
-    return monday_of(last.to_timestamp().date() + dt.timedelta(days=6))
+    chosen = switches()
+    return chosen.plan_db or default_store(chosen.home)
 
 
 def synthetic_files() -> list[str]:
@@ -426,7 +401,7 @@ def synthetic_files() -> list[str]:
 
 def resources() -> Resources:
     """Return the unit's resources (``GEO_HOME/resources.toml`` or the shipped file)."""
-    return _resources(*_stamp(default_resources_path()))
+    return _resources(*_stamp(default_resources_path(switches().home)))
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -488,7 +463,7 @@ def week_run(
         tuple(paths),
         _stamps(paths),
         _stamp(get_path("wards")),
-        _stamp(default_resources_path()),
+        _stamp(default_resources_path(switches().home)),
         monday_of(week),
         overrides,
         _stamp(plan_db()),
@@ -796,7 +771,7 @@ def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, b
         _stamp(get_path("wards")),
         quarter,
         _stamp(plan_db()),
-        _stamp(default_targets_path()),
+        _stamp(default_targets_path(switches().home)),
         SETTINGS,
     )
 

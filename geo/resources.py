@@ -22,13 +22,13 @@ from geo._errors import GeoDataWarning, GeoInputError
 from geo.datasets import unit_file
 
 
-def default_resources_path() -> Path:
+def default_resources_path(home: Path | None = None) -> Path:
     """
-    Return the resources file to use: ``GEO_HOME/resources.toml`` if the unit keeps one.
+    Return the resources file to use: ``resources.toml`` in the state folder `home`, if kept.
 
     Otherwise the shipped file (the Sevenoaks CSU's numbers).
     """
-    return unit_file("resources")
+    return unit_file("resources", home)
 
 
 def _positive(name: str, value: float) -> None:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 from geo.cli._common import (
     EXIT_OK,
+    switches,
 )
 
 
@@ -263,8 +264,9 @@ def run(args: argparse.Namespace) -> int:
         week_state,
     )
     from geo.plan_notes import amend_week
+    from geo.resources import default_resources_path
 
-    db = args.db or default_store()
+    db = args.db or default_store(switches(args).home)
     if args.history:
         table = plan_history(db)
         shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
@@ -302,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
             )
         _emit_plan(args, sheet_of_stored(shown))
         return EXIT_OK
-    resources = read_resources(args.resources)  # settings and names before the data
+    resources = read_resources(args.resources or default_resources_path(switches(args).home))
     for flag, value, bound in (
         ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
         ("--boards", args.boards, BOUNDS["speed_board"]["boards"]),
@@ -316,7 +318,10 @@ def run(args: argparse.Namespace) -> int:
         patrol_hours=args.patrol_hours,
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
-    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
+    wards = read_wards(args.boundaries) if args.boundaries else None
+    loaded = load(
+        args.paths, wards=wards, cache=switches(args).parse_cache, home=switches(args).home
+    )
     replan = shown if args.replan and shown is not None and shown.status == "approved" else None
     if replan is not None:  # start from the approved version's out-of-service units and pins
         overrides = carried_overrides(replan, overrides)
