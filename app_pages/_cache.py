@@ -25,6 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,7 @@ from geo.taxonomy import CATEGORIES
 from geo.timeline import Timeline, plan_ahead, stays
 
 if TYPE_CHECKING:  # the Results page's modules (scipy.stats, matplotlib, docx) load when used
+    from geo.outcomes import OutcomeSettings
     from geo.report import QuarterReport
 
 SETTINGS: Settings = DEFAULT_SETTINGS
@@ -489,7 +491,7 @@ def sheet(run: WeekRun | None, stored: StoredPlan | None = None) -> PlanSheet:
     if stored is not None:
         from geo.plan_export import sheet_of_stored
 
-        return sheet_of_stored(stored)
+        return sheet_of_stored(stored, resources())
     return sheet_of_run(run)
 
 
@@ -732,7 +734,16 @@ def _outcomes(
     from geo.report import parse_quarter
 
     loaded = _loaded(paths, stamps, wards_key, settings)
-    return period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter))
+    return period_outcomes(
+        loaded.accepted, Path(db_key[0]), parse_quarter(quarter), settings=_outcome_settings()
+    )
+
+
+def _outcome_settings() -> OutcomeSettings:
+    """Return the outcome settings with the unit's camera view radius (`resources`)."""
+    from geo.outcomes import DEFAULT_OUTCOME_SETTINGS
+
+    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=resources().cctv.view_radius_m)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Drafting the quarterly report...")
@@ -754,7 +765,9 @@ def _report(
         loaded,
         parse_quarter(quarter),
         db=Path(db_key[0]),
-        outcomes=period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter)),
+        outcomes=period_outcomes(
+            loaded.accepted, Path(db_key[0]), parse_quarter(quarter), settings=_outcome_settings()
+        ),
         measures=read_targets(Path(targets_key[0])),
         settings=settings,
     )

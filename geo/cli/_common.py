@@ -22,6 +22,8 @@ from geo.switches import Switches
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from geo.outcomes import OutcomeSettings
+
 
 EXIT_OK = 0
 """The exit status of a command that did what it was asked."""
@@ -37,6 +39,15 @@ def switches(args: argparse.Namespace) -> Switches:
     A command run on its own (its parser alone, as some tests do) has the defaults.
     """
     return getattr(args, "switches", None) or Switches()
+
+
+def outcome_settings(args: argparse.Namespace) -> OutcomeSettings:
+    """Return the outcome settings with the camera view radius of the unit's ``resources.toml``."""
+    from geo.outcomes import DEFAULT_OUTCOME_SETTINGS
+    from geo.resources import default_resources_path, read_resources
+
+    unit = read_resources(default_resources_path(switches(args).home))
+    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=unit.cctv.view_radius_m)
 
 
 def area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:

@@ -267,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.resources import default_resources_path
 
     db = args.db or default_store(switches(args).home)
+    unit_resources = args.resources or default_resources_path(switches(args).home)
     if args.history:
         table = plan_history(db)
         shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
@@ -290,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
             by=args.by or getpass.getuser(),
             publish=args.publish,
         )
-        _emit_plan(args, sheet_of_stored(saved))
+        _emit_plan(args, sheet_of_stored(saved, read_resources(unit_resources)))
         return EXIT_OK
     if shown is not None and shown.status == "approved" and not (args.replan or args.sites):
         if args.approve:
@@ -302,9 +303,9 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 file=sys.stderr,
             )
-        _emit_plan(args, sheet_of_stored(shown))
+        _emit_plan(args, sheet_of_stored(shown, read_resources(unit_resources)))
         return EXIT_OK
-    resources = read_resources(args.resources or default_resources_path(switches(args).home))
+    resources = read_resources(unit_resources)  # settings and names before the data
     for flag, value, bound in (
         ("--cameras", args.cameras, BOUNDS["cctv"]["cameras"]),
         ("--boards", args.boards, BOUNDS["speed_board"]["boards"]),

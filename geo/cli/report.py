@@ -19,7 +19,7 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_OK, switches
+from geo.cli._common import EXIT_OK, outcome_settings, switches
 from geo.home import default_store
 from geo.outcomes import period_outcomes
 from geo.pipeline import load
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     outcomes = (
         read_outcomes(args.outcomes)
         if args.outcomes
-        else period_outcomes(loaded.accepted, db, quarter)
+        else period_outcomes(loaded.accepted, db, quarter, settings=outcome_settings(args))
     )
     report = build_report(loaded, quarter, db=db, outcomes=outcomes, measures=measures)
     write_report(report, args.out)
