@@ -701,7 +701,7 @@ def run_week(
     overrides
         The sergeant's changes for this week.
     db
-        The plan store; default ``GEO_HOME/plans.sqlite``.
+        The plan store; default `geo.home.default_store()`.
     history
         False plans without reading the store (a fresh start).
     settings
@@ -957,7 +957,7 @@ def approve_week(
     by
         Who approves (the signed-in user, or ``--by``).
     db
-        The plan store; default ``GEO_HOME/plans.sqlite``.
+        The plan store; default `geo.home.default_store()`.
     note
         Saved with the plan; default the run's provenance as JSON (data period,
         evidence window, what was available, notes, sources), which exports show.
