@@ -21,7 +21,14 @@ import sys
 import streamlit as st
 
 from app_pages._auth import may, require_sign_in
-from app_pages._cache import GeoInputError, home_problem, markdown_text, public_mode
+from app_pages._cache import (
+    GeoInputError,
+    home_problem,
+    markdown_text,
+    public_mode,
+    set_lock_timeout,
+    switches,
+)
 
 
 def main() -> None:
@@ -33,6 +40,7 @@ def main() -> None:
         page_icon="🛡️",
         layout="wide",
     )
+    set_lock_timeout(switches().lock_timeout)  # GEO_LOCK_TIMEOUT, for every store call below
     stop, home_note = home_problem()  # GEO_HOME a file or unmakeable: one line, not a trace
     if stop:
         st.error(stop)
@@ -78,5 +86,7 @@ if __name__ == "__main__":  # each run of the script
     main()
 else:  # imported by `streamlit run app.py` as the server
     from app_pages._session_routes import session_routes
+
+    set_lock_timeout(switches().lock_timeout)  # the sign-in routes' store writes
 
     app = st.App(__file__, routes=[] if public_mode() else session_routes())

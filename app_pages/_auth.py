@@ -38,7 +38,7 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from app_pages._cache import plan_db
+from app_pages._cache import plan_db, switches
 from geo._errors import GeoInputError
 from geo.safe_text import markdown_text
 from geo.sessions import (
@@ -315,7 +315,7 @@ def _live_session() -> Session | None:
     value = st.context.cookies.get(COOKIE_NAME)
     if not isinstance(value, str) or not value:  # AppTest has no real request
         return None
-    return _try(lambda: session_of_cookie(db, value, session_key()))
+    return _try(lambda: session_of_cookie(db, value, session_key(switches().home)))
 
 
 def _script(path: str, body: str = "") -> None:

@@ -11,6 +11,10 @@ Map builders are not cached: a folium map is quick to build and not picklable.
 
 Public mode (``GEO_PUBLIC=1``) serves the PACT page alone; that page reads the
 shipped police.uk files only, never an uploaded CSU log.
+
+The environment switches (``GEO_HOME``, ``GEO_PARSE_CACHE``, ``GEO_LOCK_TIMEOUT``,
+``GEO_PUBLIC``, ``GEO_PLAN_DB``) are read here only, by `switches`, and passed to the
+library as arguments.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,17 +34,18 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import maps, pact, pipeline
+from geo import home, maps, pact, pipeline
 from geo._config import Bound
 from geo._errors import GeoInputError as GeoInputError  # pages show these errors
 from geo.boundaries import read_wards
 from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
-from geo.home import check_home, default_store, uploads_dir
+from geo.home import check_home, default_store
 from geo.incidents import LoadResult, expand_paths
 from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
 from geo.pipeline import Loaded, WeekRun, monday_of
+from geo.pipeline import next_week as next_week  # the week pages plan by default
 from geo.plan.registry import kind, read_resources, resource_kinds, visit_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
@@ -49,10 +55,13 @@ from geo.safe_text import markdown_text as markdown_text  # pages escape data wi
 from geo.schema import ResourceKind
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import PlanConflictError, StoredPlan, last_approved_before
+from geo.store import set_lock_timeout as set_lock_timeout  # app.py, once per run
+from geo.switches import Switches, read_switches
 from geo.taxonomy import CATEGORIES
 from geo.timeline import Timeline, plan_ahead, stays
 
 if TYPE_CHECKING:  # the Results page's modules (scipy.stats, matplotlib, docx) load when used
+    from geo.outcomes import OutcomeSettings
     from geo.report import QuarterReport
 
 SETTINGS: Settings = DEFAULT_SETTINGS
@@ -62,13 +71,21 @@ PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
 POINT_CAP = maps.POINT_CAP
 """The most incidents a map draws one by one (more are drawn as heat)."""
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-"""The largest file the Data page accepts (50 MB, about 250,000 police.uk rows)."""
+
+
+def switches() -> Switches:
+    """
+    Return the environment switches: the app's one read of the environment.
+
+    Read on each call (a few lookups), so an in-process test that sets a variable
+    sees it; the server's environment does not change while it runs.
+    """
+    return read_switches()
 
 
 def public_mode() -> bool:
     """Return True when the app serves the public PACT page alone (``GEO_PUBLIC=1``)."""
-    return os.environ.get("GEO_PUBLIC", "").strip().lower() in {"1", "true", "yes"}
+    return switches().public
 
 
 def label(category: str) -> str:
@@ -104,7 +121,15 @@ def _loaded(
     wards_key: tuple[str, int],
     settings: Settings,
 ) -> Loaded:
-    return pipeline.load(list(paths), wards=_wards(*wards_key), settings=settings, strict=False)
+    chosen = switches()
+    return pipeline.load(
+        list(paths),
+        wards=_wards(*wards_key),
+        settings=settings,
+        strict=False,
+        cache=chosen.parse_cache,
+        home=chosen.home,
+    )
 
 
 def loaded(paths: Sequence[str]) -> Loaded:
@@ -141,61 +166,18 @@ def running_on() -> list[str]:
     return shipped_files() + uploaded_files()
 
 
-def safe_upload_name(name: str) -> str:
-    """
-    Reduce an uploaded file's name to a safe, short file name (keeping its suffix).
-
-    Examples
-    --------
-    >>> safe_upload_name("../../etc/" + "x" * 300 + ".csv")[-8:], len(safe_upload_name("a" * 300))
-    ('xxxx.csv', 80)
-    >>> safe_upload_name("Crime log <Mar>.xlsx")
-    'Crime log _Mar_.xlsx'
-    """
-    base = Path(name.replace("\\", "/")).name or "upload"
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()[:6]
-    stem = "".join(c if c.isalnum() or c in " -_.()" else "_" for c in stem).strip(" .") or "upload"
-    return stem[: 80 - len(suffix)] + suffix
-
-
 def owner_folder(owner: str) -> Path:
-    """
-    Return the folder one person's uploads are kept in: ``GEO_HOME/uploads/<owner hash>``.
-
-    The folder is named by a hash of the user name, so names never become paths, and
-    no one's uploads are in another's folder.
-    """
-    key = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
-    folder = uploads_dir() / key
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Return the folder `owner`'s uploads are kept in (`geo.home.owner_folder`)."""
+    return home.owner_folder(owner, switches().home)
 
 
 def save_upload(name: str, data: bytes, owner: str) -> str:
-    """Keep an uploaded file in its owner's folder under its content hash; use it here."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        msg = (
-            f"{safe_upload_name(name)} is {len(data) / 1e6:.0f} MB: the most one upload may "
-            f"be is {MAX_UPLOAD_BYTES / 1e6:.0f} MB; split it by month"
-        )
-        raise ValueError(msg)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = owner_folder(owner) / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / safe_upload_name(name)
-    if not path.exists():
-        _write_whole(path, data)
+    """Keep an uploaded file in its owner's folder (`geo.home.save_upload`); use it here."""
+    path = str(home.save_upload(name, data, owner, switches().home))
     uploads = st.session_state.setdefault("uploads", [])
-    if str(path) not in uploads:
-        uploads.append(str(path))
-    return str(path)
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write a file so that no reader ever sees half of it (a temporary file, then a rename)."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
+    if path not in uploads:
+        uploads.append(path)
+    return path
 
 
 def kept_uploads(owner: str) -> list[Path]:
@@ -392,7 +374,7 @@ def home_problem() -> tuple[str | None, str | None]:
         the server's path: that goes to the server log.
     """
     try:
-        note = check_home()
+        note = check_home(switches().home)
     except GeoInputError as err:
         print(f"GEO_HOME: {err}", file=sys.stderr)
         return (
@@ -412,13 +394,8 @@ def home_problem() -> tuple[str | None, str | None]:
 
 def plan_db() -> Path:
     """Return the plan store (``GEO_PLAN_DB``, else ``GEO_HOME/plans.sqlite``)."""
-    return Path(os.environ.get("GEO_PLAN_DB", str(default_store())))
-
-
-def next_week(incidents: pd.DataFrame) -> dt.date:
-    """Return the Monday after the last month of data: the week to plan by default."""
-    last = pd.Period(pipeline.latest_month(incidents), freq="M") + 1
-    return monday_of(last.to_timestamp().date() + dt.timedelta(days=6))
+    chosen = switches()
+    return chosen.plan_db or default_store(chosen.home)
 
 
 def synthetic_files() -> list[str]:
@@ -428,7 +405,7 @@ def synthetic_files() -> list[str]:
 
 def resources() -> Resources:
     """Return the unit's resources (``GEO_HOME/resources.toml`` or the shipped file)."""
-    return _resources(*_stamp(default_resources_path()))
+    return _resources(*_stamp(default_resources_path(switches().home)))
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -490,7 +467,7 @@ def week_run(
         tuple(paths),
         _stamps(paths),
         _stamp(get_path("wards")),
-        _stamp(default_resources_path()),
+        _stamp(default_resources_path(switches().home)),
         monday_of(week),
         overrides,
         _stamp(plan_db()),
@@ -519,7 +496,7 @@ def sheet(run: WeekRun | None, stored: StoredPlan | None = None) -> PlanSheet:
     if stored is not None:
         from geo.plan_export import sheet_of_stored
 
-        return sheet_of_stored(stored)
+        return sheet_of_stored(stored, resources())
     return sheet_of_run(run)
 
 
@@ -785,7 +762,16 @@ def _outcomes(
     from geo.report import parse_quarter
 
     loaded = _loaded(paths, stamps, wards_key, settings)
-    return period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter))
+    return period_outcomes(
+        loaded.accepted, Path(db_key[0]), parse_quarter(quarter), settings=_outcome_settings()
+    )
+
+
+def _outcome_settings() -> OutcomeSettings:
+    """Return the outcome settings with the unit's camera view radius (`resources`)."""
+    from geo.outcomes import DEFAULT_OUTCOME_SETTINGS
+
+    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=resources().of("cctv").view_radius_m)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Drafting the quarterly report...")
@@ -807,7 +793,9 @@ def _report(
         loaded,
         parse_quarter(quarter),
         db=Path(db_key[0]),
-        outcomes=period_outcomes(loaded.accepted, Path(db_key[0]), parse_quarter(quarter)),
+        outcomes=period_outcomes(
+            loaded.accepted, Path(db_key[0]), parse_quarter(quarter), settings=_outcome_settings()
+        ),
         measures=read_targets(Path(targets_key[0])),
         settings=settings,
     )
@@ -824,7 +812,7 @@ def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, b
         _stamp(get_path("wards")),
         quarter,
         _stamp(plan_db()),
-        _stamp(default_targets_path()),
+        _stamp(default_targets_path(switches().home)),
         SETTINGS,
     )
 

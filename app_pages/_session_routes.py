@@ -64,13 +64,19 @@ def _store():  # noqa: ANN202 - the plan store path, as the app uses it
     return plan_db()
 
 
+def _session_key() -> bytes:
+    from app_pages._cache import switches
+
+    return session_key(switches().home)
+
+
 async def start(request: Request) -> Response:
     """Exchange the posted handover code for the session cookie."""
     if not same_origin(request):
         return Response("refused", status_code=403)
     body = (await request.body())[:_MAX_BODY].decode("ascii", "replace").strip()
     try:
-        cookie = exchange_handover(_store(), body, session_key())
+        cookie = exchange_handover(_store(), body, _session_key())
     except GeoInputError as err:
         print(f"sign-in: no session cookie: {err}", file=sys.stderr)
         return Response("refused", status_code=403)

@@ -78,7 +78,7 @@ def get_path(name: str) -> Path:
     return path
 
 
-def unit_file(name: str) -> Path:
+def unit_file(name: str, home: Path | None = None) -> Path:
     """
     Return a settings file the unit may keep its own copy of: ``GEO_HOME/<file>`` if it does.
 
@@ -89,6 +89,8 @@ def unit_file(name: str) -> Path:
     ----------
     name
         A shipped dataset that is one file, e.g. ``"resources"`` or ``"targets"``.
+    home
+        The state folder (`geo.home.geo_home`; None for the user's data folder).
 
     Returns
     -------
@@ -97,5 +99,5 @@ def unit_file(name: str) -> Path:
     """
     from geo.home import geo_home
 
-    own = geo_home() / Path(_RELATIVE.get(name, name)).name
+    own = geo_home(home) / Path(_RELATIVE.get(name, name)).name
     return own if own.is_file() else get_path(name)

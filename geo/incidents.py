@@ -236,6 +236,7 @@ def load_incidents(
     strict: bool = True,
     now: dt.datetime | None = None,
     cache: bool = True,
+    home: Path | None = None,
 ) -> LoadResult:
     """
     Load police.uk files and CSU logs into one incidents table.
@@ -263,8 +264,12 @@ def load_incidents(
     cache
         Use the parse cache (`geo.parse_cache`): a file already loaded with the same
         content, name, wards, settings and clock is read back from GeoParquet under
-        ``GEO_HOME/cache`` instead of being parsed again. Not used with a custom
-        `gazetteer`, or when ``GEO_PARSE_CACHE=off``.
+        ``cache`` in the state folder instead of being parsed again. Not used with a
+        custom `gazetteer`, or when the state folder cannot be written. The ``geo``
+        command and the app pass False for ``GEO_PARSE_CACHE=off``.
+    home
+        The state folder holding the cache (`geo.home.geo_home`; None for the user's
+        data folder); the ``geo`` command and the app pass ``GEO_HOME``.
 
     Returns
     -------
@@ -296,6 +301,7 @@ def load_incidents(
         strict=strict,
         now=now,
         cache=cache,
+        home=home,
     ):
         reports.append(loaded.report)
         if loaded.entry is not None:
@@ -336,6 +342,7 @@ def iter_files(
     strict: bool = True,
     now: dt.datetime | None = None,
     cache: bool = True,
+    home: Path | None = None,
 ) -> Iterator[LoadedFile]:
     """
     Load files one at a time, so a caller that only counts holds one file at a time.
@@ -364,7 +371,7 @@ def iter_files(
     seen = SeenIncidents()
     span: set[str] = set()  # the months of the files whose dates are told
     undecided: list[tuple[Path, parse_cache.CachedFile]] = []
-    use_cache = cache and gazetteer is None and parse_cache.enabled()
+    use_cache = cache and gazetteer is None and parse_cache.enabled(home)
     ward_key = parse_cache.wards_hash(wards) if use_cache else ""
     jobs = []  # (path, cache key, whether it must be read)
     for path in expand_paths(paths):
@@ -375,13 +382,13 @@ def iter_files(
             if use_cache and path.is_file()
             else None
         )
-        jobs.append((path, key, not (key and parse_cache.stored(key))))
+        jobs.append((path, key, not (key and parse_cache.stored(key, home))))
     pieces = read_ahead(  # a table and its file's end marker: the next file's table is read
         _file_pieces([path for path, _, read in jobs if read], context), depth=2
     )
     try:
         for path, key, read in jobs:
-            entry = None if read else parse_cache.read(key)
+            entry = None if read else parse_cache.read(key, home)
             if entry is None:  # not cached, or a damaged entry: parsed here
                 tables = _tables_of(pieces if read else _file_pieces([path], context), path)
                 try:
@@ -392,7 +399,7 @@ def iter_files(
                     yield LoadedFile(FileReport(path.name, "", 0, 0, 0, error=str(err)), None)
                     continue
                 if key:
-                    parse_cache.write(key, entry)
+                    parse_cache.write(key, entry, home)
             if entry.month_first is not None:  # judged once every other file is loaded
                 undecided.append((path, entry))
                 continue
@@ -583,6 +590,7 @@ def validate_files(
     settings: LoadSettings = DEFAULT_LOAD,
     on_rejected: Callable[[pd.DataFrame], None] | None = None,
     cache: bool = True,
+    home: Path | None = None,
 ) -> LoadSummary:
     """
     Check files as `load_incidents` would, holding one file's rows at a time.
@@ -592,7 +600,7 @@ def validate_files(
 
     Parameters
     ----------
-    paths, wards, settings, cache
+    paths, wards, settings, cache, home
         As for `load_incidents` (files that cannot be read are reported, not raised).
     on_rejected
         Called with each file's rejected rows (`REJECTED_COLUMNS`), e.g. to append
@@ -613,7 +621,8 @@ def validate_files(
     True
     """
     reports = []
-    for loaded in iter_files(paths, wards=wards, settings=settings, strict=False, cache=cache):
+    files = iter_files(paths, wards=wards, settings=settings, strict=False, cache=cache, home=home)
+    for loaded in files:
         reports.append(loaded.report)
         if loaded.entry is not None and on_rejected is not None and len(loaded.entry.rejected):
             on_rejected(loaded.entry.rejected)

@@ -13,8 +13,10 @@ a key made of
 
 A changed file has another hash and is read again. An entry that cannot be read, or
 whose stored key does not match, is ignored and rebuilt. Writes go to a temporary
-file that is then renamed, so a crash never leaves half an entry. Set the environment
-variable ``GEO_PARSE_CACHE=off`` to bypass the cache (benchmarks of cold reads).
+file that is then renamed, so a crash never leaves half an entry. The loaders'
+``cache=False`` bypasses the cache; the ``geo`` command and the app pass it from
+``GEO_PARSE_CACHE=off`` (`geo.switches`; benchmarks of cold reads). Each function
+takes the state folder as ``home`` (`geo.home.geo_home`; None for the user's data folder).
 """
 
 from __future__ import annotations
@@ -70,23 +72,23 @@ class CachedFile:
     month_first: Mapping[str, int] | None = None
 
 
-def enabled() -> bool:
+def enabled(home: Path | None = None) -> bool:
     """
-    Tell whether the cache is in use.
+    Tell whether the cache can be used: the state folder can be written.
 
-    It is unless ``GEO_PARSE_CACHE`` is ``off``/``0``/``no``, or ``GEO_HOME`` cannot be
-    written (`geo.home.home_writable`).
+    Parameters
+    ----------
+    home
+        The state folder (`geo.home.geo_home`).
 
     Returns
     -------
     bool
-        False when the environment turns the cache off, or the state folder is
-        read-only, full or unusable.
+        False when the state folder is read-only, full or unusable
+        (`geo.home.home_writable`).
     """
-    if os.environ.get("GEO_PARSE_CACHE", "").strip().lower() in {"off", "0", "no"}:
-        return False
     try:  # a read-only or full GEO_HOME: files are parsed each time, nothing is cached
-        return home_writable()
+        return home_writable(home)
     except GeoInputError:
         return False
 
@@ -159,8 +161,8 @@ def file_key(
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
-def _paths(key: str) -> tuple[Path, Path, Path]:
-    folder = cache_dir() / "incidents"
+def _paths(key: str, home: Path | None) -> tuple[Path, Path, Path]:
+    folder = cache_dir(home) / "incidents"
     return (
         folder / f"{key}.accepted.parquet",
         folder / f"{key}.rejected.parquet",
@@ -168,7 +170,7 @@ def _paths(key: str) -> tuple[Path, Path, Path]:
     )
 
 
-def stored(key: str) -> bool:
+def stored(key: str, home: Path | None = None) -> bool:
     """
     Tell whether an entry is stored under `key` (it may still prove unusable to `read`).
 
@@ -176,16 +178,18 @@ def stored(key: str) -> bool:
     ----------
     key
         From `file_key`.
+    home
+        The state folder (`geo.home.geo_home`).
 
     Returns
     -------
     bool
         True if the entry's files exist.
     """
-    return all(path.is_file() for path in _paths(key))
+    return all(path.is_file() for path in _paths(key, home))
 
 
-def read(key: str) -> CachedFile | None:
+def read(key: str, home: Path | None = None) -> CachedFile | None:
     """
     Return the cached entry for `key`, or None if there is none or it is unusable.
 
@@ -193,13 +197,15 @@ def read(key: str) -> CachedFile | None:
     ----------
     key
         From `file_key`.
+    home
+        The state folder (`geo.home.geo_home`).
 
     Returns
     -------
     CachedFile or None
         None when missing, unreadable or stored under another key.
     """
-    accepted_path, rejected_path, meta_path = _paths(key)
+    accepted_path, rejected_path, meta_path = _paths(key, home)
     if not meta_path.is_file():
         return None
     try:
@@ -222,7 +228,7 @@ def read(key: str) -> CachedFile | None:
         return None
 
 
-def write(key: str, entry: CachedFile) -> None:
+def write(key: str, entry: CachedFile, home: Path | None = None) -> None:
     """
     Store an entry under `key`; the small JSON record is written last, as the commit.
 
@@ -236,8 +242,10 @@ def write(key: str, entry: CachedFile) -> None:
         From `file_key`.
     entry
         What the loader made of the file.
+    home
+        The state folder (`geo.home.geo_home`).
     """
-    accepted_path, rejected_path, meta_path = _paths(key)
+    accepted_path, rejected_path, meta_path = _paths(key, home)
     meta = {
         "key": key,
         "version": LOADER_VERSION,

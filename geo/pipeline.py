@@ -83,6 +83,8 @@ def load(
     wards: gpd.GeoDataFrame | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     strict: bool = True,
+    cache: bool = True,
+    home: Path | None = None,
 ) -> Loaded:
     """
     Read input files (default: the shipped Sevenoaks police.uk months) into incidents.
@@ -99,6 +101,8 @@ def load(
     strict
         Raise `geo._errors.InputFileError` for a file that cannot be read at all
         (False: report it in the load and go on).
+    cache, home
+        The parse cache and the state folder it is in (`geo.incidents.load_incidents`).
 
     Returns
     -------
@@ -107,7 +111,9 @@ def load(
     """
     wards = wards if wards is not None else read_wards(get_path("wards"))
     inputs = list(paths) if paths else [get_path("police_uk")]
-    result = load_incidents(inputs, wards=wards, settings=settings.load, strict=strict)
+    result = load_incidents(
+        inputs, wards=wards, settings=settings.load, strict=strict, cache=cache, home=home
+    )
     return Loaded(result=result, wards=wards)
 
 
@@ -151,6 +157,24 @@ def default_as_of(incidents: pd.DataFrame, *, weeks: int | None = None) -> str:
             raise GeoInputError(msg)
         return pd.Timestamp(incidents["occurred"].max()).strftime("%Y-%m-%d")
     return latest_month(incidents)
+
+
+def next_week(incidents: pd.DataFrame) -> dt.date:
+    """
+    Return the week to plan by default: the Monday after the latest month with data ends.
+
+    The first whole week that the data does not cover (`latest_month`, police.uk months
+    where there are any).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"occurred": pd.to_datetime(["2025-08-14", "2025-09-30"]),
+    ...                      "source": ["police.uk", "police.uk"]})
+    >>> next_week(rows)
+    datetime.date(2025, 10, 6)
+    """
+    last = pd.Period(latest_month(incidents), freq="M") + 1
+    return monday_of(last.to_timestamp().date() + dt.timedelta(days=6))
 
 
 def window_choice(
@@ -648,7 +672,7 @@ def run_week(
     overrides
         The sergeant's changes for this week.
     db
-        The plan store; default ``GEO_HOME/plans.sqlite``.
+        The plan store; default `geo.home.default_store()`.
     history
         False plans without reading the store (a fresh start).
     settings
@@ -937,7 +961,7 @@ def approve_week(
     by
         Who approves (the signed-in user, or ``--by``).
     db
-        The plan store; default ``GEO_HOME/plans.sqlite``.
+        The plan store; default `geo.home.default_store()`.
     note
         Saved with the plan; default the run's provenance as JSON (data period,
         evidence window, what was available, notes, sources), which exports show.

@@ -126,7 +126,7 @@ def provenance(run: WeekRun) -> dict[str, object]:
 def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
     """Return a fresh run's plan as a sheet (approved if `saved` is its saved version)."""
     if saved is not None:
-        return sheet_of_stored(saved)
+        return sheet_of_stored(saved, run.context.resources if run.context else None)
     return PlanSheet(
         week=run.week,
         deployments=run.plan.deployments,
@@ -145,8 +145,12 @@ def sheet_of_run(run: WeekRun, saved: StoredPlan | None = None) -> PlanSheet:
     )
 
 
-def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
-    """Return a saved plan as a sheet, with the provenance saved in its note."""
+def sheet_of_stored(stored: StoredPlan, resources: Resources | None = None) -> PlanSheet:
+    """Return a saved plan as a sheet, with the provenance saved in its note.
+
+    `resources` (what the unit has, for the use counts) defaults to `read_resources()`;
+    the ``geo`` command and the app pass the unit's own, from ``GEO_HOME``.
+    """
     from geo.plan import usage
     from geo.plan.registry import read_resources
 
@@ -166,7 +170,7 @@ def sheet_of_stored(stored: StoredPlan) -> PlanSheet:
         data_until=str(made.get("data_until", "")),
         evidence=str(made.get("evidence", "")),
         available=made.get("available", {}),
-        used=usage(kinds, rows, read_resources()),
+        used=usage(kinds, rows, resources or read_resources()),
         notes=tuple(made.get("notes", [])),
         sources=tuple(made.get("sources", [])),
         synthetic=tuple(made.get("synthetic", [])),

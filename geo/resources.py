@@ -29,13 +29,13 @@ if TYPE_CHECKING:
     from geo.schema import ResourceKind
 
 
-def default_resources_path() -> Path:
+def default_resources_path(home: Path | None = None) -> Path:
     """
-    Return the resources file to use: ``GEO_HOME/resources.toml`` if the unit keeps one.
+    Return the resources file to use: ``resources.toml`` in the state folder `home`, if kept.
 
     Otherwise the shipped file (the Sevenoaks CSU's numbers).
     """
-    return unit_file("resources")
+    return unit_file("resources", home)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,7 @@ def session_key(home: Path | None = None) -> bytes:
     Parameters
     ----------
     home
-        The folder that keeps it (default: ``GEO_HOME``).
+        The state folder that keeps it (`geo.home.geo_home`; the app passes ``GEO_HOME``).
 
     Returns
     -------

@@ -54,7 +54,8 @@ SCHEMA_VERSION = 3
 2 added users and the audit trail; 3 added each deployment's ``note`` and ``outcome``."""
 
 DEFAULT_LOCK_TIMEOUT_S = 5.0
-"""How long to wait for another program's lock before giving up (``GEO_LOCK_TIMEOUT``)."""
+"""How long to wait for another program's lock before giving up, unless the entry point
+sets another (``GEO_LOCK_TIMEOUT``, `set_lock_timeout`)."""
 
 _OPTIONAL_COLUMNS = frozenset({"change", "note", "outcome"})
 _TEXT_COLUMNS = tuple(
@@ -220,21 +221,35 @@ class StoredPlan:
 # --- opening the file --------------------------------------------------------------------------
 
 
+_lock_wait = [DEFAULT_LOCK_TIMEOUT_S]  # set once by the entry point (`set_lock_timeout`)
+
+
+def set_lock_timeout(seconds: float) -> None:
+    """
+    Set how long writers wait for a lock when a call gives no ``timeout=``.
+
+    The ``geo`` command and the app call this once at start with
+    `geo.switches.Switches.lock_timeout` (``GEO_LOCK_TIMEOUT``), so every store call
+    under them, however deep, waits that long.
+
+    Parameters
+    ----------
+    seconds
+        A finite number 0 or more (`geo.switches.Switches.from_environ` checks it).
+    """
+    _lock_wait[0] = seconds
+
+
 def lock_timeout() -> float:
     """
-    Return how long to wait for a lock, in seconds: ``GEO_LOCK_TIMEOUT`` or 5.
+    Return how long to wait for a lock, in seconds: as set by `set_lock_timeout`, else 5.
 
     Returns
     -------
     float
         Seconds.
     """
-    raw = os.environ.get("GEO_LOCK_TIMEOUT", "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT_S
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT_S
-    return value if math.isfinite(value) and value >= 0 else DEFAULT_LOCK_TIMEOUT_S
+    return _lock_wait[0]
 
 
 def _lock_holders(path: Path) -> list[str]:

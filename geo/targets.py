@@ -185,9 +185,9 @@ def _signed(pct: float | None) -> str:
     return f"{round(pct):+d} %" if round(pct) else "0 %"
 
 
-def default_targets_path() -> Path:
-    """Return the targets file to use: ``GEO_HOME/targets.toml`` if the unit keeps one."""
-    return unit_file("targets")
+def default_targets_path(home: Path | None = None) -> Path:
+    """Return the targets file to use: ``targets.toml`` in the state folder `home`, if kept."""
+    return unit_file("targets", home)
 
 
 def read_targets(path: str | Path | None = None) -> tuple[Measure, ...]:

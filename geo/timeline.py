@@ -199,7 +199,7 @@ def plan_ahead(
     overrides
         Changes applied to every suggested week (a camera out of service for a while).
     db
-        The plan store; default ``GEO_HOME/plans.sqlite``. Only read.
+        The plan store; default `geo.home.default_store()`. Only read.
     settings
         Loading, hotspot, forecast and plan settings.
     kinds

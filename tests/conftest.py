@@ -3,8 +3,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+import geo.home
 from geo.boundaries import read_wards
 from geo.datasets import get_path
+from geo.home import APP_NAME
 
 # Property tests explore the same examples on every run: deterministic, like every test here.
 settings.register_profile("deterministic", derandomize=True)
@@ -15,9 +17,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(autouse=True)
 def geo_home(tmp_path_factory, monkeypatch):
-    """Every test keeps its state (plan store, uploads, caches) in a fresh GEO_HOME."""
-    home = tmp_path_factory.mktemp("geo_home")
+    """Every test keeps its state (plan store, uploads, caches) in a fresh GEO_HOME.
+
+    The library's own default (`geo.home.geo_home` with no folder: the user's data
+    folder, from `platformdirs`) is the same folder, through ``XDG_DATA_HOME``, so a
+    test calling the library directly never writes to the real data folder.
+    """
+    data = tmp_path_factory.mktemp("xdg_data")
+    home = data / APP_NAME
+    home.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.setenv("GEO_HOME", str(home))
+    assert geo.home.geo_home() == home
     return home
 
 

@@ -559,12 +559,12 @@ def test_a_file_inside_the_district_gets_no_note(police_sample, wards):
     assert report.note == ""
 
 
-def test_the_note_survives_the_parse_cache(tmp_path, monkeypatch, wards):
-    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+def test_the_note_survives_the_parse_cache(tmp_path, wards):
+    home = tmp_path / "home"
     path = HOSTILE / "csu_swapped_en.csv"
-    first = load_incidents([path], wards=wards, now=NOW).files[0]
-    assert list((tmp_path / "home" / "cache" / "incidents").glob("*.json"))
-    again = load_incidents([path], wards=wards, now=NOW).files[0]
+    first = load_incidents([path], wards=wards, now=NOW, home=home).files[0]
+    assert list((home / "cache" / "incidents").glob("*.json"))
+    again = load_incidents([path], wards=wards, now=NOW, home=home).files[0]
     assert again.note == first.note == OUTSIDE_NOTES["csu_swapped_en.csv"]
 
 
@@ -646,12 +646,12 @@ def test_a_told_order_is_unchanged_by_the_other_files(wards):
     assert sorted(days.dt.day) == list(range(1, 31))
 
 
-def test_the_refusal_holds_when_the_files_come_from_the_parse_cache(tmp_path, monkeypatch, wards):
-    monkeypatch.setenv("GEO_HOME", str(tmp_path / "home"))
+def test_the_refusal_holds_when_the_files_come_from_the_parse_cache(tmp_path, wards):
     paths = [HOSTILE / "csu_month_first.csv", HOSTILE / "csu_ambiguous_month_first.csv"]
     for _ in range(2):
         with pytest.raises(InputFileError, match="its dates could be day/month"):
-            load_incidents(paths, wards=wards, now=NOW)
+            load_incidents(paths, wards=wards, now=NOW, home=tmp_path / "home")
+    assert list((tmp_path / "home" / "cache" / "incidents").glob("*.json"))
 
 
 # --- targets.toml read like resources.toml (item 5) ---------------------------------------------

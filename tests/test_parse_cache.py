@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo import parse_cache
+from geo.cli import main
 from geo.datasets import get_path
 from geo.home import cache_dir
 from geo.incidents import load_incidents
@@ -83,8 +84,18 @@ def test_the_key_covers_wards_settings_clock_and_version(month, wards, monkeypat
     assert len(calls) == 4
 
 
-def test_cache_off_writes_nothing(month, wards, monkeypatch):
+def test_cache_off_writes_nothing(month, wards, monkeypatch, capsys):
     load_incidents([month], wards=wards, now=NOW, cache=False)
     monkeypatch.setenv("GEO_PARSE_CACHE", "off")
-    load_incidents([month], wards=wards, now=NOW)
+    assert main(["validate", str(month)]) == 0  # `geo` passes the switch to the loader
+    assert month.name in capsys.readouterr().out
     assert not any((cache_dir() / "incidents").glob("*"))
+
+
+def test_geo_keeps_its_cache_in_the_geo_home_it_is_given(month, tmp_path, monkeypatch, capsys):
+    other = tmp_path / "another home"
+    monkeypatch.setenv("GEO_HOME", str(other))
+    assert main(["validate", str(month)]) == 0
+    assert month.name in capsys.readouterr().out
+    assert len(list((other / "cache" / "incidents").glob("*.accepted.parquet"))) == 1
+    assert not (cache_dir() / "incidents").exists()  # the library's default folder: untouched

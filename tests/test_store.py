@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -448,11 +449,35 @@ def test_a_locked_store_is_waited_for_a_bounded_time_then_named(tmp_path):
     save(db, base=1)  # and the store works again once the lock is gone
 
 
-def test_the_lock_timeout_is_settable(monkeypatch):
-    monkeypatch.setenv("GEO_LOCK_TIMEOUT", "0.25")
-    assert store.lock_timeout() == 0.25
-    monkeypatch.setenv("GEO_LOCK_TIMEOUT", "soon")
+def test_the_lock_timeout_is_set_by_the_entry_point(monkeypatch):
+    monkeypatch.setattr(store, "_lock_wait", [store.DEFAULT_LOCK_TIMEOUT_S])  # restored after
     assert store.lock_timeout() == 5.0
+    store.set_lock_timeout(0.25)
+    assert store.lock_timeout() == 0.25
+
+
+def test_geo_lock_timeout_bounds_the_wait_of_the_geo_command(tmp_path, monkeypatch, capsys):
+    from geo.cli import main
+
+    monkeypatch.setattr(store, "_lock_wait", [store.DEFAULT_LOCK_TIMEOUT_S])  # restored after
+    db = tmp_path / "plans.sqlite"
+    save(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db), "30"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setenv("GEO_LOCK_TIMEOUT", "0.3")
+        monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+        argv = ["users", "add", "J Smith", "--role", "viewer", "--password-stdin", "--db", str(db)]
+        assert main(argv) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    err = capsys.readouterr().err
+    assert err.startswith(f"geo users add: the plan store {db} is busy")
+    assert "stayed locked for 0.3 s" in err  # GEO_LOCK_TIMEOUT, read by `geo`, not 5 s
 
 
 RACE = textwrap.dedent(

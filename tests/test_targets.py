@@ -5,6 +5,7 @@ import math
 import pytest
 
 from geo._errors import GeoInputError
+from geo.datasets import get_path
 from geo.pact import public_months
 from geo.periods import months_window
 from geo.pipeline import load
@@ -36,11 +37,14 @@ def test_the_shipped_measures_are_the_seed_plans():
     assert [m.label for m in measures][-1] == "Anti-social behaviour"
 
 
-def test_the_units_own_targets_in_geo_home_win(geo_home):
-    own = geo_home / "targets.toml"
+def test_the_units_own_targets_in_geo_home_win(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    own = home / "targets.toml"
     own.write_text('[[measure]]\ncategory = "robbery"\ncomparison = "year on year"\ntarget = -5\n')
-    assert default_targets_path() == own
-    assert [m.category for m in read_targets()] == ["robbery"]
+    assert default_targets_path(home) == own
+    assert [m.category for m in read_targets(default_targets_path(home))] == ["robbery"]
+    assert default_targets_path(tmp_path / "another") == get_path("targets")  # none kept there
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,8 @@ from geo._errors import GeoInputError
 from geo.cli._common import EXIT_BAD_INPUT, fail
 from geo.home import check_home
 from geo.safe_text import terminal_text
+from geo.store import set_lock_timeout
+from geo.switches import read_switches
 
 __all__ = ["EXIT_BAD_INPUT", "build_parser", "main"]
 
@@ -73,10 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 2 when an input cannot be used.
     """
     args = build_parser().parse_args(argv)
+    args.switches = read_switches()  # the environment, read once; commands pass it down
+    set_lock_timeout(args.switches.lock_timeout)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", category=UserWarning)
         try:
-            note = check_home()  # an unusable GEO_HOME is one line before anything runs
+            note = check_home(args.switches.home)  # an unusable GEO_HOME: one line, first
             if note:
                 print(terminal_text(f"geo {args.command}: note: {note}"), file=sys.stderr)
             status = args.run(args)

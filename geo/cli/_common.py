@@ -17,9 +17,12 @@ from geo.incidents import (
 )
 from geo.safe_text import terminal_text
 from geo.settings import DEFAULT_SETTINGS, LoadSettings
+from geo.switches import Switches
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from geo.outcomes import OutcomeSettings
 
 
 EXIT_OK = 0
@@ -27,6 +30,25 @@ EXIT_OK = 0
 
 EXIT_BAD_INPUT = 2
 """The exit status when an input cannot be used (one line on stderr, never a traceback)."""
+
+
+def switches(args: argparse.Namespace) -> Switches:
+    """
+    Return the run's environment switches, which `geo.cli.main` reads once and puts on `args`.
+
+    A command run on its own (its parser alone, as some tests do) has the defaults.
+    """
+    return getattr(args, "switches", None) or Switches()
+
+
+def outcome_settings(args: argparse.Namespace) -> OutcomeSettings:
+    """Return the outcome settings with the camera view radius of the unit's ``resources.toml``."""
+    from geo.outcomes import DEFAULT_OUTCOME_SETTINGS
+    from geo.plan.registry import read_resources
+    from geo.resources import default_resources_path
+
+    unit = read_resources(default_resources_path(switches(args).home))
+    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=unit.of("cctv").view_radius_m)
 
 
 def area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:
@@ -56,7 +78,15 @@ def load_files(
     """Load the incident files named on the command line with the chosen wards."""
     wards = area_wards(args) if wards is None else wards
     paths, settings = input_files(args)
-    return load_incidents(paths, wards=wards, strict=strict, settings=settings)
+    chosen = switches(args)
+    return load_incidents(
+        paths,
+        wards=wards,
+        strict=strict,
+        settings=settings,
+        cache=chosen.parse_cache,
+        home=chosen.home,
+    )
 
 
 def input_files(args: argparse.Namespace) -> tuple[list[Path], LoadSettings]:

@@ -27,6 +27,7 @@ from geo.cli._common import (
     add_common_inputs,
     area_wards,
     input_files,
+    switches,
 )
 
 
@@ -57,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
     wards = area_wards(args)
     paths, load_settings = input_files(args)
     loaded = pipeline.load(
-        paths, wards=wards, settings=replace(DEFAULT_SETTINGS, load=load_settings), strict=True
+        paths,
+        wards=wards,
+        settings=replace(DEFAULT_SETTINGS, load=load_settings),
+        strict=True,
+        cache=switches(args).parse_cache,
+        home=switches(args).home,
     )
     result = loaded.result
     cats = [c for c in args.category.split("+") if c]

@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK, fail
+from geo.cli._common import EXIT_OK, fail, switches
 from geo.safe_text import terminal_text
 from geo.taxonomy import LABELS, check_categories
 
@@ -172,7 +172,12 @@ def write_map(args: argparse.Namespace) -> str:
         asset_url="/static",  # inlined by standalone_html: the URL only has to match
     )
     wards = read_wards(args.boundaries or get_path("wards"))
-    loaded = load([str(p) for p in args.paths] or None, wards=wards)
+    loaded = load(
+        [str(p) for p in args.paths] or None,
+        wards=wards,
+        cache=switches(args).parse_cache,
+        home=switches(args).home,
+    )
     incidents = loaded.accepted
     first, last = _window(incidents, args.as_of, args.months)
     shown = map_incidents(

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK
+from geo.cli._common import EXIT_OK, outcome_settings, switches
 from geo.home import default_store
 from geo.outcomes import approved_deployments, evaluate_outcomes, read_deployments_file
 from geo.pipeline import load
@@ -108,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
     int
         0; bad input raises `GeoInputError`, which ``geo`` prints as one line (exit 2).
     """
-    deployments = gather_deployments(args.db or default_store(), args.deployments)
-    incidents = load(args.paths or None).accepted
-    result = evaluate_outcomes(incidents, deployments)
+    home = switches(args).home
+    deployments = gather_deployments(args.db or default_store(home), args.deployments)
+    incidents = load(args.paths or None, cache=switches(args).parse_cache, home=home).accepted
+    result = evaluate_outcomes(incidents, deployments, settings=outcome_settings(args))
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return EXIT_OK

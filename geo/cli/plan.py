@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 from geo.cli._common import (
     EXIT_OK,
+    switches,
 )
 
 
@@ -299,8 +300,10 @@ def run(args: argparse.Namespace) -> int:
         week_state,
     )
     from geo.plan_notes import amend_week
+    from geo.resources import default_resources_path
 
-    db = args.db or default_store()
+    db = args.db or default_store(switches(args).home)
+    unit_resources = args.resources or default_resources_path(switches(args).home)
     if args.history:
         table = plan_history(db)
         shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
@@ -324,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
             by=args.by or getpass.getuser(),
             publish=args.publish,
         )
-        _emit_plan(args, sheet_of_stored(saved))
+        _emit_plan(args, sheet_of_stored(saved, read_resources(unit_resources)))
         return EXIT_OK
     if decided(shown, replanning=args.replan or args.sites) is not None:
         if args.approve:
@@ -336,14 +339,17 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 file=sys.stderr,
             )
-        _emit_plan(args, sheet_of_stored(shown))
+        _emit_plan(args, sheet_of_stored(shown, read_resources(unit_resources)))
         return EXIT_OK
-    resources = read_resources(args.resources)  # settings and names before the data
+    resources = read_resources(unit_resources)  # settings and names before the data
     overrides = WeekOverrides(
         amounts=week_amounts(args),
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
-    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
+    wards = read_wards(args.boundaries) if args.boundaries else None
+    loaded = load(
+        args.paths, wards=wards, cache=switches(args).parse_cache, home=switches(args).home
+    )
     replan = replan_base(shown, replanning=args.replan)
     if replan is not None:  # start from the approved version's out-of-service units and pins
         overrides = carried_overrides(replan, overrides)

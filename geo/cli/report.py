@@ -19,13 +19,13 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_OK
+from geo.cli._common import EXIT_OK, outcome_settings, switches
 from geo.home import default_store
 from geo.outcomes import period_outcomes
 from geo.pipeline import load
 from geo.report import build_report, parse_quarter, write_report
 from geo.safe_text import terminal_text
-from geo.targets import read_targets
+from geo.targets import default_targets_path, read_targets
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -102,14 +102,15 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in {".docx", ".html"}:
         msg = f"--out {args.out}: write the report as .docx (Word) or .html (a printable page)"
         raise GeoInputError(msg)
-    measures = read_targets(args.targets)
+    home = switches(args).home
+    measures = read_targets(args.targets or default_targets_path(home))
     wards = read_wards(args.boundaries) if args.boundaries else None
-    loaded = load(args.paths, wards=wards)
-    db = args.db or default_store()
+    loaded = load(args.paths, wards=wards, cache=switches(args).parse_cache, home=home)
+    db = args.db or default_store(home)
     outcomes = (
         read_outcomes(args.outcomes)
         if args.outcomes
-        else period_outcomes(loaded.accepted, db, quarter)
+        else period_outcomes(loaded.accepted, db, quarter, settings=outcome_settings(args))
     )
     report = build_report(loaded, quarter, db=db, outcomes=outcomes, measures=measures)
     write_report(report, args.out)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_OK
+from geo.cli._common import EXIT_OK, switches
+from geo.home import default_store
 from geo.pipeline import load
 from geo.plan.registry import kind, read_resources, resource_kinds
-from geo.resources import Resources, WeekOverrides
+from geo.resources import Resources, WeekOverrides, default_resources_path
 from geo.safe_text import terminal_text
 from geo.timeline import MAX_WEEKS, Timeline, plan_ahead
 
@@ -127,16 +128,18 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= MAX_WEEKS:
         msg = f"--weeks must be 1 to {MAX_WEEKS}, got {args.weeks}"
         raise GeoInputError(msg)
-    resources = read_resources(args.resources)
+    home = switches(args).home
+    resources = read_resources(args.resources or default_resources_path(home))
     overrides = WeekOverrides(out_of_service=_check_units(args.out_of_service, resources))
-    loaded = load(args.paths, wards=read_wards(args.boundaries) if args.boundaries else None)
+    wards = read_wards(args.boundaries) if args.boundaries else None
+    loaded = load(args.paths, wards=wards, cache=switches(args).parse_cache, home=home)
     timeline = plan_ahead(
         loaded,
         first=args.first,
         weeks=args.weeks,
         resources=resources,
         overrides=overrides,
-        db=args.db,
+        db=args.db or default_store(home),
     )
     if args.json:
         print(json.dumps(summary(timeline), indent=2))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK, fail
+from geo.cli._common import EXIT_OK, fail, switches
 from geo.safe_text import terminal_text
 from geo.users import ROLES, add_user, audit_log, list_users, record, remove_user
 
@@ -65,7 +65,7 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 def _db(args: argparse.Namespace) -> Path:
     from geo.home import default_store
 
-    return args.db or default_store()
+    return args.db or default_store(switches(args).home)
 
 
 def _operator() -> str:

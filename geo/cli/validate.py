@@ -27,6 +27,7 @@ from geo.cli._common import (
     add_common_inputs,
     area_wards,
     input_files,
+    switches,
 )
 
 
@@ -114,7 +115,14 @@ def run(args: argparse.Namespace) -> int:
             if args.rejected is not None
             else None
         )
-        result = validate_files(paths, wards=wards, settings=settings, on_rejected=sink)
+        result = validate_files(
+            paths,
+            wards=wards,
+            settings=settings,
+            on_rejected=sink,
+            cache=switches(args).parse_cache,
+            home=switches(args).home,
+        )
     summary = validation_summary(result)
     if args.json:
         print(json.dumps(summary, indent=2))
