@@ -34,7 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import home, maps, pact, pipeline
+from geo import home, pact, pipeline
 from geo._config import Bound
 from geo._errors import GeoInputError as GeoInputError  # pages show these errors
 from geo.boundaries import read_wards
@@ -69,7 +69,7 @@ SETTINGS: Settings = DEFAULT_SETTINGS
 
 PlanConflict = PlanConflictError
 """Raised when a save would overwrite a newer version (pages offer to reload)."""
-POINT_CAP = maps.POINT_CAP
+POINT_CAP = SETTINGS.maps.point_cap
 """The most incidents a map draws one by one (more are drawn as heat)."""
 
 

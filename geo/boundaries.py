@@ -382,16 +382,12 @@ def _unknown_ward(text: str, wards: gpd.GeoDataFrame) -> str:
     return f"no ward called {text!r}{hint}"
 
 
-STUDY_SQUARE_M = 1000.0
-"""Side of the British National Grid squares that extend a study area to outside incidents."""
-
-
 def study_area(
     wards: gpd.GeoDataFrame,
     incidents: gpd.GeoDataFrame,
     *,
     keep_outside: bool,
-    square_m: float = STUDY_SQUARE_M,
+    square_m: float = 1000.0,
 ) -> shapely.Geometry:
     """
     Return the area a run studies: the wards, plus where kept outside incidents are.
@@ -411,7 +407,8 @@ def study_area(
     keep_outside
         Whether incidents outside every ward were kept on load.
     square_m
-        Side of the grid squares in metres (default 1,000).
+        Side of the grid squares in metres (default 1,000; the pipeline passes
+        `geo.settings.LoadSettings.study_square_m`).
 
     Returns
     -------

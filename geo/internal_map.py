@@ -30,7 +30,7 @@ def internal_map(
     deployments: gpd.GeoDataFrame | None = None,
     fit_to_sites: bool = False,
     settings: MapSettings = maps.DEFAULT_MAP_SETTINGS,
-    point_cap: int = maps.POINT_CAP,
+    point_cap: int | None = None,
 ) -> folium.Map:
     """
     Build the internal map: context, incidents, hotspots and deployments, with legends.
@@ -53,7 +53,7 @@ def internal_map(
     settings
         Basemap and where the browser finds Leaflet.
     point_cap
-        The most incidents drawn one by one.
+        The most incidents drawn one by one; default `MapSettings.point_cap`.
 
     Returns
     -------
@@ -66,7 +66,7 @@ def internal_map(
     m = maps.base_map(bounds, settings=settings)
     maps.ward_layer(wards).add_to(m)
     map_context.add_context(m, wards, incidents=incidents)
-    too_many = len(incidents) > point_cap
+    too_many = len(incidents) > (settings.point_cap if point_cap is None else point_cap)
     if (heat or (points and too_many)) and len(incidents):
         maps.incident_heat_layer(incidents, settings=settings, name="Incidents (heat)").add_to(m)
         map_context.heat_legend().add_to(m)

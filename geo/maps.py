@@ -58,9 +58,6 @@ OSM_ATTRIBUTION = (
 )
 """The attribution OpenStreetMap's tiles require."""
 
-POINT_CAP = 3_000
-"""Above this many incidents the internal map draws a heat layer only, never every point."""
-
 ASSET_FILES: Mapping[str, Path] = MappingProxyType(
     {
         "leaflet/leaflet.js": _LEAFLET_DIR / "leaflet.js",

@@ -300,7 +300,12 @@ def hotspots(
         wards=loaded.wards,
         params=settings.hotspots,
         rank_by=rank_by,
-        area=study_area(loaded.wards, incidents, keep_outside=keep_outside),
+        area=study_area(
+            loaded.wards,
+            incidents,
+            keep_outside=keep_outside,
+            square_m=settings.load.study_square_m,
+        ),
     )
     members = hotspot_incidents(incidents, spots, as_of=as_of, months=months, weeks=weeks)
     return spots, members, span

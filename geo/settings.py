@@ -27,11 +27,15 @@ class LoadSettings:
         How CSU dates such as ``03/04/2025`` are read: ``"auto"`` (default) decides from
         the whole column (`geo.sources._common.date_order`), ``"day"`` reads every file
         day first, ``"month"`` month first. ISO dates are read as ISO either way.
+    study_square_m
+        Side of the British National Grid squares that extend a study area to kept
+        outside incidents (`geo.boundaries.study_area`; 1000 m).
     """
 
     keep_outside_district: bool = False
     future_tolerance_days: int = 1
     date_order: str = "auto"
+    study_square_m: float = 1000.0
 
     def __post_init__(self) -> None:
         if self.future_tolerance_days < 0:
@@ -172,6 +176,9 @@ class MapSettings:
         folder, served by Streamlit at ``/app/static``).
     public
         What public maps may show; see `PublicMapRules`.
+    point_cap
+        Above this many incidents the internal map draws a heat layer only, never
+        every point (3000).
     """
 
     basemap: str = "none"
@@ -180,6 +187,7 @@ class MapSettings:
     pmtiles_url: str | None = None
     asset_url: str = "/app/static"
     public: PublicMapRules = PublicMapRules()
+    point_cap: int = 3_000
 
     def __post_init__(self) -> None:
         if self.basemap not in BASEMAPS:

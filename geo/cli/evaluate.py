@@ -94,7 +94,12 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--coverage must be numbers in per cent, got {args.coverage!r}"
         raise GeoInputError(msg) from err
     params = DEFAULT_SETTINGS.forecast
-    area = study_area(wards, incidents, keep_outside=args.keep_outside)
+    area = study_area(
+        wards,
+        incidents,
+        keep_outside=args.keep_outside,
+        square_m=DEFAULT_SETTINGS.load.study_square_m,
+    )
     grid = make_grid(area, cell_m=params.cell_m)
     results = backtest(
         incidents,
