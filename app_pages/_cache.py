@@ -93,7 +93,8 @@ def label(category: str) -> str:
     return category_words(category)
 
 
-def _stamps(paths: Sequence[str]) -> tuple[int, ...]:
+def stamps(paths: Sequence[str]) -> tuple[int, ...]:
+    """Return each file's modification time (0 if missing): a cache key that sees edits."""
     return tuple(Path(p).stat().st_mtime_ns if Path(p).exists() else 0 for p in paths)
 
 
@@ -134,7 +135,7 @@ def _loaded(
 
 def loaded(paths: Sequence[str]) -> Loaded:
     """Return `paths` loaded once (cached on their paths, modification times and the wards)."""
-    return _loaded(tuple(paths), _stamps(paths), _stamp(get_path("wards")), SETTINGS)
+    return _loaded(tuple(paths), stamps(paths), _stamp(get_path("wards")), SETTINGS)
 
 
 def load(paths: Sequence[str]) -> LoadResult:
@@ -465,7 +466,7 @@ def week_run(
     """
     return _week(
         tuple(paths),
-        _stamps(paths),
+        stamps(paths),
         _stamp(get_path("wards")),
         _stamp(default_resources_path(switches().home)),
         monday_of(week),
@@ -649,7 +650,7 @@ def hotspots(
     """Return the hotspots of a category and their incidents (cached)."""
     return _hotspots(
         tuple(paths),
-        _stamps(paths),
+        stamps(paths),
         _stamp(get_path("wards")),
         category,
         as_of,
@@ -741,7 +742,7 @@ def outcomes(quarter: str) -> dict:
     paths = running_on()
     return _outcomes(
         tuple(paths),
-        _stamps(paths),
+        stamps(paths),
         _stamp(get_path("wards")),
         quarter,
         _stamp(plan_db()),
@@ -808,7 +809,7 @@ def quarter_report(paths: Sequence[str], quarter: str) -> tuple[QuarterReport, b
 
     return _report(
         tuple(paths),
-        _stamps(paths),
+        stamps(paths),
         _stamp(get_path("wards")),
         quarter,
         _stamp(plan_db()),

@@ -57,7 +57,7 @@ def _view(
 def view(area: pact.PactArea, period: Window) -> pact.PublicView:
     """Return the public view of one area and quarter, with "you said, we did" (cached)."""
     paths = tuple(public_paths())
-    chosen = _view(area, period, paths, _cache._stamps(paths), _cache.SETTINGS)
+    chosen = _view(area, period, paths, _cache.stamps(paths), _cache.SETTINGS)
     db = _cache.plan_db()
     stamp = db.stat().st_mtime_ns if db.exists() else 0
     return dataclasses.replace(chosen, actions=_actions(area, period, str(db), stamp))
