@@ -16,7 +16,10 @@ and, imported as the module ``app``, the server: ``streamlit run app.py`` finds
 clear the sign-in cookie (`app_pages._session_routes`; none in public mode).
 """
 
+import contextlib
 import sys
+import threading
+from collections.abc import AsyncIterator
 
 import streamlit as st
 
@@ -25,6 +28,7 @@ from app_pages._cache import (
     GeoInputError,
     home_problem,
     markdown_text,
+    prewarm,
     public_mode,
     set_lock_timeout,
     switches,
@@ -87,6 +91,13 @@ if __name__ == "__main__":  # each run of the script
 else:  # imported by `streamlit run app.py` as the server
     from app_pages._session_routes import session_routes
 
+    @contextlib.asynccontextmanager
+    async def warm_up(_app: st.App) -> AsyncIterator[None]:
+        """At server start, plan the default week in the background (`_cache.prewarm`)."""
+        if not public_mode():
+            threading.Thread(target=prewarm, name="geo-prewarm", daemon=True).start()
+        yield None
+
     set_lock_timeout(switches().lock_timeout)  # the sign-in routes' store writes
 
-    app = st.App(__file__, routes=[] if public_mode() else session_routes())
+    app = st.App(__file__, routes=[] if public_mode() else session_routes(), lifespan=warm_up)

@@ -480,6 +480,39 @@ def week_run(
 decided = pipeline.decided  # an approved week is shown as saved (`geo.pipeline.decided`)
 
 
+def prewarm() -> float | None:
+    """
+    Plan the default week of the shipped data once, so the first page a user opens is warm.
+
+    Run in a background thread when the server starts (``app.py``'s lifespan): loading
+    the shipped files and planning the week the This week page opens on (the Map page
+    plans the same week) fill the caches the pages read, so a new tab finds them ready.
+    A page that asks while this runs waits for it rather than planning again (Streamlit
+    computes each cached value once). An approved default week is shown as saved, so
+    only the load is warmed.
+
+    Returns
+    -------
+    float or None
+        Seconds taken, or None when the shipped data cannot be planned (said in the
+        server log; the page then says it in one line).
+    """
+    import time
+
+    started = time.perf_counter()
+    paths = shipped_files()
+    try:
+        week = next_week(loaded(paths).accepted)
+        if pipeline.decided(week_state(week), replanning=False) is None:
+            week_run(paths, week, WeekOverrides())
+    except GeoInputError as err:
+        print(f"geo: the default week was not prepared: {err}", file=sys.stderr)
+        return None
+    taken = time.perf_counter() - started
+    print(f"geo: the default week {week} is ready ({taken:.1f} s)", file=sys.stderr, flush=True)
+    return taken
+
+
 def week_state(week: dt.date) -> StoredPlan | None:
     """Return the latest saved version of the week's plan (what the user is shown), or None."""
     return pipeline.week_state(plan_db(), week)
