@@ -386,7 +386,8 @@ def outcome_layer(placed: gpd.GeoDataFrame, *, name: str = "Outcomes") -> folium
         folium.GeoJson(
             maps._geojson_frame(rows, fields),
             marker=folium.Marker(
-                icon=outcome_symbol(colour, letter, str(found), offset=(int(dx), int(dy)))
+                icon=outcome_symbol(colour, letter, str(found), offset=(int(dx), int(dy))),
+                z_index_offset=1000,  # above the place and ward names
             ),
             popup=folium.GeoJsonPopup(
                 fields=fields, aliases=["", "Unit", "Site", "When", "Verdict", "In words"]
