@@ -867,6 +867,26 @@ def outcome_tables(result: dict | None) -> tuple[str, list[pd.DataFrame]]:
     return words, [table_frame(b) for b in blocks if hasattr(b, "header")]
 
 
+def outcomes_map(result: dict) -> folium.Map | None:
+    """
+    Return the map of the outcomes' judged deployments at their sites, or None if none.
+
+    `geo.outcomes_map.outcomes_map` with the store's approved deployments (their places),
+    the outcome settings they were judged with and the app's map settings (no basemap).
+    Not cached: a folium map is quick to build and not picklable.
+    """
+    from geo.outcomes import approved_deployments
+    from geo.outcomes_map import outcomes_map as _outcomes_map
+
+    return _outcomes_map(
+        result,
+        approved_deployments(plan_db()),
+        wards(),
+        settings=_outcome_settings(),
+        map_settings=SETTINGS.maps,
+    )
+
+
 # --- the weeks ahead ---------------------------------------------------------------------------
 
 

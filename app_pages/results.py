@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import _auth, _cache
+from app_pages import _auth, _cache, _ui
 from geo.safe_text import markdown_text
 
 loaded = _cache.load(_cache.running_on())
@@ -35,10 +35,27 @@ for result in made.measures:
     st.markdown(markdown_text(result.words))
 
 st.subheader("Outcomes of deployments")
-lead, tables = _cache.outcome_tables(_cache.outcomes(quarter))
+result = _cache.outcomes(quarter)
+lead, tables = _cache.outcome_tables(result)
 st.info(markdown_text(lead))
 for table in tables:
     st.dataframe(table, hide_index=True, width="stretch")
+try:
+    outcomes_map = _cache.outcomes_map(result)
+except _cache.GeoInputError as err:
+    st.error(markdown_text(f"The outcomes cannot be mapped: {err}"))
+else:
+    if outcomes_map is None:
+        st.caption("No deployment in this quarter could be judged, so there is nothing to map.")
+    else:
+        st.caption(
+            "Each judged deployment at its site, in its kind's colour and letter: filled where "
+            "there were fewer incidents than expected (95 % range above zero), hollow where "
+            "there was no clear change, dashed where too few incidents to tell, a red-edged "
+            "square where there were more. The solid ring is where it was judged, the dashed "
+            "ring the buffer checked for displacement. Click a symbol for its words."
+        )
+        _ui.show_map(outcomes_map, key="outcomes-map")
 
 st.subheader("The quarterly report")
 st.caption(

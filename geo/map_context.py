@@ -320,6 +320,10 @@ class _Legend(folium.MacroElement):
       if (e[2] === "circle") { swatch.style.borderRadius = "50%"; }
       if (e[2] === "line") { swatch.style.background = "none"; swatch.style.borderColor = e[0];
         swatch.style.borderWidth = "3px"; }
+      if (e[2] === "ring" || e[2] === "dashed") { swatch.style.background = "#fff";
+        swatch.style.borderRadius = "50%"; swatch.style.borderColor = e[0];
+        swatch.style.borderWidth = "2px";
+        if (e[2] === "dashed") { swatch.style.borderStyle = "dashed"; } }
       row.appendChild(swatch);
       row.appendChild(document.createTextNode(e[1]));
       box.appendChild(row);
@@ -356,7 +360,8 @@ def legend_control(
         The legend's heading.
     entries
         ``(colour, meaning)`` or ``(colour, meaning, shape)`` with shape ``"square"``,
-        ``"circle"`` or ``"line"``; colours must be ``#rgb``/``#rrggbb``.
+        ``"circle"``, ``"line"``, ``"ring"`` (a hollow circle) or ``"dashed"`` (a hollow
+        circle, dashed); colours must be ``#rgb``/``#rrggbb``.
     ramp
         Colours of a continuous scale (the heat layer), drawn as a bar above the entries.
     position

@@ -133,6 +133,44 @@ def test_the_internal_map_with_template_payloads_everywhere_runs_nothing(canary)
     assert_nothing_ran(page, canary)
 
 
+def test_the_outcomes_map_with_template_payloads_everywhere_runs_nothing(canary):
+    import datetime as dt
+
+    from geo.outcomes_map import outcomes_map
+
+    wards, _, _, _ = hostile_layers()
+    x0, y0 = ORIGIN
+    kinds = ["cctv", "patrol", "eva", "speed_board", "cctv", "patrol"]
+    ranges = [(5.0, 2.0, 9.0), (0.0, -4.0, 4.0), (1.0, -2.0, 3.0), (-6.0, -11.0, -1.0)] * 2
+    records, rows = [], []
+    for i, (kind, payload) in enumerate(zip(kinds, PAYLOADS, strict=True)):
+        fewer, low, high = ranges[i]
+        before = 1 if i == 2 else 12
+        target = {"before": before, "during": 8, "fewer": fewer, "low": low, "high": high}
+        unit, site = payload, PAYLOADS[-1 - i]
+        records.append(
+            {
+                "kind": kind,
+                "unit": unit,
+                "site": site,
+                "from": "2025-05-05",
+                "to": "2025-06-29",
+                "target": target,
+                "net": None,
+                "wdq": None,
+                "words": " ".join(PAYLOADS),
+            }
+        )
+        start, end = dt.date(2025, 5, 5), dt.date(2025, 6, 29)
+        rows.append((kind, unit, site, x0 + 40 * (i % 2), y0, start, end))
+    deployments = pd.DataFrame(rows, columns=["kind", "unit", "site", "x", "y", "start", "end"])
+
+    m = outcomes_map({"deployments": records}, deployments, wards)
+
+    assert_nothing_ran(m.get_root().render(), canary)
+    assert_nothing_ran(standalone_html(m, title=CANARY), canary)
+
+
 def test_geo_map_on_the_hostile_fixture_runs_nothing(canary, tmp_path):
     out = tmp_path / "map.html"
     parser = argparse.ArgumentParser()
