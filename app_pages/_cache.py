@@ -42,8 +42,8 @@ from geo.datasets import get_path
 from geo.export import about_block, write_hotspots
 from geo.home import check_home, default_store
 from geo.incidents import LoadResult, expand_paths
-from geo.internal_map import internal_map as _internal_map
 from geo.labels import category_words, display_frame, hotspot_title
+from geo.maps.internal import internal_map as _internal_map
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.pipeline import next_week as next_week  # the week pages plan by default
 from geo.plan.registry import kind, read_resources, resource_kinds, visit_kinds
@@ -328,7 +328,7 @@ def internal_map(
     deployments: gpd.GeoDataFrame | None = None,
     fit_to_sites: bool = False,
 ) -> folium.Map:
-    """Build the internal map (`geo.internal_map.internal_map`) with the app's settings."""
+    """Build the internal map (`geo.maps.internal.internal_map`) with the app's settings."""
     return _internal_map(
         wards_frame,
         incidents,
@@ -871,12 +871,12 @@ def outcomes_map(result: dict) -> folium.Map | None:
     """
     Return the map of the outcomes' judged deployments at their sites, or None if none.
 
-    `geo.outcomes_map.outcomes_map` with the store's approved deployments (their places),
+    `geo.maps.outcomes.outcomes_map` with the store's approved deployments (their places),
     the outcome settings they were judged with and the app's map settings (no basemap).
     Not cached: a folium map is quick to build and not picklable.
     """
+    from geo.maps.outcomes import outcomes_map as _outcomes_map
     from geo.outcomes import approved_deployments
-    from geo.outcomes_map import outcomes_map as _outcomes_map
 
     return _outcomes_map(
         result,

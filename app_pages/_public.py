@@ -10,7 +10,8 @@ import geopandas as gpd
 import streamlit as st
 
 from app_pages import _cache
-from geo import pact, pact_actions, pact_map
+from geo import pact, pact_actions
+from geo.maps import pact as pact_map
 from geo.periods import Window
 from geo.safe_text import markdown_text
 from geo.settings import Settings
@@ -41,7 +42,7 @@ def _view(
     stamps: tuple[int, ...],  # noqa: ARG001
     settings: Settings,
 ) -> pact.PublicView:
-    from geo.map_context import place_names
+    from geo.maps.places import place_names
 
     return pact.public_view(
         public_incidents(),

@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 from app_pages import _cache, _public
 from app_pages._ui import month_bars
 from geo.export import safe_frame
-from geo.pact_map import ACTIONS_HEADING, CREDIT
+from geo.maps.pact import ACTIONS_HEADING, CREDIT
 from geo.safe_text import markdown_text
 
 PROJECTOR_MAP_HEIGHT = 400  # pixels: below the controls, the map ends above the fold at 1024x768

@@ -66,7 +66,7 @@ of the window has incidents) or ``intermittent`` can be said.
 `geo.taxonomy.HARM_WEIGHTS` (Cambridge Crime Harm Index days: residential
 burglary 274, criminal damage 2; ASB, speeding and any category without a
 weight get the floor of 1), times the incident's evidence ``weight`` where the
-source gives one (speeding evidence, `geo.speeding.evidence_weight`). Hotspots
+source gives one (speeding evidence, `geo.speed_sites.evidence_weight`). Hotspots
 are ranked by harm (or by count), ties broken by count, then id.
 
 **Identity.** An id is the category code plus the centroid's easting and

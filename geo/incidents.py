@@ -70,7 +70,7 @@ from geo.sources.csu_log import (
     MONTH_FIRST,
 )
 from geo.sources.police_uk import REQUIRED as POLICE_UK_REQUIRED  # noqa: F401 - re-exported
-from geo.speeding import speed_kind
+from geo.speed_sites import speed_kind
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "incident_id",

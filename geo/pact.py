@@ -656,7 +656,7 @@ def public_view(
         is made only if every month a year earlier is covered.
     places
         Place names (``name``, points, EPSG:27700) to name squares by, e.g.
-        `geo.map_context.place_names`; without them squares are named by
+        `geo.maps.places.place_names`; without them squares are named by
         their most common police.uk street.
     trends
         What counts as steady (`geo.settings.Settings.trends`; pass the tree's).
@@ -926,7 +926,7 @@ def _streets_in(box: shapely.Geometry, incidents: pd.DataFrame, xy: np.ndarray |
     rows = incidents[inside]
     if "source" in rows.columns:
         rows = rows[rows["source"] == "police.uk"]  # police.uk streets are public; CSU text is not
-    from geo.map_context import street_name  # folium with it: only when squares are named
+    from geo.maps.places import street_name  # folium with it: only when squares are named
 
     streets = rows["location"].map(street_name).value_counts()
     streets = streets[streets.index != ""]

@@ -44,7 +44,7 @@ def _slug(name: str) -> str:
 
 def _places(x: pd.Series, y: pd.Series) -> pd.DataFrame:
     """Return the shipped place names (GeoNames) inside the map's extent, BNG metres."""
-    from geo.map_context import place_names
+    from geo.maps.places import place_names
 
     places = place_names()
     xmin, xmax = x.min() - MAP_MARGIN_M, x.max() + MAP_MARGIN_M

@@ -24,8 +24,8 @@ import shapely
 from geo.boundaries import read_wards
 from geo.cli import map as cli_map
 from geo.datasets import get_path
-from geo.internal_map import internal_map
 from geo.maps import standalone_html
+from geo.maps.internal import internal_map
 from geo.testing import OPEN_ALL, ORIGIN, make_incidents
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,14 +10,6 @@ import shapely
 
 from geo._errors import GeoInputError
 from geo.crs import BNG
-from geo.internal_map import internal_map
-from geo.map_context import (
-    HEAT_GRADIENT,
-    STREET_ZOOM,
-    add_context,
-    heat_legend,
-    legend_control,
-)
 from geo.maps import (
     ASSET_FILES,
     DEFAULT_MAP_SETTINGS,
@@ -32,6 +24,14 @@ from geo.maps import (
     spread_offsets,
     standalone_html,
     ward_layer,
+)
+from geo.maps.internal import internal_map
+from geo.maps.places import (
+    HEAT_GRADIENT,
+    STREET_ZOOM,
+    add_context,
+    heat_legend,
+    legend_control,
 )
 from geo.settings import MapSettings
 from geo.testing import ORIGIN, make_incidents

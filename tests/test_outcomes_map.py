@@ -12,9 +12,7 @@ import pytest
 
 from geo._errors import GeoInputError
 from geo.maps import resource_styles
-from geo.outcomes import DEFAULT_OUTCOME_SETTINGS, DEPLOYMENT_FIELDS, evaluate_outcomes
-from geo.outcomes.planting import busy_sites, plant_reduction
-from geo.outcomes_map import (
+from geo.maps.outcomes import (
     MORE_COLOUR,
     VERDICTS,
     outcome_layer,
@@ -22,6 +20,8 @@ from geo.outcomes_map import (
     placed_outcomes,
     ring_layer,
 )
+from geo.outcomes import DEFAULT_OUTCOME_SETTINGS, DEPLOYMENT_FIELDS, evaluate_outcomes
+from geo.outcomes.planting import busy_sites, plant_reduction
 from geo.pipeline import load
 from geo.testing import ORIGIN, make_ward_grid
 

@@ -15,6 +15,7 @@ from geo._errors import GeoInputError
 from geo.datasets import get_path
 from geo.incidents import load_incidents
 from geo.maps import DEFAULT_MAP_SETTINGS
+from geo.maps.pact import count_legend, offline_page, public_csv, public_map, square_legend
 from geo.pact import (
     NO_COMPARISON,
     PactArea,
@@ -28,7 +29,6 @@ from geo.pact import (
     quarter_of,
     read_pact_areas,
 )
-from geo.pact_map import count_legend, offline_page, public_csv, public_map, square_legend
 from geo.periods import months_window
 from geo.settings import PublicMapRules
 from geo.testing import ORIGIN, make_incidents, make_ward_grid

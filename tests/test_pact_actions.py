@@ -13,9 +13,9 @@ import pytest
 from app_pages import _public
 from geo._errors import GeoInputError
 from geo.cli.pact import _print
+from geo.maps.pact import offline_page, public_csv
 from geo.pact import PactArea, public_view, view_json
 from geo.pact_actions import public_actions, quarter_actions, read_publish_rules
-from geo.pact_map import offline_page, public_csv
 from geo.periods import months_window
 from geo.plan_notes import Mark, amend_week, is_published
 from geo.schema import DEPLOYMENT_COLUMNS

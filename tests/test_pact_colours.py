@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from geo.maps import COUNT_BREAKS, SUPPRESSED_COLOUR
-from geo.pact_map import SQUARE_BREAKS
+from geo.maps.pact import SQUARE_BREAKS
 
 MACHADO = {  # severity 1.0 dichromacy, linear RGB -> linear RGB
     "typical": np.eye(3),

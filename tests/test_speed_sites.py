@@ -7,7 +7,7 @@ import pytest
 
 from geo.datasets import get_path
 from geo.incidents import load_incidents
-from geo.speeding import site_reason, speed_sites, street_points
+from geo.speed_sites import site_reason, speed_sites, street_points
 from geo.testing import write_text
 
 COLLISIONS = get_path("police_uk") / "dft-road-casualty-statistics-collision-2023-sevenoaks.csv"

@@ -6,7 +6,7 @@ import pytest
 
 from geo.datasets import get_path
 from geo.incidents import load_incidents
-from geo.speeding import evidence_weight, speed_kind, speed_sites
+from geo.speed_sites import evidence_weight, speed_kind, speed_sites
 from geo.testing import write_text
 
 SYNTHETIC = get_path("synthetic_speed")
@@ -96,7 +96,7 @@ def test_road_sites_chain_like_dbscan_with_one_point_a_core():
     """chain_labels gives DBSCAN(min_samples=1)'s clusters without importing scikit-learn."""
     from sklearn.cluster import DBSCAN
 
-    from geo.speeding import chain_labels
+    from geo.speed_sites import chain_labels
 
     rng = np.random.default_rng(0)
     for _ in range(50):
@@ -109,7 +109,7 @@ def test_road_sites_chain_like_dbscan_with_one_point_a_core():
 
 def test_site_rows_on_arrays_match_the_row_by_row_summary(wards, monkeypatch):
     """The array summary of sites gives the same table as summarising each site's rows."""
-    import geo.speeding as speeding
+    import geo.speed_sites as speeding
     from geo.incidents import load_incidents
 
     evidence = load_incidents(

@@ -20,10 +20,10 @@ import shapely
 from geo.boundaries import read_wards
 from geo.cli import map as cli_map
 from geo.datasets import get_path
-from geo.internal_map import internal_map
 from geo.maps import standalone_html
+from geo.maps.internal import internal_map
+from geo.maps.pact import offline_page, public_csv, view_map
 from geo.pact import PactArea, public_view, view_json
-from geo.pact_map import offline_page, public_csv, view_map
 from geo.periods import months_window
 from geo.safe_text import html_text, script_json
 from geo.settings import PublicMapRules
@@ -136,7 +136,7 @@ def test_the_internal_map_with_template_payloads_everywhere_runs_nothing(canary)
 def test_the_outcomes_map_with_template_payloads_everywhere_runs_nothing(canary):
     import datetime as dt
 
-    from geo.outcomes_map import outcomes_map
+    from geo.maps.outcomes import outcomes_map
 
     wards, _, _, _ = hostile_layers()
     x0, y0 = ORIGIN

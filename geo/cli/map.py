@@ -1,7 +1,7 @@
 """
 ``geo map``: the internal map as one HTML file that opens offline.
 
-The same map the app's Map page draws (`geo.internal_map.internal_map`): wards with their
+The same map the app's Map page draws (`geo.maps.internal.internal_map`): wards with their
 names, GeoNames places, street names at street zoom, incidents (heat, and points when
 there are few enough), ASB and criminal damage hotspots, and the week's plan with
 ``--week``. Leaflet is inlined, so the file opens from disk with no internet.
@@ -159,8 +159,8 @@ def write_map(args: argparse.Namespace) -> str:
     from geo.boundaries import read_wards
     from geo.datasets import get_path
     from geo.hotspots import find_hotspots
-    from geo.internal_map import internal_map
     from geo.maps import DEFAULT_MAP_SETTINGS, standalone_html
+    from geo.maps.internal import internal_map
     from geo.periods import months_window
     from geo.pipeline import MapFilter, load, map_incidents, run_week
 

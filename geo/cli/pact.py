@@ -238,7 +238,7 @@ def pact_answers(
     list
         One entry per period, in order.
     """
-    from geo.map_context import place_names  # folium with it: the squares are named
+    from geo.maps.places import place_names  # folium with it: the squares are named
 
     covered = public_months(incidents)
     places = place_names()
@@ -275,7 +275,7 @@ def with_actions(view: PublicView, wards: gpd.GeoDataFrame, db: Path | None) -> 
 
 
 def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
-    from geo.pact_map import actions_by_ward, map_title  # the map code only when used
+    from geo.maps.pact import actions_by_ward, map_title  # the map code only when used
 
     if isinstance(answer, dict):
         period = answer["period"]
@@ -311,7 +311,7 @@ def _print(answer: PublicView | dict[str, object], *, squares: bool) -> None:
 
 
 def _write(path: Path, view: PublicView, *, squares: bool, settings: MapSettings) -> None:
-    from geo.pact_map import offline_page, public_csv  # the map code only when it is used
+    from geo.maps.pact import offline_page, public_csv  # the map code only when it is used
 
     try:
         if path.suffix == ".html":

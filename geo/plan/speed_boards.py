@@ -1,6 +1,6 @@
 """Speed indicator boards: named boards on the highest-scoring roads of 40 mph or less.
 
-The highest-scoring speeding sites (`geo.speeding.speed_sites`) on roads of
+The highest-scoring speeding sites (`geo.speed_sites.speed_sites`) on roads of
 ``max_limit_mph`` or less that have not had a board within ``rest_weeks``; boards
 stay ``min_weeks``..``max_weeks``; never two on one road.
 """
@@ -18,7 +18,7 @@ from geo._errors import GeoInputError
 from geo.plan.context import PlanContext, usable_units
 from geo.resources import Resources, WeekOverrides
 from geo.schema import Deployment, KindPlan, week_dates
-from geo.speeding import site_reason, speed_sites
+from geo.speed_sites import site_reason, speed_sites
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

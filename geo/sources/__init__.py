@@ -74,7 +74,7 @@ def detect_source(header: list[str], column_map: Mapping[str, str] | None = None
         f"wrong columns {header[:12]}: expected a police.uk street-level file "
         f"({', '.join(police_uk.REQUIRED)}), a CSU log (date, category and "
         "longitude/latitude, easting/northing or postcode) or a speeding file "
-        "(speed survey, Speedwatch, complaint or STATS19 collision; see geo.speeding)"
+        "(speed survey, Speedwatch, complaint or STATS19 collision; see geo.speed_sites)"
     )
     raise InputFileError(msg)
 

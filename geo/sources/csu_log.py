@@ -25,7 +25,7 @@ from geo.sources._common import (
     first_reason,
     parse_dates,
 )
-from geo.speeding import resolve_columns
+from geo.speed_sites import resolve_columns
 from geo.taxonomy import category_for
 
 MONTH_FIRST = "occurred_month_first"

@@ -1,7 +1,7 @@
 """Speeding evidence layouts: speed surveys, Speedwatch, complaints and STATS19 collisions.
 
 Detection and parsing only; the layouts' fields, the evidence weights and the site
-building live in `geo.speeding`.
+building live in `geo.speed_sites`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from geo.sources._common import (
     first_reason,
     parse_dates,
 )
-from geo.speeding import (
+from geo.speed_sites import (
     SPEED_KINDS,
     bad_numbers,
     collision_road,
@@ -39,7 +39,7 @@ _ROAD_NUMBER_FIELDS = {"road_class": ("first_road_class",), "road_number": ("fir
 
 def detect(header: list[str], column_map: object = None) -> bool:
     """
-    Tell whether a header is one of the speeding layouts (`geo.speeding.speed_kind`).
+    Tell whether a header is one of the speeding layouts (`geo.speed_sites.speed_kind`).
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ _SPEED_NUMBERS = {
 
 def parse(table: RawTable, context: ParseContext = DEFAULT_CONTEXT) -> pd.DataFrame:
     """
-    Parse one speeding evidence file (see `geo.speeding`) into incident rows with a weight.
+    Parse one speeding evidence file (see `geo.speed_sites`) into incident rows with a weight.
 
     Parameters
     ----------

@@ -7,7 +7,7 @@ optionally the 500 m squares on top in blues with a heavy outline, so the two
 never read as one scale (both single-hue ramps light to dark, readable in
 greys and with any colour blindness). Ward names are permanent labels inside
 each ward and GeoNames places are named, with the functions of
-`geo.map_context`; the legend folds away (folded at first on a phone).
+`geo.maps.places`; the legend folds away (folded at first on a phone).
 `count_legend` and `square_legend` give the legends of those colours;
 `offline_page` is the downloadable page (heading with area and period, the map,
 the same numbers as text tables, the police.uk / Open Government Licence and
@@ -23,7 +23,6 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo import map_context
 from geo._validate import check_gdf
 from geo.export import safe_frame
 from geo.maps import (
@@ -32,6 +31,7 @@ from geo.maps import (
     SUPPRESSED_COLOUR,
     _geojson_frame,
     base_map,
+    places,
     standalone_html,
 )
 from geo.pact import PublicView, check_public
@@ -54,7 +54,7 @@ SQUARE_OUTLINE = "#08306b"
 CREDIT = (
     "Source: police.uk (data.police.uk), Contains public sector information licensed under "
     "the Open Government Licence v3.0. Ward boundaries: Office for National Statistics, OGL v3.0. "
-    f"{map_context.GEONAMES_CREDIT}."
+    f"{places.GEONAMES_CREDIT}."
 )
 """The credit every public map and table carries."""
 
@@ -296,26 +296,26 @@ def view_map(
     -------
     folium.Map
         Ward names as permanent labels inside each ward (no hover needed), GeoNames
-        place names (`geo.map_context`), a layer control, and the frame titled
+        place names (`geo.maps.places`), a layer control, and the frame titled
         with the map's title.
     """
     m = public_map(
         view.wards, view.cells if squares else None, settings=settings, trend=view.comparable
     )
-    map_context.add_css(m)
+    places.add_css(m)
     m.get_root().header.add_child(folium.Element(f"<style>{_PACT_CSS}</style>"), name="pact_css")
-    map_context.place_labels(bounds=tuple(view.wards.total_bounds)).add_to(m)
-    map_context.ward_labels(view.wards, min_zoom=0).add_to(m)
+    places.place_labels(bounds=tuple(view.wards.total_bounds)).add_to(m)
+    places.ward_labels(view.wards, min_zoom=0).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     if legend:
         rules = view.rules
-        map_context.legend_control(
+        places.legend_control(
             "Incidents in the ward",
             count_legend(rules.min_count, base=rules.rounding_base),
             position="bottomright",
         ).add_to(m)
         if squares:
-            map_context.legend_control(
+            places.legend_control(
                 f"Incidents in the {rules.cell_m:.0f} m square",
                 square_legend(rules.min_count, base=rules.rounding_base),
                 position="bottomright",

@@ -8,7 +8,12 @@ GeoDataFrame in EPSG:27700 and returns a folium layer to ``.add_to(m)``:
 - `hotspot_layer`: hotspot outlines coloured by Gi* significance (``gi_bin``);
 - `deployment_layer`: suggested or approved deployments, one symbol per resource.
 
-The public PACT map is in `geo.pact_map`.
+The maps built from them are one module each in this package:
+
+- `geo.maps.internal`: the internal map (incidents, hotspots, the week's plan);
+- `geo.maps.pact`: the public PACT map, counts only, with disclosure control;
+- `geo.maps.outcomes`: the judged deployments of a quarter (the Results page);
+- `geo.maps.places`: ward names and place names drawn on every map, and the local basemap.
 
 Offline. folium's defaults load Leaflet, jQuery, Bootstrap and icon fonts from
 CDNs, and the map stays blank with no internet. Here every map loads Leaflet
@@ -16,7 +21,7 @@ CDNs, and the map stays blank with no internet. Here every map loads Leaflet
 folder, and nothing else: no jQuery (so no ``folium.Popup``, which needs it; the
 popups are ``GeoJsonPopup``), no Bootstrap, no icon fonts (deployment symbols are
 ``DivIcon`` letters), no branca colour scales (they fetch d3; legends are drawn
-by the app from `geo.pact_map.count_legend`, `hotspot_legend` and `resource_legend`), and no
+by the app from `geo.maps.pact.count_legend`, `hotspot_legend` and `resource_legend`), and no
 basemap unless ``MapSettings.basemap_url`` is set. `standalone_html` inlines the
 same files from the installed packages into one page that opens from disk.
 """
@@ -40,7 +45,7 @@ import xstatic.pkg.leaflet
 from geo._errors import GeoInputError
 from geo._validate import check_gdf
 from geo.crs import BNG, to_wgs84
-from geo.map_context import pmtiles_basemap
+from geo.maps.places import pmtiles_basemap
 from geo.plan.registry import resource_kinds
 from geo.safe_text import html_text, script_json
 from geo.settings import MapSettings
@@ -48,7 +53,7 @@ from geo.taxonomy import LABELS
 
 _LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 _FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
-_SHIPPED_JS = Path(__file__).parent / "shipped" / "js"
+_SHIPPED_JS = Path(__file__).parents[1] / "shipped" / "js"
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 """OpenStreetMap's tile server, the ``basemap="online"`` default (its usage policy applies)."""

@@ -32,9 +32,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo import map_context, maps
+from geo import maps
 from geo._errors import GeoInputError
 from geo.crs import BNG, to_wgs84
+from geo.maps import places
 from geo.outcomes import DEFAULT_OUTCOME_SETTINGS, OutcomeSettings
 from geo.safe_text import html_text
 from geo.settings import MapSettings
@@ -424,8 +425,8 @@ def outcome_legends(placed: gpd.GeoDataFrame) -> list[folium.MacroElement]:
         (grey, "dashed circle: the buffer ring (displacement)", "dashed"),
     ]
     return [
-        map_context.legend_control("Kinds", kinds, position="bottomleft"),
-        map_context.legend_control("Did it work? (at the site)", symbols),
+        places.legend_control("Kinds", kinds, position="bottomleft"),
+        places.legend_control("Did it work? (at the site)", symbols),
     ]
 
 
@@ -470,7 +471,7 @@ def outcomes_map(
     minx, miny, maxx, maxy = placed.total_bounds
     m = maps.base_map((minx - pad, miny - pad, maxx + pad, maxy + pad), settings=map_settings)
     maps.ward_layer(wards).add_to(m)
-    map_context.add_context(m, wards)
+    places.add_context(m, wards)
     ring_layer(placed).add_to(m)
     outcome_layer(placed).add_to(m)
     for legend in outcome_legends(placed):

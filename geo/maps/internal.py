@@ -1,7 +1,7 @@
 """
 The internal map, built once for the app's Map page and for ``geo map``.
 
-`internal_map` puts together `geo.maps` layers and `geo.map_context` context: wards with
+`internal_map` puts together `geo.maps` layers and `geo.maps.places` context: wards with
 their names, GeoNames places, street names at street zoom, incidents (a heat layer, and
 points when there are few enough), hotspots, the week's deployments, and a legend for
 every layer shown. It opens fitted to what matters: the week's sites when a plan is
@@ -13,7 +13,8 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo import map_context, maps
+from geo import maps
+from geo.maps import places
 from geo.settings import MapSettings
 
 FIT_PAD_M = 400.0
@@ -65,21 +66,21 @@ def internal_map(
         bounds = (minx - FIT_PAD_M, miny - FIT_PAD_M, maxx + FIT_PAD_M, maxy + FIT_PAD_M)
     m = maps.base_map(bounds, settings=settings)
     maps.ward_layer(wards).add_to(m)
-    map_context.add_context(m, wards, incidents=incidents)
+    places.add_context(m, wards, incidents=incidents)
     too_many = len(incidents) > (settings.point_cap if point_cap is None else point_cap)
     if (heat or (points and too_many)) and len(incidents):
         maps.incident_heat_layer(incidents, settings=settings, name="Incidents (heat)").add_to(m)
-        map_context.heat_legend().add_to(m)
+        places.heat_legend().add_to(m)
     if points and len(incidents) and not too_many:
         maps.incident_points_layer(incidents, name="Incidents (points)").add_to(m)
-        map_context.legend_control("Incidents", _point_legend(incidents)).add_to(m)
+        places.legend_control("Incidents", _point_legend(incidents)).add_to(m)
     if hotspots is not None and len(hotspots):
         maps.hotspot_layer(hotspots).add_to(m)
         # a rank badge at each hotspot, so hotspots read at district zoom, not as specks
         centres = gpd.GeoDataFrame(geometry=hotspots.geometry.centroid.values, crs=hotspots.crs)
         ranks = hotspots["rank"] if "rank" in hotspots else range(1, len(hotspots) + 1)
-        map_context.label_layer(centres, [str(r) for r in ranks], kind="hotspot").add_to(m)
-        map_context.legend_control(
+        places.label_layer(centres, [str(r) for r in ranks], kind="hotspot").add_to(m)
+        places.legend_control(
             "Hotspot significance (Getis-Ord Gi*)",
             [(c, w, "line") for c, w in maps.hotspot_legend(hotspots.get("gi_bin"))],
             position="bottomleft",
@@ -88,7 +89,7 @@ def internal_map(
         maps.deployment_layer(deployments).add_to(m)
         present = set(deployments["resource"])
         styles = maps.resource_styles()
-        map_context.legend_control(
+        places.legend_control(
             "This week's deployments",
             [
                 (c, f"{letter}: {w}", "circle")
@@ -97,7 +98,7 @@ def internal_map(
             ],
             position="bottomleft",
         ).add_to(m)
-    map_context.legend_control(
+    places.legend_control(
         "Wards",
         [(maps.WARD_STYLE["color"], "ward outline and name", "line")],  # type: ignore[list-item]
     ).add_to(m)
