@@ -705,7 +705,7 @@ def _hotspots(
     settings: Settings,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     data = _loaded(paths, stamps, wards_key, settings)
-    spots, members, _ = pipeline.hotspots(
+    spots, members, _ = pipeline.category_hotspots(
         data, category=category, as_of=as_of, months=months, rank_by=rank_by, settings=settings
     )
     return spots, members

@@ -248,7 +248,7 @@ def monthly_counts(incidents: pd.DataFrame, chosen: MapFilter) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
-def hotspots(
+def category_hotspots(
     loaded: Loaded,
     *,
     category: str,

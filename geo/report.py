@@ -30,7 +30,7 @@ from geo.export import about_block, about_text
 from geo.labels import category_words, hotspot_title, resource_words
 from geo.pact import period_refusal, public_months, public_view, read_pact_areas
 from geo.periods import Window, change_words, months_window
-from geo.pipeline import SPEED_SOURCES, Loaded, hotspots, monday_of
+from geo.pipeline import SPEED_SOURCES, Loaded, category_hotspots, monday_of
 from geo.report_figures import hotspot_map, month_chart
 from geo.safe_text import docx_text, html_text
 from geo.settings import DEFAULT_SETTINGS, Settings
@@ -409,7 +409,7 @@ def _hotspot_blocks(
 ) -> list[Block]:
     frames = []
     for category in HOTSPOT_CATEGORIES:
-        spots, _, _ = hotspots(
+        spots, _, _ = category_hotspots(
             loaded, category=category, as_of=quarter.last, months=3, settings=settings
         )
         frames.append(spots.sort_values("rank").head(HOTSPOTS_PER_CATEGORY))

@@ -1,6 +1,6 @@
 """The CLI and the app compose the same way: same files, same hotspots (issue 23).
 
-`geo hotspots` and the app's Hotspots page both go through `geo.pipeline.hotspots`, with
+`geo hotspots` and the app's Hotspots page both go through `geo.pipeline.category_hotspots`, with
 one set of defaults (`geo.pipeline.window_choice`): the window ends at the latest
 police.uk month and is `settings.plan.hotspot_months` long.
 """

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if result.accepted.empty:
         msg = "no incidents were accepted from the files given"
         raise GeoInputError(msg)
-    spots, members, window = pipeline.hotspots(
+    spots, members, window = pipeline.category_hotspots(
         loaded,
         category="+".join(cats),
         as_of=args.as_of,
