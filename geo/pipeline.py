@@ -673,7 +673,7 @@ def run_week(
     week
         Any day of the week to plan (the plan starts on its Monday).
     resources
-        What the unit has; default `geo.resources.read_resources()`.
+        What the unit has; default `geo.plan.registry.read_resources()`.
     overrides
         The sergeant's changes for this week.
     db

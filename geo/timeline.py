@@ -195,7 +195,7 @@ def plan_ahead(
     weeks
         How many weeks, 1 to `MAX_WEEKS`.
     resources
-        What the unit has; default `geo.resources.read_resources()`.
+        What the unit has; default `geo.plan.registry.read_resources()`.
     overrides
         Changes applied to every suggested week (a camera out of service for a while).
     db

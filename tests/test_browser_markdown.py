@@ -19,17 +19,14 @@ REPO = Path(__file__).parents[1]
 PASSWORD = "correct horse battery"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")
-def test_markdown_in_names_and_headers_fetches_nothing_and_links_nothing(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def _listener() -> tuple[socket.socket, int, list[bytes]]:
+    """Listen on a free local port, keeping the start of every request it gets."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    port = listener.getsockname()[1]
-    hits = []
+    hits: list[bytes] = []
 
-    def accept():
+    def accept() -> None:
         while True:
             try:
                 conn, _ = listener.accept()
@@ -39,6 +36,14 @@ def test_markdown_in_names_and_headers_fetches_nothing_and_links_nothing(tmp_pat
             conn.close()
 
     threading.Thread(target=accept, daemon=True).start()
+    return listener, listener.getsockname()[1], hits
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")
+def test_markdown_in_names_and_headers_fetches_nothing_and_links_nothing(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    listener, port, hits = _listener()
     image = f"![x](http://127.0.0.1:{port}/a.png)"
     link = f"[click](http://127.0.0.1:{port}/b)"
     home = tmp_path / "home"
@@ -116,22 +121,7 @@ def test_markdown_in_an_approved_plan_fetches_nothing_and_links_nothing(tmp_path
     """Approver, unit and road names with markdown on This week, Map, Weeks ahead, Results."""
     from playwright.sync_api import sync_playwright
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    port = listener.getsockname()[1]
-    hits = []
-
-    def accept():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            hits.append(conn.recv(200))
-            conn.close()
-
-    threading.Thread(target=accept, daemon=True).start()
+    listener, port, hits = _listener()
     image = f"![x](http://127.0.0.1:{port}/a.png)"
     link = f"[click](http://127.0.0.1:{port}/)"
     bare = f"http://127.0.0.1:{port}/x"
