@@ -96,6 +96,7 @@ def main() -> int:
             run = run_week(
                 _before(loaded, period),
                 week=_first_monday(month),
+                resources=read_resources(),
                 db=Path(tmp) / "plans.sqlite",
                 history=False,
             )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from geo import timeline
 from geo.pipeline import load
+from geo.plan.registry import read_resources
 
 
 def main() -> int:
@@ -41,7 +42,9 @@ def main() -> int:
             timeline._CACHE["loaded"] = None  # a cold cache
             for times, weeks in ((cold, args.weeks), (warm, args.weeks), (more, args.weeks + 1)):
                 start = time.perf_counter()
-                timeline.plan_ahead(loaded, first=first, weeks=weeks, db=db)
+                timeline.plan_ahead(
+                    loaded, first=first, weeks=weeks, resources=read_resources(), db=db
+                )
                 times.append(time.perf_counter() - start)
     print(f"{args.weeks} weeks, cold: {statistics.median(cold):.2f} s (median of {args.repeat})")
     print(f"{args.weeks} weeks, warm (cached): {statistics.median(warm):.3f} s")

@@ -26,13 +26,12 @@ from geo._errors import GeoInputError
 from geo.boundaries import district_outline, read_wards, study_area
 from geo.datasets import get_path
 from geo.forecast import make_grid, risk_surface
-from geo.home import default_store
 from geo.hotspots import find_hotspots, hotspot_incidents
 from geo.incidents import LoadResult, load_incidents
 from geo.periods import Window, window
 from geo.plan import Plan, PlanContext, plan_week, usage
 from geo.plan.demand import CCTV_CATEGORIES, demand_points, harm_of
-from geo.plan.registry import kind, read_resources, resource_kinds
+from geo.plan.registry import kind, resource_kinds
 from geo.plan.sites import off_limits, resolve_site, site_labels
 from geo.plan.speed_boards import board_sites
 from geo.resources import Resources, WeekOverrides
@@ -545,8 +544,8 @@ def prepare_week(
     loaded: Loaded,
     *,
     week: dt.date,
-    resources: Resources | None = None,
-    db: Path | None = None,
+    resources: Resources,
+    db: Path,
     history: bool = True,
     settings: Settings = DEFAULT_SETTINGS,
     replan: StoredPlan | None = None,
@@ -564,7 +563,6 @@ def prepare_week(
     """
     check_week(week, loaded.accepted["occurred"].max() if len(loaded.accepted) else None)
     week = monday_of(week)
-    db = db or default_store()
     before = loaded.accepted[loaded.accepted["occurred"] < pd.Timestamp(week)]
     is_speed = before["source"].isin(SPEED_SOURCES)
     incidents, speed = before[~is_speed], before[is_speed]
@@ -601,7 +599,7 @@ def prepare_week(
         hotspots=spots,
         demand=demand_points(incidents, risk, since=since),
         window=span,
-        resources=resources or read_resources(),
+        resources=resources,
         overrides=WeekOverrides(),
         speed_evidence=speed,
         previous=_starting_rows(start, week),
@@ -655,9 +653,9 @@ def run_week(
     loaded: Loaded,
     *,
     week: dt.date,
-    resources: Resources | None = None,
+    resources: Resources,
     overrides: WeekOverrides = WeekOverrides(),  # noqa: B008 (frozen, safe to share)
-    db: Path | None = None,
+    db: Path,
     history: bool = True,
     settings: Settings = DEFAULT_SETTINGS,
     replan: StoredPlan | None = None,
@@ -673,11 +671,11 @@ def run_week(
     week
         Any day of the week to plan (the plan starts on its Monday).
     resources
-        What the unit has; default `geo.plan.registry.read_resources()`.
+        What the unit has (`geo.plan.registry.read_resources` reads a file).
     overrides
         The sergeant's changes for this week.
     db
-        The plan store; default `geo.home.default_store()`.
+        The plan store (`geo.home.default_store` gives the state folder's).
     history
         False plans without reading the store (a fresh start).
     settings
@@ -740,13 +738,13 @@ def carried_overrides(approved: StoredPlan, given: WeekOverrides) -> WeekOverrid
     )
 
 
-def week_state(db: Path | None, week: dt.date) -> StoredPlan | None:
+def week_state(db: Path, week: dt.date) -> StoredPlan | None:
     """Return the latest saved version of the week's plan (what the user is shown), or None.
 
     A week past 2100 is refused first (`check_week`).
     """
     check_week(week, None)
-    return load_plan(db or default_store(), week=monday_of(week))
+    return load_plan(db, week=monday_of(week))
 
 
 def decided(stored: StoredPlan | None, *, replanning: bool) -> StoredPlan | None:
@@ -947,7 +945,7 @@ def approve_week(
     base_version: int | None,
     *,
     by: str,
-    db: Path | None = None,
+    db: Path,
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> StoredPlan:
@@ -966,7 +964,7 @@ def approve_week(
     by
         Who approves (the signed-in user, or ``--by``).
     db
-        The plan store; default `geo.home.default_store()`.
+        The plan store (`geo.home.default_store` gives the state folder's).
     note
         Saved with the plan; default the run's provenance as JSON (data period,
         evidence window, what was available, notes, sources), which exports show.
@@ -1002,7 +1000,7 @@ def approve_week(
 
         note = json.dumps(provenance(run))
     return save_plan(
-        db or default_store(),
+        db,
         week=run.week,
         deployments=rows[list(DEPLOYMENT_COLUMNS)],
         status="approved",

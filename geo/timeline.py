@@ -26,9 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo._errors import GeoInputError
-from geo.home import default_store
 from geo.pipeline import Loaded, monday_of, run_week
-from geo.plan.registry import read_resources
 from geo.resources import Resources, WeekOverrides
 from geo.settings import DEFAULT_SETTINGS, Settings
 from geo.store import StoredPlan, deployments_since, last_approved_before, load_plan
@@ -177,9 +175,9 @@ def plan_ahead(
     *,
     first: dt.date,
     weeks: int,
-    resources: Resources | None = None,
+    resources: Resources,
     overrides: WeekOverrides = WeekOverrides(),  # noqa: B008 (frozen, safe to share)
-    db: Path | None = None,
+    db: Path,
     settings: Settings = DEFAULT_SETTINGS,
     kinds: tuple[str, ...] = TIMELINE_KINDS,
 ) -> Timeline:
@@ -195,11 +193,11 @@ def plan_ahead(
     weeks
         How many weeks, 1 to `MAX_WEEKS`.
     resources
-        What the unit has; default `geo.plan.registry.read_resources()`.
+        What the unit has (`geo.plan.registry.read_resources` reads a file).
     overrides
         Changes applied to every suggested week (a camera out of service for a while).
     db
-        The plan store; default `geo.home.default_store()`. Only read.
+        The plan store (only read).
     settings
         Loading, hotspot, forecast and plan settings.
     kinds
@@ -218,8 +216,7 @@ def plan_ahead(
     if not 1 <= int(weeks) <= MAX_WEEKS:
         msg = f"weeks must be 1 to {MAX_WEEKS}, got {weeks}"
         raise GeoInputError(msg)
-    first, db = monday_of(first), db or default_store()
-    resources = resources or read_resources()
+    first = monday_of(first)
     span = dt.timedelta(weeks=settings.plan.history_weeks)
     last = first + dt.timedelta(weeks=int(weeks))
     approved_rows = deployments_since(db, since=first - span, before=last)

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.datasets import get_path
+from geo.plan.registry import read_resources
 from geo.safe_text import markdown_text
 
 APP = Path(__file__).parents[1] / "app.py"
@@ -207,7 +208,7 @@ def test_this_week_page_refuses_to_save_over_a_newer_version(plan_db):
     at = run("app_pages/week.py")
     at.text_input(key="saved-by").input("PS 1234").run()
     # meanwhile someone else approves the week
-    other = run_week(load(), week=dt.date(2025, 10, 6), db=plan_db)
+    other = run_week(load(), week=dt.date(2025, 10, 6), resources=read_resources(), db=plan_db)
     approve_week(other, None, None, by="PS 9999", db=plan_db)
     at.button(key="approve").click().run()
     assert not at.exception

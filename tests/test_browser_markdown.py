@@ -95,11 +95,12 @@ def _hostile_plans(db: Path, image: str, link: str, bare: str) -> None:
     import json
 
     from geo import pipeline
+    from geo.plan.registry import read_resources
     from geo.store import save_plan
 
     loaded = pipeline.load()
     for week in (dt.date(2025, 10, 6), dt.date(2025, 7, 7)):
-        run = pipeline.run_week(loaded, week=week, db=db)
+        run = pipeline.run_week(loaded, week=week, resources=read_resources(), db=db)
         first = pipeline.approve_week(run, None, None, by=image, db=db)
         rows = first.deployments.copy()
         cameras = rows["resource"] == "cctv"

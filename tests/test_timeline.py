@@ -34,7 +34,7 @@ def loaded():
 @pytest.fixture(scope="module")
 def ahead(loaded, tmp_path_factory):
     db = tmp_path_factory.mktemp("store") / "plans.sqlite"
-    run = run_week(loaded, week=APPROVED, db=db)
+    run = run_week(loaded, week=APPROVED, resources=read_resources(), db=db)
     rows = run.plan.deployments
     first_camera = int(rows.index[rows["unit"] == "Camera 1"][0])
     taken = set(rows["site_name"])
@@ -48,6 +48,7 @@ def ahead(loaded, tmp_path_factory):
         loaded,
         first=FIRST,
         weeks=WEEKS,
+        resources=read_resources(),
         db=db,
         overrides=WeekOverrides(out_of_service=frozenset({OUT})),
     )

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.pipeline import approve_week, load, run_week
+from geo.plan.registry import read_resources
 from geo.timeline import stays
 
 APP = Path(__file__).parents[1] / "app.py"
@@ -33,7 +34,7 @@ def _chart(at: AppTest):
 
 def test_weeks_ahead_shows_approved_and_suggested_weeks(geo_home):
     db = geo_home / "plans.sqlite"  # the app's store (GEO_HOME, set for every test)
-    run = run_week(load(), week=APPROVED, db=db)
+    run = run_week(load(), week=APPROVED, resources=read_resources(), db=db)
     approve_week(run, None, None, by="PS 1234", db=db)
 
     at = AppTest.from_file(str(APP), default_timeout=120).run()

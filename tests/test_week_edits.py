@@ -28,7 +28,13 @@ def loaded():
 
 @pytest.fixture(scope="module")
 def run(loaded, tmp_path_factory):
-    return run_week(loaded, week=WEEK, history=False, db=tmp_path_factory.mktemp("db") / "p.db")
+    return run_week(
+        loaded,
+        week=WEEK,
+        resources=read_resources(),
+        history=False,
+        db=tmp_path_factory.mktemp("db") / "p.db",
+    )
 
 
 def _other_site(run, pos):
@@ -119,11 +125,12 @@ def test_approve_refuses_two_units_on_one_site_in_words(run, tmp_path):
 
 
 def test_approve_refuses_a_site_off_limits_this_week(loaded, tmp_path):
-    base = run_week(loaded, week=WEEK, history=False, db=tmp_path / "p")
+    base = run_week(loaded, week=WEEK, resources=read_resources(), history=False, db=tmp_path / "p")
     site = _other_site(base, 0)
     barred = run_week(
         loaded,
         week=WEEK,
+        resources=read_resources(),
         history=False,
         db=tmp_path / "p",
         overrides=WeekOverrides(excluded_sites=frozenset({site["site_id"]})),
@@ -156,6 +163,7 @@ def test_site_changes_kept_by_unit_are_carried_to_a_replanned_week(loaded, run, 
     more = run_week(
         loaded,
         week=WEEK,
+        resources=read_resources(),
         history=False,
         db=tmp_path / "p",
         overrides=WeekOverrides(amounts={"patrol": 10.0}),

@@ -158,11 +158,14 @@ def write_map(args: argparse.Namespace) -> str:
     """
     from geo.boundaries import read_wards
     from geo.datasets import get_path
+    from geo.home import default_store
     from geo.hotspots import find_hotspots
     from geo.maps import DEFAULT_MAP_SETTINGS, standalone_html
     from geo.maps.internal import internal_map
     from geo.periods import months_window
     from geo.pipeline import MapFilter, load, map_incidents, run_week
+    from geo.plan.registry import read_resources
+    from geo.resources import default_resources_path
 
     categories, week = _check_args(args)
     settings = replace(
@@ -189,7 +192,14 @@ def write_map(args: argparse.Namespace) -> str:
     )
     deployments = None
     if week is not None:
-        deployments = run_week(loaded, week=week).plan.deployments
+        home = switches(args).home  # the unit's own resources and plan history
+        run = run_week(
+            loaded,
+            week=week,
+            resources=read_resources(default_resources_path(home)),
+            db=default_store(home),
+        )
+        deployments = run.plan.deployments
     m = internal_map(
         wards,
         shown,
