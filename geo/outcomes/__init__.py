@@ -303,7 +303,11 @@ def _evaluate_kind(
     rows = rows[rows["_month"].isin(col)]
     xy = np.column_stack([rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()])
     month_idx = rows["_month"].map(col).to_numpy(dtype=np.int64)
-    candidates = np.unique(xy, axis=0) if len(xy) else np.empty((0, 2))
+    candidates, where = np.unique(xy, axis=0, return_inverse=True)
+    # a place can be picked (as a comparison or placebo) only where an incident was in the
+    # months that pick it: a point known only from the during months would leak them
+    at_point = np.zeros((len(candidates), len(months)), dtype=np.int64)
+    np.add.at(at_point, (where.reshape(-1), month_idx), 1)
     all_sites = np.array([(x, y) for x, y, _ in deployed], dtype=float).reshape(-1, 2)
     near = (
         cdist_min(candidates, all_sites)
@@ -335,8 +339,9 @@ def _evaluate_kind(
             c_before = matrix[:, b].sum(axis=1)
             key = (part, tuple(b))
             if key not in peaks:
+                seen = at_point[:, b].sum(axis=1) > 0
                 peaks[key] = thin_peaks(
-                    candidates, c_before, eligible=near >= spacing, spacing=spacing
+                    candidates, c_before, eligible=(near >= spacing) & seen, spacing=spacing
                 )
             chosen = nearest_in_count(peaks[key], c_before, before, settings.controls)
             if len(chosen) < settings.min_controls:
@@ -361,7 +366,8 @@ def _evaluate_kind(
         for part, (c0, c1) in sums.items():
             judged.expected[part] = expected_from(c0, c1, t[part][0])
             judged.control_sums[part] = (int(c0.sum()), int(c1.sum()))
-    _draw_nulls(items, months, candidates, (inner_c, outer_c), deployed, settings, radius, rng)
+    matrices = (inner_c, outer_c, at_point)
+    _draw_nulls(items, months, candidates, matrices, deployed, settings, radius, rng)
 
 
 def _ranks(
@@ -378,9 +384,9 @@ def _ranks(
     for j in group:
         b = tuple(col[m] for m in j.before)
         d = tuple(col[m] for m in j.during)
-        dist = next(w[2] for w in windows if w[0] == b and w[1] == d)
+        dist, seen = next(w[2:] for w in windows if w[0] == b and w[1] == d)
         cb = matrix[:, list(b)].sum(axis=1)
-        peaks = thin_peaks(candidates, cb, eligible=dist >= spacing, spacing=spacing)
+        peaks = thin_peaks(candidates, cb, eligible=(dist >= spacing) & seen, spacing=spacing)
         out.append(int((cb[peaks] > j.counts[part][0]).sum()))
     return out
 
@@ -389,14 +395,14 @@ def _draw_nulls(
     items: list[_Judged],
     months: list[pd.Period],
     candidates: np.ndarray,
-    matrices: tuple[np.ndarray, np.ndarray],
+    matrices: tuple[np.ndarray, np.ndarray, np.ndarray],
     deployed: list[tuple[float, float, frozenset]],
     settings: OutcomeSettings,
     radius: float,
     rng: np.random.Generator,
 ) -> None:
     """Fill in each judged deployment's null draws from placebo places over all windows."""
-    inner_c, outer_c = matrices
+    inner_c, outer_c, at_point = matrices
     outer = radius + settings.buffer_m
     col = {m: i for i, m in enumerate(months)}
     groups: dict[tuple, list[_Judged]] = {}
@@ -413,13 +419,14 @@ def _draw_nulls(
             dist = (
                 cdist_min(candidates, active) if len(active) else np.full(len(candidates), np.inf)
             )
-            windows.append((tuple(col[m] for m in before), tuple(col[m] for m in during), dist))
+            b, d = tuple(col[m] for m in before), tuple(col[m] for m in during)
+            windows.append((b, d, dist, at_point[:, list(b)].sum(axis=1) > 0))
         common = {"controls": settings.controls, "pool": settings.placebos}
         common["min_controls"] = settings.min_controls
         target = placebo_residuals(
             inner_c,
             candidates,
-            [Window(b, d, dist >= 2 * radius) for b, d, dist in windows],
+            [Window(b, d, (dist >= 2 * radius) & seen) for b, d, dist, seen in windows],
             _ranks(group, "target", inner_c, candidates, windows, col, 2 * radius),
             spacing=2 * radius,
             **common,
@@ -427,7 +434,7 @@ def _draw_nulls(
         net = placebo_residuals(
             outer_c,
             candidates,
-            [Window(b, d, dist >= 2 * outer) for b, d, dist in windows],
+            [Window(b, d, (dist >= 2 * outer) & seen) for b, d, dist, seen in windows],
             _ranks(group, "net", outer_c, candidates, windows, col, 2 * outer),
             spacing=2 * outer,
             ring=outer_c - inner_c,

@@ -5,7 +5,11 @@ whatever is done (regression to the mean). Each deployment is therefore compared
 with **comparison places** that were about as busy in the months before it:
 
 - candidates are the map points of the kind's categories, each with a disc of the
-  target's radius and a disc of the outer (buffer) radius;
+  target's radius and a disc of the outer (buffer) radius; a candidate is picked (as
+  a comparison or a placebo place) only where an incident was recorded in the months
+  that pick it, as a planner picks sites from the months before (a point known only
+  from the during months has at least that incident during, and would let the months
+  being judged choose their own comparison);
 - a candidate's area never overlaps a deployed site's, and candidates are thinned
   the way sites are chosen (busiest first, none nearer a busier one than two
   radii), so no two areas overlap, each incident is counted once, and the places
