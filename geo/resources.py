@@ -76,17 +76,6 @@ class Resources:
             raise KeyError(msg)
         return self.sections[key]
 
-    def with_section(self, key: str, settings: object) -> Resources:
-        """
-        Return a copy with one kind's settings replaced (or added).
-
-        Examples
-        --------
-        >>> Resources({"eva": 1}).with_section("eva", 2).of("eva")
-        2
-        """
-        return Resources({**self.sections, key: settings})
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WeekOverrides:
