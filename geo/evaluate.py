@@ -184,9 +184,3 @@ def backtest(
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean, min and max of each measure over the test months, per method and coverage."""
-    grouped = results.groupby(["method", "coverage_pct"], sort=False)
-    return grouped[["hit_rate", "pai", "pei"]].agg(["mean", "min", "max"])

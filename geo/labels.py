@@ -179,18 +179,6 @@ def pattern_words(code: object) -> str:
     return TREND_CLASSES.get(key, (key.capitalize(), ""))[0]
 
 
-def pattern_sentence(code: str) -> str:
-    """
-    Explain a pattern in a sentence.
-
-    Examples
-    --------
-    >>> pattern_sentence("new")
-    'None in the previous period, some now.'
-    """
-    return TREND_CLASSES.get(code, ("", ""))[1]
-
-
 def resource_words(key: str) -> str:
     """
     Return a resource kind as a heading ("cctv" -> "Mobile CCTV").

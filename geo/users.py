@@ -554,16 +554,3 @@ def sign_in_while_locked(path: Path, name: str, lock: Lock, *, right_password: b
         )
 
     _write(path, work)
-
-
-def sign_in_succeeded(path: Path, user: User) -> None:
-    """Record a sign-in and clear the account's failures."""
-
-    def work(conn: object) -> None:
-        conn.execute("DELETE FROM sign_in_failures WHERE name = ?", (user.name,))
-        conn.execute(
-            "INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)",
-            (_now(), user.name, "sign in", ""),
-        )
-
-    _write(path, work)

@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from geo.cli import main
-from geo.evaluate import backtest, flag_cells, measures, month_counts, summarise
+from geo.evaluate import backtest, flag_cells, measures, month_counts
 from geo.forecast import METHODS
 from geo.grid import make_grid
 from geo.testing import ORIGIN, make_incidents
@@ -109,24 +109,6 @@ def test_backtest_is_deterministic_and_has_every_method_and_the_oracle():
     b = backtest(world(), GRID, categories="asb", test_months=["2025-08"], coverages_pct=[1.0])
     pd.testing.assert_frame_equal(a, b)
     assert set(a["method"]) == {*METHODS, "oracle"}
-
-
-def test_summarise_gives_mean_and_spread_over_months():
-    rows = pd.DataFrame(
-        {
-            "method": ["naive"] * 2,
-            "month": ["2025-07", "2025-08"],
-            "coverage_pct": [1.0, 1.0],
-            "hit_rate": [0.5, 0.7],
-            "pai": [50.0, 70.0],
-            "pei": [0.6, 0.8],
-            "n_test": [4, 5],
-        }
-    )
-    out = summarise(rows)
-    assert out.loc[("naive", 1.0), ("hit_rate", "mean")] == pytest.approx(0.6)
-    assert out.loc[("naive", 1.0), ("pai", "min")] == 50.0
-    assert out.loc[("naive", 1.0), ("pei", "max")] == 0.8
 
 
 def test_evaluate_json_keys(capsys, police_sample):

@@ -9,7 +9,6 @@ from geo.labels import (
     category_words,
     display_frame,
     hotspot_title,
-    pattern_sentence,
     pattern_words,
     significance_words,
 )
@@ -35,7 +34,6 @@ def test_every_bin_and_class_has_words():
     assert significance_words(-3) == "cold spot, 99 % confidence"
     for code in ("new", "emerging", "persistent", "intermittent", "diminishing"):
         assert pattern_words(code) == code.capitalize()
-        assert pattern_sentence(code).endswith(".")
 
 
 def test_display_frame_of_real_hotspots(police_sample, wards):

@@ -21,7 +21,7 @@ CDNs, and the map stays blank with no internet. Here every map loads Leaflet
 folder, and nothing else: no jQuery (so no ``folium.Popup``, which needs it; the
 popups are ``GeoJsonPopup``), no Bootstrap, no icon fonts (deployment symbols are
 ``DivIcon`` letters), no branca colour scales (they fetch d3; legends are drawn
-by the app from `geo.maps.pact.count_legend`, `hotspot_legend` and `resource_legend`), and no
+by the app from `geo.maps.pact.count_legend`, `hotspot_legend` and `resource_styles`), and no
 basemap unless ``MapSettings.basemap_url`` is set. `standalone_html` inlines the
 same files from the installed packages into one page that opens from disk.
 """
@@ -553,11 +553,6 @@ def hotspot_legend(bins: Iterable[int] | None = None) -> list[tuple[str, str]]:
     """
     wanted = set(GI_BIN_STYLES) if bins is None else {int(b) for b in bins}
     return [GI_BIN_STYLES[b] for b in sorted(GI_BIN_STYLES, reverse=True) if b in wanted]
-
-
-def resource_legend() -> list[tuple[str, str]]:
-    """Return (colour, "letter: name") pairs for deployment symbols."""
-    return [(colour, f"{letter}: {words}") for colour, letter, words in resource_styles().values()]
 
 
 _SCRIPT_LINK = re.compile(r'<script src="([^"]+)"></script>')
