@@ -80,60 +80,16 @@ def counts_by_month(
     return out
 
 
-def choose_controls(
-    candidate_xy: np.ndarray,
-    candidate_before: np.ndarray,
-    target_before: int,
-    *,
-    eligible: np.ndarray,
-    spacing: float,
-    wanted: int,
-) -> np.ndarray:
-    """
-    Pick comparison places chosen the way sites are: busiest first, then as busy as the target.
-
-    Sites are chosen because they were the busiest places around, so the candidates
-    are first thinned the same way: busiest first, each kept only if no busier kept
-    place is nearer than `spacing` (a place next to a busy one is not a place of
-    its own, and no two areas overlap). Of those, the `wanted` whose before-count is
-    nearest the target's are taken.
-
-    Parameters
-    ----------
-    candidate_xy
-        ``(n, 2)`` candidate centres.
-    candidate_before
-        ``(n,)`` each candidate's count in the target's before months.
-    target_before
-        The target's count in those months.
-    eligible
-        ``(n,)`` False for candidates too near a deployed site.
-    spacing
-        Minimum distance between chosen centres (two radii).
-    wanted
-        How many to pick at most.
-
-    Returns
-    -------
-    numpy.ndarray
-        Indices into the candidates, nearest in before-count first.
-
-    Examples
-    --------
-    >>> xy = np.array([[0.0, 0.0], [10.0, 0.0], [500.0, 0.0], [900.0, 0.0]])
-    >>> choose_controls(xy, np.array([5, 6, 3, 9]), 5, eligible=np.ones(4, bool),
-    ...                 spacing=100.0, wanted=2).tolist()
-    [1, 2]
-    """
-    peaks = thin_peaks(candidate_xy, candidate_before, eligible=eligible, spacing=spacing)
-    return nearest_in_count(peaks, candidate_before, target_before, wanted)
-
-
 def thin_peaks(
     candidate_xy: np.ndarray, candidate_before: np.ndarray, *, eligible: np.ndarray, spacing: float
 ) -> np.ndarray:
     """
     Keep the busiest eligible candidates, none nearer than `spacing` to a busier kept one.
+
+    Comparison places are chosen the way sites are: sites are the busiest places
+    around, so candidates are thinned the same way (a place next to a busy one is not a
+    place of its own, and no two areas overlap); `nearest_in_count` then takes those
+    whose before-count is nearest the target's.
 
     Examples
     --------
