@@ -46,7 +46,7 @@ from geo.labels import category_words, display_frame, hotspot_title
 from geo.maps.internal import internal_map as _internal_map
 from geo.pipeline import Loaded, WeekRun, monday_of
 from geo.pipeline import next_week as next_week  # the week pages plan by default
-from geo.plan.registry import kind, read_resources, resource_kinds, visit_kinds
+from geo.plan.registry import kind, read_resources, resource_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_table, printable_plan, sheet_of_run, write_plan
 from geo.plan_notes import MARK_STATUSES as MARK_STATUSES  # the page's mark choices
@@ -622,15 +622,10 @@ def task_sheets_zip(plan_sheet: PlanSheet) -> bytes:
 
 
 def mark_targets(plan_sheet: PlanSheet) -> list[str]:
-    """Return what can be marked done: each patrol visit ("Patrol 1 visit 3"), each stay."""
-    out, visits = [], visit_kinds()
-    for row in plan_sheet.deployments.to_dict("records"):
-        numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
-        if row["resource"] in visits:  # visits are marked one by one
-            out += [f"{row['unit']} visit {int(v['visit'])}" for v in numbers.get("schedule", [])]
-        else:
-            out.append(str(row["unit"]))
-    return out
+    """Return what can be marked done: each visit ("Patrol 1 visit 3"), each stay."""
+    from geo.plan_notes import mark_targets as targets
+
+    return targets(plan_sheet.deployments)
 
 
 def amend(

@@ -258,21 +258,57 @@ def is_published(row: Mapping[str, object]) -> bool:
     return marks_of(row).get(PUBLISH, {}).get("status") == "published"
 
 
+def parts_of(row: Mapping[str, object]) -> tuple[dict[str, float], str]:
+    """
+    Return the parts of a deployment marked one by one, each with what was planned.
+
+    A visit kind's row (`geo.plan.registry.visit_kinds`) has its scheduled visits
+    (``visit 1``, ... in minutes); any other row has one stay (in days).
+
+    Examples
+    --------
+    >>> parts_of({"resource": "cctv", "start": "2025-10-06", "end": "2025-10-12"})
+    ({'stay': 7.0}, 'days')
+    >>> parts_of({"resource": "patrol", "numbers": {"schedule": [{"visit": 1, "minutes": 15}]}})
+    ({'visit 1': 15.0}, 'minutes')
+    """
+    if row["resource"] in visit_kinds():
+        numbers = row.get("numbers")
+        schedule = numbers.get("schedule", []) if isinstance(numbers, dict) else []
+        return {f"visit {int(v['visit'])}": float(v["minutes"]) for v in schedule}, "minutes"
+    return {"stay": float(_stay_days(row))}, "days"
+
+
+def mark_targets(rows: pd.DataFrame) -> list[str]:
+    """
+    Return what can be marked in a plan: each visit ("Patrol 1 visit 3"), each stay ("Camera 2").
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame([{"resource": "cctv", "unit": "Camera 2", "start": "2025-10-06",
+    ...                       "end": "2025-10-12", "numbers": {}}])
+    >>> mark_targets(rows)
+    ['Camera 2']
+    """
+    out = []
+    for row in rows.to_dict("records"):
+        parts, _ = parts_of(row)
+        out += [str(row["unit"]) if part == "stay" else f"{row['unit']} {part}" for part in parts]
+    return out
+
+
 def _planned(row: pd.Series, part: str, target: str) -> tuple[float, str]:
     """Return what was planned for a part (minutes of a visit, days of a stay) and its unit."""
-    numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
+    parts, unit_word = parts_of(row)
+    if part in parts:
+        return parts[part], unit_word
     if part == "stay":
-        if row["resource"] in visit_kinds():
-            msg = f"{target}: mark a patrol's visits ('{row['unit']} visit 1'), not the patrol"
-            raise GeoInputError(msg)
-        return float(_stay_days(row)), "days"
-    visits = {int(v["visit"]): v for v in numbers.get("schedule", [])}
-    number = int(part.split()[1])
-    if number not in visits:
-        have = f"visits 1-{len(visits)}" if visits else "no scheduled visits"
-        msg = f"{target}: {row['unit']} has {have}"
+        msg = f"{target}: mark a patrol's visits ('{row['unit']} visit 1'), not the patrol"
         raise GeoInputError(msg)
-    return float(visits[number]["minutes"]), "minutes"
+    visits = [p for p in parts if p != "stay"]
+    have = f"visits 1-{len(visits)}" if visits else "no scheduled visits"
+    msg = f"{target}: {row['unit']} has {have}"
+    raise GeoInputError(msg)
 
 
 def _stay_days(row: Mapping[str, object]) -> int:
@@ -305,16 +341,12 @@ def dose_given(deployments: pd.DataFrame) -> pd.DataFrame:
     for row in deployments.to_dict("records"):
         marks = marks_of(row)
         numbers = row["numbers"] if isinstance(row["numbers"], dict) else {}
-        if row["resource"] in visit_kinds():
-            parts = {
-                f"visit {int(v['visit'])}": float(v["minutes"]) for v in numbers.get("schedule", [])
-            }
-            unit_word = "minutes"
-            planned = sum(parts.values()) or float(numbers.get("minutes", 0))
-        else:
-            parts = {"stay": float(_stay_days(row))}
-            unit_word = "days"
-            planned = parts["stay"]
+        parts, unit_word = parts_of(row)
+        planned = (  # visits with no schedule (no officers listed): the minutes planned
+            sum(parts.values()) or float(numbers.get("minutes", 0))
+            if unit_word == "minutes"
+            else parts["stay"]
+        )
         given, marked = 0.0, 0
         for part, full in parts.items():
             m = marks.get(part)
