@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.outcomes import OutcomeSettings
+    from geo.pipeline import Loaded
+    from geo.resources import Resources
 
 
 EXIT_OK = 0
@@ -41,14 +44,37 @@ def switches(args: argparse.Namespace) -> Switches:
     return getattr(args, "switches", None) or Switches()
 
 
+def plan_store(args: argparse.Namespace, given: Path | None) -> Path:
+    """Return the plan store a command uses: the one `given` (``--db``), else the state folder's."""
+    from geo.home import default_store
+
+    return given or default_store(switches(args).home)
+
+
+def resources_file(args: argparse.Namespace) -> Path:
+    """
+    Return the resources file: ``--resources`` where given, else the unit's own, else shipped.
+
+    The unit's own is ``resources.toml`` in the state folder (``GEO_HOME``).
+    """
+    from geo.resources import default_resources_path
+
+    return getattr(args, "resources", None) or default_resources_path(switches(args).home)
+
+
+def unit_resources(args: argparse.Namespace) -> Resources:
+    """Read `resources_file` with every registered resource kind."""
+    from geo.plan.registry import read_resources
+
+    return read_resources(resources_file(args))
+
+
 def outcome_settings(args: argparse.Namespace) -> OutcomeSettings:
     """Return the outcome settings with the camera view radius of the unit's ``resources.toml``."""
     from geo.outcomes import DEFAULT_OUTCOME_SETTINGS
-    from geo.plan.registry import read_resources
-    from geo.resources import default_resources_path
 
-    unit = read_resources(default_resources_path(switches(args).home))
-    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=unit.of("cctv").view_radius_m)
+    radius = unit_resources(args).of("cctv").view_radius_m
+    return replace(DEFAULT_OUTCOME_SETTINGS, view_radius_m=radius)
 
 
 def area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:
@@ -70,6 +96,20 @@ def area_wards(args: argparse.Namespace) -> gpd.GeoDataFrame:
 
 BOUNDARY_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp"})
 """What an ``--area`` that names a boundary file ends with."""
+
+
+def load_inputs(
+    args: argparse.Namespace, paths: Sequence[str | Path] | None, **options: object
+) -> Loaded:
+    """
+    Load incident files through `geo.pipeline.load` with the run's parse cache and state folder.
+
+    `options` go to `geo.pipeline.load` as they are (``wards``, ``settings``, ``strict``).
+    """
+    from geo.pipeline import load
+
+    chosen = switches(args)
+    return load(paths, cache=chosen.parse_cache, home=chosen.home, **options)
 
 
 def load_files(

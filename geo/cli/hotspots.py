@@ -22,13 +22,7 @@ if TYPE_CHECKING:
 
     from geo.periods import Window
 
-from geo.cli._common import (
-    EXIT_OK,
-    add_common_inputs,
-    area_wards,
-    input_files,
-    switches,
-)
+from geo.cli._common import EXIT_OK, add_common_inputs, area_wards, input_files, load_inputs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -57,13 +51,12 @@ def run(args: argparse.Namespace) -> int:
 
     wards = area_wards(args)
     paths, load_settings = input_files(args)
-    loaded = pipeline.load(
+    loaded = load_inputs(
+        args,
         paths,
         wards=wards,
         settings=replace(DEFAULT_SETTINGS, load=load_settings),
         strict=True,
-        cache=switches(args).parse_cache,
-        home=switches(args).home,
     )
     result = loaded.result
     cats = [c for c in args.category.split("+") if c]

@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK, fail, switches
+from geo.cli._common import EXIT_OK, fail, load_inputs, plan_store, unit_resources
 from geo.safe_text import terminal_text
 from geo.taxonomy import LABELS, check_categories
 
@@ -158,14 +158,11 @@ def write_map(args: argparse.Namespace) -> str:
     """
     from geo.boundaries import read_wards
     from geo.datasets import get_path
-    from geo.home import default_store
     from geo.hotspots import find_hotspots
     from geo.maps import DEFAULT_MAP_SETTINGS, standalone_html
     from geo.maps.internal import internal_map
     from geo.periods import months_window
-    from geo.pipeline import MapFilter, load, map_incidents, run_week
-    from geo.plan.registry import read_resources
-    from geo.resources import default_resources_path
+    from geo.pipeline import MapFilter, map_incidents, run_week
 
     categories, week = _check_args(args)
     settings = replace(
@@ -175,12 +172,7 @@ def write_map(args: argparse.Namespace) -> str:
         asset_url="/static",  # inlined by standalone_html: the URL only has to match
     )
     wards = read_wards(args.boundaries or get_path("wards"))
-    loaded = load(
-        [str(p) for p in args.paths] or None,
-        wards=wards,
-        cache=switches(args).parse_cache,
-        home=switches(args).home,
-    )
+    loaded = load_inputs(args, [str(p) for p in args.paths] or None, wards=wards)
     incidents = loaded.accepted
     first, last = _window(incidents, args.as_of, args.months)
     shown = map_incidents(
@@ -192,12 +184,8 @@ def write_map(args: argparse.Namespace) -> str:
     )
     deployments = None
     if week is not None:
-        home = switches(args).home  # the unit's own resources and plan history
-        run = run_week(
-            loaded,
-            week=week,
-            resources=read_resources(default_resources_path(home)),
-            db=default_store(home),
+        run = run_week(  # the unit's own resources and plan history
+            loaded, week=week, resources=unit_resources(args), db=plan_store(args, None)
         )
         deployments = run.plan.deployments
     m = internal_map(

@@ -23,10 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK, outcome_settings, switches
-from geo.home import default_store
+from geo.cli._common import EXIT_OK, load_inputs, outcome_settings, plan_store
 from geo.outcomes import approved_deployments, evaluate_outcomes, read_deployments_file
-from geo.pipeline import load
 from geo.safe_text import terminal_text
 
 
@@ -108,9 +106,8 @@ def run(args: argparse.Namespace) -> int:
     int
         0; bad input raises `GeoInputError`, which ``geo`` prints as one line (exit 2).
     """
-    home = switches(args).home
-    deployments = gather_deployments(args.db or default_store(home), args.deployments)
-    incidents = load(args.paths or None, cache=switches(args).parse_cache, home=home).accepted
+    deployments = gather_deployments(plan_store(args, args.db), args.deployments)
+    incidents = load_inputs(args, args.paths or None).accepted
     result = evaluate_outcomes(incidents, deployments, settings=outcome_settings(args))
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

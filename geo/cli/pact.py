@@ -24,12 +24,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo import pipeline
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_BAD_INPUT, EXIT_OK, fail, switches
+from geo.cli._common import EXIT_BAD_INPUT, EXIT_OK, fail, load_inputs, plan_store
 from geo.datasets import get_path
-from geo.home import default_store
 from geo.pact import (
     PactArea,
     PublicView,
@@ -147,9 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         settings,
         public=dataclasses.replace(settings.public, actions=read_publish_rules(args.areas)),
     )
-    incidents = pipeline.load(
-        args.paths or None, wards=wards, cache=switches(args).parse_cache, home=switches(args).home
-    ).accepted
+    incidents = load_inputs(args, args.paths or None, wards=wards).accepted
     answers = pact_answers(
         incidents,
         wards,
@@ -158,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
         settings=settings,
         trends=DEFAULT_SETTINGS.trends,
     )
-    db = args.plans or default_store(switches(args).home)
+    db = plan_store(args, args.plans)
     answers = [a if isinstance(a, dict) else with_actions(a, wards, db) for a in answers]
     if args.json:
         print(

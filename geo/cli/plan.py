@@ -17,7 +17,7 @@ import pandas as pd
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.plan.context import all_units, resolve_units
-from geo.plan.registry import read_resources, resource_kinds
+from geo.plan.registry import resource_kinds
 from geo.plan.sites import resolve_sites
 from geo.plan_export import PlanSheet, plan_summary, sheet_of_run, sheet_of_stored, write_plan
 from geo.plan_notes import Mark, add_marks, add_notes, add_publish
@@ -29,10 +29,7 @@ from geo.store import plan_history
 if TYPE_CHECKING:
     from geo.pipeline import WeekRun
 
-from geo.cli._common import (
-    EXIT_OK,
-    switches,
-)
+from geo.cli._common import EXIT_OK, load_inputs, plan_store, unit_resources
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -287,23 +284,19 @@ def _emit_plan(args: argparse.Namespace, sheet: PlanSheet) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geo plan``; return its exit status."""
-    from geo.home import default_store
     from geo.pipeline import (
         approve_week,
         carried_overrides,
         decided,
         edited_run,
-        load,
         monday_of,
         replan_base,
         run_week,
         week_state,
     )
     from geo.plan_notes import amend_week
-    from geo.resources import default_resources_path
 
-    db = args.db or default_store(switches(args).home)
-    unit_resources = args.resources or default_resources_path(switches(args).home)
+    db = plan_store(args, args.db)
     if args.history:
         table = plan_history(db)
         shown = table.drop(columns=["note"], errors="ignore")  # the note is the plan's provenance
@@ -327,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
             by=args.by or getpass.getuser(),
             publish=args.publish,
         )
-        _emit_plan(args, sheet_of_stored(saved, read_resources(unit_resources)))
+        _emit_plan(args, sheet_of_stored(saved, unit_resources(args)))
         return EXIT_OK
     if decided(shown, replanning=args.replan or args.sites) is not None:
         if args.approve:
@@ -339,17 +332,15 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 file=sys.stderr,
             )
-        _emit_plan(args, sheet_of_stored(shown, read_resources(unit_resources)))
+        _emit_plan(args, sheet_of_stored(shown, unit_resources(args)))
         return EXIT_OK
-    resources = read_resources(unit_resources)  # settings and names before the data
+    resources = unit_resources(args)  # settings and names before the data
     overrides = WeekOverrides(
         amounts=week_amounts(args),
         out_of_service=resolve_units(args.out_of_service, all_units(resources)),
     )
     wards = read_wards(args.boundaries) if args.boundaries else None
-    loaded = load(
-        args.paths, wards=wards, cache=switches(args).parse_cache, home=switches(args).home
-    )
+    loaded = load_inputs(args, args.paths, wards=wards)
     replan = replan_base(shown, replanning=args.replan)
     if replan is not None:  # start from the approved version's out-of-service units and pins
         overrides = carried_overrides(replan, overrides)

@@ -19,10 +19,8 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_OK, outcome_settings, switches
-from geo.home import default_store
+from geo.cli._common import EXIT_OK, load_inputs, outcome_settings, plan_store, switches
 from geo.outcomes import period_outcomes
-from geo.pipeline import load
 from geo.report import build_report, parse_quarter, write_report
 from geo.safe_text import terminal_text
 from geo.targets import default_targets_path, read_targets
@@ -105,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     home = switches(args).home
     measures = read_targets(args.targets or default_targets_path(home))
     wards = read_wards(args.boundaries) if args.boundaries else None
-    loaded = load(args.paths, wards=wards, cache=switches(args).parse_cache, home=home)
-    db = args.db or default_store(home)
+    loaded = load_inputs(args, args.paths, wards=wards)
+    db = plan_store(args, args.db)
     outcomes = (
         read_outcomes(args.outcomes)
         if args.outcomes

@@ -19,11 +19,9 @@ from pathlib import Path
 
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
-from geo.cli._common import EXIT_OK, switches
-from geo.home import default_store
-from geo.pipeline import load
-from geo.plan.registry import kind, read_resources, resource_kinds
-from geo.resources import Resources, WeekOverrides, default_resources_path
+from geo.cli._common import EXIT_OK, load_inputs, plan_store, unit_resources
+from geo.plan.registry import kind, resource_kinds
+from geo.resources import Resources, WeekOverrides
 from geo.safe_text import terminal_text
 from geo.timeline import MAX_WEEKS, Timeline, plan_ahead
 
@@ -128,18 +126,17 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= MAX_WEEKS:
         msg = f"--weeks must be 1 to {MAX_WEEKS}, got {args.weeks}"
         raise GeoInputError(msg)
-    home = switches(args).home
-    resources = read_resources(args.resources or default_resources_path(home))
+    resources = unit_resources(args)
     overrides = WeekOverrides(out_of_service=_check_units(args.out_of_service, resources))
     wards = read_wards(args.boundaries) if args.boundaries else None
-    loaded = load(args.paths, wards=wards, cache=switches(args).parse_cache, home=home)
+    loaded = load_inputs(args, args.paths, wards=wards)
     timeline = plan_ahead(
         loaded,
         first=args.first,
         weeks=args.weeks,
         resources=resources,
         overrides=overrides,
-        db=args.db or default_store(home),
+        db=plan_store(args, args.db),
     )
     if args.json:
         print(json.dumps(summary(timeline), indent=2))

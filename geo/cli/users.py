@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from geo._errors import GeoInputError
-from geo.cli._common import EXIT_OK, fail, switches
+from geo.cli._common import EXIT_OK, fail, plan_store
 from geo.safe_text import terminal_text
 from geo.users import ROLES, add_user, audit_log, list_users, record, remove_user
 
@@ -63,9 +63,7 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _db(args: argparse.Namespace) -> Path:
-    from geo.home import default_store
-
-    return args.db or default_store(switches(args).home)
+    return plan_store(args, args.db)
 
 
 def _operator() -> str:
