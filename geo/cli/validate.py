@@ -7,19 +7,6 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from geo.export import RejectedCsv
-from geo.incidents import (
-    REJECTED_COLUMNS,
-    LoadResult,
-    LoadSummary,
-    validate_files,
-)
-from geo.safe_text import terminal_text
-
-if TYPE_CHECKING:
-    pass
 
 from geo.cli._common import (
     EXIT_BAD_INPUT,
@@ -29,6 +16,14 @@ from geo.cli._common import (
     input_files,
     switches,
 )
+from geo.export import RejectedCsv
+from geo.incidents import (
+    REJECTED_COLUMNS,
+    LoadResult,
+    LoadSummary,
+    validate_files,
+)
+from geo.safe_text import terminal_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

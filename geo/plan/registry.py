@@ -86,7 +86,7 @@ def visit_kinds() -> frozenset[str]:
 
 def kind(key: str) -> ResourceKind | None:
     """Return the registered kind with `key`, or None."""
-    return {k.key: k for k in resource_kinds()}.get(key)
+    return _KINDS.get(key)
 
 
 def read_resources(path: Path | None = None) -> Resources:
