@@ -666,10 +666,11 @@ def usual_amount(k: ResourceKind) -> float:
     return int(value) if amount_range(k).whole else float(value)
 
 
-def unit_names(kind_key: str) -> list[str]:
-    """Return the named units of a resource kind ("Camera 1", ...)."""
-    found = kind(kind_key)
-    return list(found.units(resources())) if found else []
+def all_units() -> tuple[str, ...]:
+    """Return the unit's named units, every kind's ("Camera 1", ..., "Board 1", ...)."""
+    from geo.plan.context import all_units as units
+
+    return units(resources())
 
 
 def hotspots(

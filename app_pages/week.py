@@ -200,7 +200,7 @@ with st.sidebar:
     # named units, its week amount (the same range as resources.toml) and its pins
     out = st.multiselect(
         "Units out of service",
-        [u for k in _cache.kinds_with("out_of_service") for u in _cache.unit_names(k.key)],
+        _cache.all_units(),
         key="out-of-service",
         help="A camera in repair, a board lent out: named, so the others keep their sites.",
     )

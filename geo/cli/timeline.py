@@ -20,7 +20,8 @@ from pathlib import Path
 from geo._errors import GeoInputError
 from geo.boundaries import read_wards
 from geo.cli._common import EXIT_OK, load_inputs, plan_store, unit_resources
-from geo.plan.registry import kind, resource_kinds
+from geo.plan.context import all_units
+from geo.plan.registry import kind
 from geo.resources import Resources, WeekOverrides
 from geo.safe_text import terminal_text
 from geo.timeline import MAX_WEEKS, Timeline, plan_ahead
@@ -68,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _check_units(names: list[str], resources: Resources) -> frozenset[str]:
     """Return the out-of-service units, or refuse a name that is not one of the unit's."""
-    known = [u for k in resource_kinds() for u in k.units(resources)]
+    known = all_units(resources)
     unknown = [n for n in names if n not in known]
     if unknown:
         msg = f"--out-of-service {unknown[0]!r} is not a unit: the units are {', '.join(known)}"
